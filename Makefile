@@ -1,0 +1,49 @@
+# wghub developer entry points. `make demo` and `make test` are the two
+# commands a newcomer needs (see README.md); CI runs `make test` via .ci/run.
+
+GO        ?= go
+BIN       := build/wghub
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -buildid= -X github.com/wghub/wghub/cli.version=$(VERSION)
+FUZZTIME  ?= 10s
+
+.PHONY: all build test unit lint luci-test fuzz demo bench ipk clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wghub
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Everything: unit tests, network-namespace tests (root), package tests,
+# LuCI view tests and a short fuzz run of the UCI parser.
+test: lint
+	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./uci
+	node --test luci/tests/
+
+unit:
+	$(GO) test -short ./...
+
+luci-test:
+	node --test luci/tests/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./uci
+	$(GO) test -run '^$$' -fuzz '^FuzzEdit$$' -fuzztime 5m ./uci
+
+demo: build
+	./scripts/deps.sh
+	./scripts/demo.sh
+
+bench: build
+	./scripts/bench.sh
+
+ipk:
+	./scripts/ipk.sh
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,258 @@
+package cli_test
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var wghub string // the real binary, built once
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wghub-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	wghub = filepath.Join(dir, "wghub")
+	build := exec.Command("go", "build", "-o", wghub, "../cmd/wghub")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building wghub: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func sandbox(t testing.TB) string {
+	t.Helper()
+	src := filepath.Join("..", "sandbox", "etc", "config")
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t testing.TB, root string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(wghub, append([]string{"--backend", "openwrt", "--root", root}, args...)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	r := result{o.String(), e.String(), 0}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func mustRun(t testing.TB, root string, args ...string) string {
+	t.Helper()
+	r := run(t, root, args...)
+	if r.code != 0 {
+		t.Fatalf("wghub %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func snapshot(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			st, _ := os.Stat(p)
+			out[strings.TrimPrefix(p, dir)] = fmt.Sprintf("%v\n%s", st.Mode(), b)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestBadInputWritesNothing: every bad input gives a clear error and a
+// non-zero exit, and every file stays byte-identical.
+func TestBadInputWritesNothing(t *testing.T) {
+	root := sandbox(t)
+	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
+	mustRun(t, root, "peer", "add", "laptop")
+	// Fill a tiny second hub? No: exhaust via a /30 on a separate tree below.
+	tests := []struct {
+		name   string
+		args   []string
+		errHas string
+	}{
+		{"overlapping subnet", []string{"setup", "--subnet", "192.168.1.0/24"}, "overlaps"},
+		{"bad subnet", []string{"setup", "--subnet", "192.168.100.300/24"}, "not a CIDR"},
+		{"duplicate name", []string{"peer", "add", "laptop"}, "already exists"},
+		{"quote in name", []string{"peer", "add", "lap'top"}, "peer name"},
+		{"newline in name", []string{"peer", "add", "lap\ntop"}, "peer name"},
+		{"200 char name", []string{"peer", "add", strings.Repeat("x", 200)}, "at most 32"},
+		{"invalid key", []string{"peer", "add", "k", "--public-key", "notakey"}, "not a base64 WireGuard key"},
+		{"short key", []string{"peer", "add", "k", "--public-key", "AAAA"}, "not a base64 WireGuard key"},
+		{"unknown peer remove", []string{"peer", "remove", "nobody"}, "no peer named"},
+		{"unknown peer disable", []string{"peer", "disable", "nobody"}, "no peer named"},
+		{"unknown peer config", []string{"peer", "config", "nobody"}, "no peer named"},
+		{"ip outside", []string{"peer", "add", "x", "--ip", "10.0.0.5"}, "outside"},
+		{"ip in use", []string{"peer", "add", "x", "--ip", "192.168.100.2"}, "in use"},
+		{"bad endpoint", []string{"setup", "--endpoint", "a b"}, "endpoint"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"unknown flag", []string{"peer", "add", "x", "--nope"}, "flag provided but not defined"},
+		{"move interface", []string{"setup", "--interface", "wg1"}, "teardown first"},
+	}
+	before := snapshot(t, root)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, root, tt.args...)
+			if r.code == 0 {
+				t.Fatalf("exit 0, want failure; stdout:\n%s", r.stdout)
+			}
+			if !strings.Contains(r.stderr, tt.errHas) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tt.errHas)
+			}
+			after := snapshot(t, root)
+			for f, b := range before {
+				if after[f] != b {
+					t.Errorf("%s changed", f)
+				}
+			}
+			if len(after) != len(before) {
+				t.Errorf("files: %d -> %d", len(before), len(after))
+			}
+		})
+	}
+}
+
+func TestExhaustedPool(t *testing.T) {
+	root := sandbox(t)
+	mustRun(t, root, "setup", "--endpoint", "vpn.example.org", "--subnet", "10.99.0.0/30")
+	mustRun(t, root, "peer", "add", "one")
+	before := snapshot(t, root)
+	r := run(t, root, "peer", "add", "two")
+	if r.code == 0 || !strings.Contains(r.stderr, "no free address") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	after := snapshot(t, root)
+	for f, b := range before {
+		if after[f] != b {
+			t.Errorf("%s changed", f)
+		}
+	}
+}
+
+// TestConcurrentPeerAdd: 100 wghub processes adding a peer each at the same
+// time leave 100 peers with 100 distinct addresses.
+func TestConcurrentPeerAdd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const n = 100
+	root := sandbox(t)
+	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r := run(t, root, "peer", "add", fmt.Sprintf("dev%03d", i))
+			if r.code != 0 {
+				errs <- r.stderr
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	out := mustRun(t, root, "peer", "list")
+	lines := strings.Split(strings.TrimSpace(out), "\n")[1:]
+	if len(lines) != n {
+		t.Fatalf("%d peers listed, want %d", len(lines), n)
+	}
+	addrs := map[string]bool{}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if addrs[f[1]] {
+			t.Errorf("address %s handed out twice", f[1])
+		}
+		addrs[f[1]] = true
+	}
+}
+
+func TestSetupTeardownByteIdentical(t *testing.T) {
+	root := sandbox(t)
+	before := snapshot(t, root)
+	mustRun(t, root, "setup", "--endpoint", "vpn.example.org", "--ipv6")
+	mustRun(t, root, "peer", "add", "a", "--psk")
+	mustRun(t, root, "peer", "add", "b", "--full-tunnel")
+	mustRun(t, root, "peer", "disable", "a")
+	mustRun(t, root, "teardown")
+	after := snapshot(t, root)
+	for f, b := range before {
+		if after[f] != b {
+			t.Errorf("%s differs after teardown:\n%s\n---\n%s", f, b, after[f])
+		}
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	root := sandbox(t)
+	before := snapshot(t, root)
+	out := mustRun(t, root, "--dry-run", "setup", "--endpoint", "vpn.example.org")
+	if !strings.Contains(out, "+config interface 'wg0'") && !strings.Contains(out, "interface 'wg0'") {
+		t.Errorf("dry run printed no diff:\n%s", out)
+	}
+	after := snapshot(t, root)
+	for f, b := range before {
+		if after[f] != b {
+			t.Errorf("%s changed in a dry run", f)
+		}
+	}
+}
+
+func TestKeyFilesArePrivate(t *testing.T) {
+	root := sandbox(t)
+	os.Remove(filepath.Join(root, "wghub"))
+	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
+	mustRun(t, root, "peer", "add", "a")
+	st, err := os.Stat(filepath.Join(root, "wghub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("/etc/config/wghub mode %v, want 0600", st.Mode().Perm())
+	}
+	png := filepath.Join(t.TempDir(), "a.png")
+	mustRun(t, root, "peer", "qr", "a", "--png", png)
+	if st, err := os.Stat(png); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("QR png: %v %v", st, err)
+	}
+}

@@ -1,0 +1,19 @@
+// Command wghub turns an OpenWrt gateway (or a plain Linux host) into a
+// WireGuard hub-and-spoke VPN server. All logic lives in package cli.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/wghub/wghub/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,237 @@
+package control
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+
+	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/uci"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// Backend applies committed changes to the running system. Implementations
+// live in backend/openwrt and backend/linux.
+type Backend interface {
+	// Layout says where the hub lives in UCI on this system.
+	Layout() hub.Layout
+	// ApplySetup brings the system in line after setup (h is the new hub)
+	// or teardown (h is nil, old the hub that was removed).
+	ApplySetup(ctx context.Context, old, h *hub.Hub) error
+	// ApplyPeers changes peers on the running interface without restarting
+	// it. It returns an error wrapping os.ErrNotExist when the interface is
+	// not up; the change then takes effect when it next comes up.
+	ApplyPeers(ctx context.Context, iface string, d PeerDelta) error
+	// Device reads the running interface (os.ErrNotExist when it is down).
+	Device(iface string) (*wgtypes.Device, error)
+	// Host describes this machine's own networks, for defaults and overlap
+	// checks. cfgs holds the layout's configs as loaded.
+	Host(cfgs map[string]*uci.Config) HostInfo
+	// Checks adds the backend's own doctor checks.
+	Checks(ctx context.Context, h *hub.Hub, cfgs map[string]*uci.Config) []Check
+}
+
+// HostInfo is what a backend knows of the host's networks.
+type HostInfo struct {
+	Subnets   map[string][]netip.Prefix // subnets by interface, for overlap checks
+	LAN       []netip.Prefix            // default LAN subnets handed to clients
+	LANDevice string                    // plain Linux: device towards the LAN
+	DNS       []string                  // default DNS for clients
+}
+
+// PeerDelta is a minimal live change: never ReplacePeers, so the sessions
+// of untouched peers survive.
+type PeerDelta struct {
+	Peers     []wgtypes.PeerConfig // adds, updates (ReplaceAllowedIPs) and removals (Remove)
+	RoutesAdd []netip.Prefix
+	RoutesDel []netip.Prefix
+}
+
+// Empty reports whether d changes nothing.
+func (d PeerDelta) Empty() bool {
+	return len(d.Peers) == 0 && len(d.RoutesAdd) == 0 && len(d.RoutesDel) == 0
+}
+
+// Manager runs operations on one config tree.
+type Manager struct {
+	Tree    *uci.Tree
+	Backend Backend
+	// NoApply writes UCI only; DryRun computes the change and writes nothing.
+	NoApply bool
+	DryRun  bool
+	// Log receives one line per side effect worth telling ("applied live").
+	Log io.Writer
+	// Changes holds the file changes of the last operation (planned ones in
+	// a dry run).
+	Changes []uci.Change
+}
+
+func (m *Manager) logf(format string, a ...any) {
+	if m.Log != nil {
+		fmt.Fprintf(m.Log, format+"\n", a...)
+	}
+}
+
+func (m *Manager) layout() hub.Layout { return m.Backend.Layout() }
+
+// transact runs fn on the layout's configs under the tree's lock.
+func (m *Manager) transact(fn func(cfgs map[string]*uci.Config) error) error {
+	var err error
+	if m.DryRun {
+		m.Changes, err = m.Tree.Plan(m.layout().Configs(), fn)
+	} else {
+		m.Changes, err = m.Tree.Update(m.layout().Configs(), fn)
+	}
+	return err
+}
+
+// Load reads the hub (and its configs) without locking for write.
+func (m *Manager) Load() (*hub.Hub, map[string]*uci.Config, error) {
+	cfgs := map[string]*uci.Config{}
+	for _, n := range m.layout().Configs() {
+		c, err := m.Tree.Load(n)
+		if errors.Is(err, os.ErrNotExist) {
+			c = uci.New(n)
+		} else if err != nil {
+			return nil, nil, err
+		}
+		cfgs[n] = c
+	}
+	h, err := hub.Load(cfgs, m.layout())
+	return h, cfgs, err
+}
+
+// modify loads the hub, applies fn and stores it, then applies peers live.
+func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.Hub, error) {
+	var old, h *hub.Hub
+	err := m.transact(func(cfgs map[string]*uci.Config) error {
+		var err error
+		if old, err = hub.Load(cfgs, m.layout()); err != nil {
+			return err
+		}
+		if h, err = hub.Load(cfgs, m.layout()); err != nil {
+			return err
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+		return hub.Store(cfgs, m.layout(), h)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.applyPeers(ctx, old, h)
+	return h, nil
+}
+
+// applyPeers pushes the difference between old and h to the running
+// interface. A failure here is reported, not returned: UCI already holds
+// the change and the next ifup applies it.
+func (m *Manager) applyPeers(ctx context.Context, old, h *hub.Hub) {
+	if m.NoApply || m.DryRun {
+		return
+	}
+	d := Delta(old, h)
+	if d.Empty() {
+		return
+	}
+	err := m.Backend.ApplyPeers(ctx, h.Settings.Interface, d)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		m.logf("%s is not running; the change applies when it comes up", h.Settings.Interface)
+	case err != nil:
+		m.logf("warning: saved, but applying live to %s failed: %v", h.Settings.Interface, err)
+	default:
+		m.logf("applied live to %s (%d peer change(s), no restart)", h.Settings.Interface, len(d.Peers))
+	}
+}
+
+// Delta computes the live change from old to h over enabled peers.
+func Delta(old, h *hub.Hub) PeerDelta {
+	var d PeerDelta
+	before := map[wgtypes.Key]*hub.Peer{}
+	routesBefore := map[netip.Prefix]bool{}
+	if old != nil {
+		for i := range old.Peers {
+			if p := &old.Peers[i]; !p.Disabled {
+				before[p.PublicKey] = p
+				for _, r := range p.Routes {
+					routesBefore[r] = true
+				}
+			}
+		}
+	}
+	after := map[wgtypes.Key]bool{}
+	routesAfter := map[netip.Prefix]bool{}
+	if h != nil {
+		for i := range h.Peers {
+			p := &h.Peers[i]
+			if p.Disabled {
+				continue
+			}
+			after[p.PublicKey] = true
+			for _, r := range p.Routes {
+				routesAfter[r] = true
+				if !routesBefore[r] {
+					d.RoutesAdd = append(d.RoutesAdd, r)
+				}
+			}
+			if o, ok := before[p.PublicKey]; ok && samePeer(o, p) {
+				continue
+			}
+			d.Peers = append(d.Peers, wgtypes.PeerConfig{
+				PublicKey:         p.PublicKey,
+				PresharedKey:      p.PresharedKey,
+				ReplaceAllowedIPs: true,
+				AllowedIPs:        ipNets(p.AllowedIPs()),
+			})
+		}
+	}
+	if old != nil {
+		for i := range old.Peers {
+			p := &old.Peers[i]
+			if !p.Disabled && !after[p.PublicKey] {
+				d.Peers = append(d.Peers, wgtypes.PeerConfig{PublicKey: p.PublicKey, Remove: true})
+			}
+		}
+	}
+	for r := range routesBefore {
+		if !routesAfter[r] {
+			d.RoutesDel = append(d.RoutesDel, r)
+		}
+	}
+	return d
+}
+
+func samePeer(a, b *hub.Peer) bool {
+	if (a.PresharedKey == nil) != (b.PresharedKey == nil) || a.PresharedKey != nil && *a.PresharedKey != *b.PresharedKey {
+		return false
+	}
+	x, y := a.AllowedIPs(), b.AllowedIPs()
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// randomULA returns a random fdXX:XXXX:XXXX:XXXX::/64 (RFC 4193).
+func randomULA() (netip.Prefix, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[1:8]); err != nil {
+		return netip.Prefix{}, err
+	}
+	b[0] = 0xfd
+	for i := 8; i < 16; i++ {
+		b[i] = 0
+	}
+	return netip.PrefixFrom(netip.AddrFrom16(b), 64), nil
+}

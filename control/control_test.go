@@ -1,0 +1,192 @@
+package control_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wghub/wghub/backend/openwrt"
+	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/uci"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// sandbox copies the shipped stock-router tree into a temp dir.
+func sandbox(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join("..", "sandbox", "etc", "config")
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+func manager(root string) *control.Manager {
+	return &control.Manager{Tree: &uci.Tree{Dir: root}, Backend: openwrt.New(root, nil), NoApply: true}
+}
+
+// snapshot reads every file of a tree.
+func snapshot(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			out[strings.TrimPrefix(p, dir)] = b
+		}
+		return nil
+	})
+	return out
+}
+
+func sameTree(t *testing.T, before, after map[string][]byte) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Errorf("file count %d -> %d", len(before), len(after))
+	}
+	for name, b := range before {
+		if !bytes.Equal(b, after[name]) {
+			t.Errorf("%s changed:\n--- before\n%s\n--- after\n%s", name, b, after[name])
+		}
+	}
+}
+
+var keyRE = regexp.MustCompile(`[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=`)
+var ulaRE = regexp.MustCompile(`fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::`)
+
+// normalize replaces keys (random per run) by KEY1, KEY2... in order.
+func normalize(b []byte) []byte {
+	seen := map[string]string{}
+	return keyRE.ReplaceAllFunc(b, func(k []byte) []byte {
+		if _, ok := seen[string(k)]; !ok {
+			seen[string(k)] = "<KEY" + string(rune('A'+len(seen))) + ">"
+		}
+		return []byte(seen[string(k)])
+	})
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	got = normalize(got)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- want\n%s\n--- got\n%s", name, want, got)
+	}
+}
+
+func diffs(m *control.Manager) []byte {
+	var b bytes.Buffer
+	for _, c := range m.Changes {
+		b.WriteString(uci.Diff(c))
+	}
+	return b.Bytes()
+}
+
+// TestGolden walks the life of a hub on the stock tree and checks each
+// step's file diff against testdata/golden.
+func TestGolden(t *testing.T) {
+	ctx := context.Background()
+	root := sandbox(t)
+	stock := snapshot(t, root)
+	m := manager(root)
+
+	steps := []struct {
+		golden string
+		run    func() error
+	}{
+		{"01-setup.diff", func() error {
+			_, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Subnet6: mustPrefix("fd42:4242:4242::/64")})
+			return err
+		}},
+		{"02-setup-again.diff", func() error {
+			_, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"})
+			return err
+		}},
+		{"03-peer-add-laptop.diff", func() error {
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "laptop", PSK: true})
+			return err
+		}},
+		{"04-peer-add-phone-full.diff", func() error {
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "phone", FullTunnel: true})
+			return err
+		}},
+		{"05-peer-disable.diff", func() error {
+			_, err := m.PeerSetEnabled(ctx, "laptop", false)
+			return err
+		}},
+		{"06-peer-enable.diff", func() error {
+			_, err := m.PeerSetEnabled(ctx, "laptop", true)
+			return err
+		}},
+		{"07-peer-remove-phone.diff", func() error { return m.PeerRemove(ctx, "phone") }},
+		{"08-teardown.diff", func() error { return m.Teardown(ctx) }},
+	}
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			t.Fatalf("%s: %v", s.golden, err)
+		}
+		golden(t, s.golden, diffs(m))
+	}
+	sameTree(t, stock, snapshot(t, root))
+}
+
+func TestImportGolden(t *testing.T) {
+	ctx := context.Background()
+	root := sandbox(t)
+	stock := snapshot(t, root)
+	m := manager(root)
+	conf, err := os.ReadFile(filepath.Join("testdata", "server.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Import(ctx, conf, control.SetupRequest{Endpoint: "home.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "import.diff", diffs(m))
+	peers, err := m.Peers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(peers) != 3 {
+		t.Fatalf("imported %d peers, want 3", len(peers))
+	}
+	if err := m.Teardown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, stock, snapshot(t, root))
+}
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }

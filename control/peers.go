@@ -1,0 +1,73 @@
+package control
+
+import (
+	"context"
+
+	"github.com/wghub/wghub/hub"
+)
+
+// PeerAdd adds a peer, allocating its address inside the lock so concurrent
+// adds never hand out one address twice.
+func (m *Manager) PeerAdd(ctx context.Context, r hub.PeerRequest) (*hub.Peer, error) {
+	var added hub.Peer
+	_, err := m.modify(ctx, func(h *hub.Hub) error {
+		p, err := h.AddPeer(r)
+		if err == nil {
+			added = *p
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &added, nil
+}
+
+// PeerRemove removes a peer and its stored client key.
+func (m *Manager) PeerRemove(ctx context.Context, name string) error {
+	_, err := m.modify(ctx, func(h *hub.Hub) error {
+		_, err := h.RemovePeer(name)
+		return err
+	})
+	return err
+}
+
+// PeerUpdate enables, disables or changes a peer.
+func (m *Manager) PeerUpdate(ctx context.Context, name string, u hub.PeerUpdate) (*hub.Peer, error) {
+	var out hub.Peer
+	_, err := m.modify(ctx, func(h *hub.Hub) error {
+		p, err := h.UpdatePeer(name, u)
+		if err == nil {
+			out = *p
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PeerSetEnabled is PeerUpdate for the enable/disable commands.
+func (m *Manager) PeerSetEnabled(ctx context.Context, name string, on bool) (*hub.Peer, error) {
+	return m.PeerUpdate(ctx, name, hub.PeerUpdate{Enabled: &on})
+}
+
+// Settings changes hub settings that do not need a restart: endpoint, DNS,
+// LAN subnets and keepalive only touch client configs.
+func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error) {
+	return m.modify(ctx, func(h *hub.Hub) error {
+		if r.Interface != "" || r.Port != 0 || r.Subnet.IsValid() || r.Subnet6.IsValid() || r.IPv6 || r.FullTunnel != nil {
+			return errSettingsScope
+		}
+		return m.applyRequest(h, r)
+	})
+}
+
+type scopeError struct{}
+
+func (scopeError) Error() string {
+	return "control: interface, port, subnets and full tunnel change the gateway: use setup"
+}
+
+var errSettingsScope error = scopeError{}

@@ -1,0 +1,253 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/uci"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// SetupRequest holds setup's choices; zero values keep what an existing hub
+// has, or pick defaults for a new one.
+type SetupRequest struct {
+	Interface  string
+	Port       int
+	Subnet     netip.Prefix // IPv4 VPN subnet; invalid: keep or DefaultSubnet
+	Subnet6    netip.Prefix // IPv6 VPN subnet; invalid: keep or none
+	IPv6       bool         // generate a random ULA /64 when no IPv6 subnet is set
+	Endpoint   string
+	DNS        []string
+	LAN        []netip.Prefix
+	Keepalive  *int
+	FullTunnel *bool
+	LANDevice  string
+	// PrivateKey, Peers: used by import to adopt an existing server.
+	PrivateKey *wgtypes.Key
+	Peers      []hub.Peer
+}
+
+// SetupResult tells what setup did.
+type SetupResult struct {
+	Hub     *hub.Hub
+	Created bool // a new hub (else an existing one was updated)
+	Changed bool // any file changed
+}
+
+// Setup creates or updates the hub: interface, zone, forwarding, masquerade
+// and listen-port rule. Running it again with the same request changes
+// nothing.
+func (m *Manager) Setup(ctx context.Context, r SetupRequest) (*SetupResult, error) {
+	res := &SetupResult{}
+	var old *hub.Hub
+	err := m.transact(func(cfgs map[string]*uci.Config) error {
+		h, err := hub.Load(cfgs, m.layout())
+		switch {
+		case err == hub.ErrNotSetUp:
+			res.Created = true
+			if h, err = m.newHub(cfgs, r); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			old, _ = hub.Load(cfgs, m.layout())
+			if r.Interface != "" && r.Interface != h.Settings.Interface {
+				return fmt.Errorf("control: the hub already runs on %s; run teardown first to move it to %s", h.Settings.Interface, r.Interface)
+			}
+			if r.PrivateKey != nil || r.Peers != nil {
+				return fmt.Errorf("control: a hub is already set up on %s; import only into a fresh one (run teardown first)", h.Settings.Interface)
+			}
+		}
+		if err := m.applyRequest(h, r); err != nil {
+			return err
+		}
+		if err := m.checkHost(cfgs, h, res.Created); err != nil {
+			return err
+		}
+		res.Hub = h
+		return hub.Store(cfgs, m.layout(), h)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Changed = len(m.Changes) > 0
+	if res.Changed && !m.NoApply && !m.DryRun {
+		if err := m.Backend.ApplySetup(ctx, old, res.Hub); err != nil {
+			return res, fmt.Errorf("control: saved, but applying failed: %w", err)
+		}
+	}
+	return res, nil
+}
+
+func (m *Manager) newHub(cfgs map[string]*uci.Config, r SetupRequest) (*hub.Hub, error) {
+	host := m.Backend.Host(cfgs)
+	h := &hub.Hub{Settings: hub.Settings{
+		Interface: hub.DefaultInterface,
+		Keepalive: hub.DefaultKeepalive,
+		Zone:      hub.DefaultZone,
+		LANZone:   hub.DefaultLANZone,
+		WANZone:   hub.DefaultWANZone,
+		LAN:       host.LAN,
+		DNS:       host.DNS,
+		LANDevice: host.LANDevice,
+	}}
+	if r.Interface != "" {
+		h.Settings.Interface = r.Interface
+	}
+	if nc := cfgs[m.layout().Network]; nc != nil {
+		if s := nc.Section(h.Settings.Interface); s != nil {
+			return nil, fmt.Errorf("control: %s: a section %q already exists and is not wghub's; choose --interface, or adopt a wg-quick server with wghub import", m.layout().Network, h.Settings.Interface)
+		}
+	}
+	// IPv4 always; --subnet replaces the default, --subnet6 adds IPv6.
+	h.Settings.Subnets = []netip.Prefix{hub.DefaultSubnet}
+	if r.PrivateKey != nil {
+		h.PrivateKey = *r.PrivateKey
+	} else {
+		k, err := wgtypes.GeneratePrivateKey()
+		if err != nil {
+			return nil, fmt.Errorf("control: generating the hub key: %w", err)
+		}
+		h.PrivateKey = k
+	}
+	h.Peers = r.Peers
+	return h, nil
+}
+
+func (m *Manager) applyRequest(h *hub.Hub, r SetupRequest) error {
+	s := &h.Settings
+	setFamily := func(p netip.Prefix, v4 bool) {
+		var keep []netip.Prefix
+		for _, o := range s.Subnets {
+			if o.Addr().Is4() != v4 {
+				keep = append(keep, o)
+			}
+		}
+		s.Subnets = append(keep, p)
+		// IPv4 first, for stable files.
+		if len(s.Subnets) == 2 && !s.Subnets[0].Addr().Is4() {
+			s.Subnets[0], s.Subnets[1] = s.Subnets[1], s.Subnets[0]
+		}
+	}
+	if r.Subnet.IsValid() {
+		if !r.Subnet.Addr().Is4() {
+			return fmt.Errorf("control: --subnet %s is not IPv4 (use --subnet6)", r.Subnet)
+		}
+		setFamily(r.Subnet, true)
+	}
+	if r.Subnet6.IsValid() {
+		if !r.Subnet6.Addr().Is6() || r.Subnet6.Addr().Is4In6() {
+			return fmt.Errorf("control: --subnet6 %s is not IPv6", r.Subnet6)
+		}
+		setFamily(r.Subnet6, false)
+	} else if r.IPv6 && !hasV6(s.Subnets) {
+		ula, err := randomULA()
+		if err != nil {
+			return err
+		}
+		setFamily(ula, false)
+	}
+	if r.Port != 0 {
+		s.ListenPort = r.Port
+	}
+	if r.Endpoint != "" {
+		s.Endpoint = r.Endpoint
+	}
+	if r.DNS != nil {
+		s.DNS = r.DNS
+	}
+	if r.LAN != nil {
+		s.LAN = nil
+		for _, l := range r.LAN {
+			s.LAN = append(s.LAN, l.Masked())
+		}
+	}
+	if r.Keepalive != nil {
+		s.Keepalive = *r.Keepalive
+	}
+	if r.FullTunnel != nil {
+		s.FullTunnel = *r.FullTunnel
+	}
+	if r.LANDevice != "" {
+		s.LANDevice = r.LANDevice
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	// Peers must still fit the (possibly changed) subnets.
+	for _, p := range h.Peers {
+		for _, a := range p.Addresses {
+			if !inAny(s.Subnets, a.Addr()) {
+				return fmt.Errorf("control: peer %q has address %s outside the VPN subnets %v; remove it first", p.Name, a, s.Subnets)
+			}
+		}
+	}
+	return nil
+}
+
+// checkHost refuses VPN subnets that overlap a network the host already has.
+func (m *Manager) checkHost(cfgs map[string]*uci.Config, h *hub.Hub, created bool) error {
+	host := m.Backend.Host(cfgs)
+	for iface, subs := range host.Subnets {
+		if iface == h.Settings.Interface {
+			continue
+		}
+		for _, sn := range subs {
+			for _, v := range h.Settings.Subnets {
+				if v.Overlaps(sn) {
+					return fmt.Errorf("control: VPN subnet %s overlaps %s on interface %q; choose another with --subnet", v, sn, iface)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Teardown removes everything setup and peer commands added.
+func (m *Manager) Teardown(ctx context.Context) error {
+	var old *hub.Hub
+	err := m.transact(func(cfgs map[string]*uci.Config) error {
+		var err error
+		if old, err = hub.Load(cfgs, m.layout()); err != nil {
+			return err
+		}
+		return hub.Remove(cfgs, m.layout())
+	})
+	if err != nil {
+		return err
+	}
+	if !m.NoApply && !m.DryRun {
+		return m.Backend.ApplySetup(ctx, old, nil)
+	}
+	return nil
+}
+
+func hasV6(ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Addr().Is6() {
+			return true
+		}
+	}
+	return false
+}
+
+func inAny(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func ipNets(ps []netip.Prefix) []net.IPNet {
+	out := make([]net.IPNet, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())})
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package hub
+
+import (
+	"fmt"
+	"math/big"
+	"net/netip"
+)
+
+// used returns every VPN address already taken: the hub's, all peers' and
+// foreign peers'.
+func (h *Hub) used() map[netip.Addr]bool {
+	u := map[netip.Addr]bool{}
+	for _, a := range h.Settings.Addresses() {
+		u[a.Addr()] = true
+	}
+	for _, p := range h.Peers {
+		for _, a := range p.AllowedIPs() {
+			if a.IsSingleIP() {
+				u[a.Addr()] = true
+			}
+		}
+	}
+	for _, a := range h.Foreign {
+		if a.IsSingleIP() {
+			u[a.Addr()] = true
+		}
+	}
+	return u
+}
+
+// hostN is the n-th address of subnet (n=0 is the network address).
+func hostN(subnet netip.Prefix, n uint64) (netip.Addr, bool) {
+	base := new(big.Int).SetBytes(subnet.Masked().Addr().AsSlice())
+	size := new(big.Int).Lsh(big.NewInt(1), uint(subnet.Addr().BitLen()-subnet.Bits()))
+	nn := new(big.Int).SetUint64(n)
+	if nn.Cmp(size) >= 0 {
+		return netip.Addr{}, false
+	}
+	b := new(big.Int).Add(base, nn).Bytes()
+	buf := make([]byte, subnet.Addr().BitLen()/8)
+	copy(buf[len(buf)-len(b):], b)
+	a, _ := netip.AddrFromSlice(buf)
+	return a, true
+}
+
+// hostIndex is a's offset in subnet.
+func hostIndex(subnet netip.Prefix, a netip.Addr) uint64 {
+	base := new(big.Int).SetBytes(subnet.Masked().Addr().AsSlice())
+	return new(big.Int).Sub(new(big.Int).SetBytes(a.AsSlice()), base).Uint64()
+}
+
+// lastHost is the highest index a peer may use: IPv4 keeps the broadcast
+// address free; IPv6 subnets are capped so allocation stays a short scan.
+func lastHost(subnet netip.Prefix) uint64 {
+	hostBits := subnet.Addr().BitLen() - subnet.Bits()
+	if subnet.Addr().Is4() {
+		return 1<<hostBits - 2
+	}
+	if hostBits > 16 {
+		return 1<<16 - 1
+	}
+	return 1<<hostBits - 1
+}
+
+// Allocate hands out the lowest host index free in every VPN subnet, so a
+// peer gets matching addresses (.N and ::N). want, if valid, asks for one
+// address; its index is then used for the other family.
+func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
+	subnets := h.Settings.Subnets
+	if len(subnets) == 0 {
+		return nil, ErrNotSetUp
+	}
+	used := h.used()
+	free := func(n uint64) ([]netip.Prefix, bool) {
+		var out []netip.Prefix
+		for _, sn := range subnets {
+			if n < 2 || n > lastHost(sn) {
+				return nil, false
+			}
+			a, ok := hostN(sn, n)
+			if !ok || used[a] {
+				return nil, false
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+		return out, true
+	}
+	if want.IsValid() {
+		for _, sn := range subnets {
+			if sn.Addr().Is4() != want.Is4() {
+				continue
+			}
+			if !sn.Contains(want) {
+				return nil, fmt.Errorf("hub: address %s is outside the VPN subnet %s", want, sn)
+			}
+			n := hostIndex(sn, want)
+			if n < 2 || n > lastHost(sn) {
+				return nil, fmt.Errorf("hub: address %s is reserved in %s (network, hub or broadcast address)", want, sn)
+			}
+			if used[want] {
+				return nil, fmt.Errorf("hub: address %s is already in use", want)
+			}
+			if out, ok := free(n); ok {
+				return out, nil
+			}
+			// The other family's twin is taken: give the asked address alone
+			// in its family plus any free one in the other.
+			return h.allocateSplit(want, used)
+		}
+		return nil, fmt.Errorf("hub: address %s: the hub has no %s VPN subnet", want, family(want))
+	}
+	max := uint64(0)
+	for _, sn := range subnets {
+		if l := lastHost(sn); max == 0 || l < max {
+			max = l
+		}
+	}
+	for n := uint64(2); n <= max; n++ {
+		if out, ok := free(n); ok {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("hub: no free address left in %s", prefixList(subnets))
+}
+
+func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.Prefix, error) {
+	out := []netip.Prefix{netip.PrefixFrom(want, want.BitLen())}
+	for _, sn := range h.Settings.Subnets {
+		if sn.Addr().Is4() == want.Is4() {
+			continue
+		}
+		found := false
+		for n := uint64(2); n <= lastHost(sn); n++ {
+			if a, ok := hostN(sn, n); ok && !used[a] {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("hub: no free address left in %s", sn)
+		}
+	}
+	return out, nil
+}
+
+func family(a netip.Addr) string {
+	if a.Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
+func prefixList(ps []netip.Prefix) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.String()
+	}
+	return s
+}

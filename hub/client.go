@@ -1,0 +1,117 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/wghub/wghub/wgquick"
+)
+
+// Full-tunnel AllowedIPs: everything, both families.
+var (
+	allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
+	allIPv6 = netip.MustParsePrefix("::/0")
+)
+
+// ErrNoPrivateKey is returned for a client config of a peer that brought its
+// own key: the hub never saw the private half.
+var ErrNoPrivateKey = errors.New("hub: the client's private key is not stored on the hub (it was added with --public-key)")
+
+// ClientAllowedIPs is what the client routes through the hub: the VPN
+// subnets and the LAN subnets (split tunnel), or everything (full tunnel).
+func (h *Hub) ClientAllowedIPs(p *Peer) []netip.Prefix {
+	if p.FullTunnel {
+		return []netip.Prefix{allIPv4, allIPv6}
+	}
+	out := append([]netip.Prefix(nil), h.Settings.Subnets...)
+	lan := h.Settings.LAN
+	if p.LAN != nil {
+		lan = p.LAN
+	}
+	for _, l := range lan {
+		dup := false
+		for _, o := range out {
+			if o == l.Masked() {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, l.Masked())
+		}
+	}
+	return out
+}
+
+// ClientConfig renders the peer's wg-quick config. Without a stored private
+// key the config carries a placeholder comment and ErrNoPrivateKey is
+// returned along with it, so callers can still show the rest.
+func (h *Hub) ClientConfig(p *Peer) ([]byte, error) {
+	if h.Settings.Endpoint == "" {
+		return nil, fmt.Errorf("hub: no public endpoint set; run: wghub setup --endpoint HOST[:PORT]")
+	}
+	c := wgquick.Config{
+		Interface: wgquick.Interface{
+			Comment:    []string{fmt.Sprintf("wghub client %q for hub %s", p.Name, h.Settings.Interface)},
+			PrivateKey: p.PrivateKey,
+			Address:    p.Addresses,
+			DNS:        h.Settings.DNS,
+		},
+		Peers: []wgquick.Peer{{
+			Name:                "wghub hub " + h.Settings.Interface,
+			PublicKey:           h.PrivateKey.PublicKey(),
+			PresharedKey:        p.PresharedKey,
+			AllowedIPs:          h.ClientAllowedIPs(p),
+			Endpoint:            h.endpoint(),
+			PersistentKeepalive: h.Settings.Keepalive,
+		}},
+	}
+	var err error
+	if p.PrivateKey == nil {
+		c.Interface.Comment = append(c.Interface.Comment, "PrivateKey: add this device's own private key here")
+		err = ErrNoPrivateKey
+	}
+	return c.Format(), err
+}
+
+// endpoint adds the listen port when the configured endpoint has none.
+func (h *Hub) endpoint() string {
+	ep := h.Settings.Endpoint
+	port := fmt.Sprint(h.Settings.Port())
+	if ep[0] == '[' {
+		if ep[len(ep)-1] == ']' {
+			return ep + ":" + port
+		}
+		return ep
+	}
+	for _, c := range ep {
+		if c == ':' {
+			return ep
+		}
+	}
+	return ep + ":" + port
+}
+
+// ServerConfig renders the hub itself as a wg-quick config (interface key,
+// port, addresses and every enabled peer): what a plain Linux hub would run
+// with wg-quick, and what `wg setconf` checks after `wg-quick strip`.
+func (h *Hub) ServerConfig() []byte {
+	c := wgquick.Config{Interface: wgquick.Interface{
+		Comment:    []string{"wghub hub " + h.Settings.Interface},
+		PrivateKey: &h.PrivateKey,
+		ListenPort: h.Settings.Port(),
+		Address:    h.Settings.Addresses(),
+	}}
+	for _, p := range h.Peers {
+		if p.Disabled {
+			continue
+		}
+		c.Peers = append(c.Peers, wgquick.Peer{
+			Name:         p.Name,
+			PublicKey:    p.PublicKey,
+			PresharedKey: p.PresharedKey,
+			AllowedIPs:   p.AllowedIPs(),
+		})
+	}
+	return c.Format()
+}

@@ -1,0 +1,273 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// Defaults for a new hub.
+const (
+	DefaultInterface = "wg0"
+	DefaultPort      = 51820
+	DefaultKeepalive = 25
+	DefaultZone      = "vpn"
+	DefaultLANZone   = "lan"
+	DefaultWANZone   = "wan"
+)
+
+// DefaultSubnet is the VPN subnet of the design: hub at .1, peers from .2.
+var DefaultSubnet = netip.MustParsePrefix("192.168.100.0/24")
+
+// ErrNotSetUp is returned when the config holds no hub yet.
+var ErrNotSetUp = errors.New("hub: not set up (run wghub setup)")
+
+// Settings are the hub's own choices, kept in the "hub" section.
+type Settings struct {
+	Interface  string         // WireGuard interface (and its UCI section) name
+	ListenPort int            // UDP port; 0 means DefaultPort
+	Subnets    []netip.Prefix // VPN subnets, at most one IPv4 and one IPv6; the hub takes the first host of each
+	Endpoint   string         // host:port written into client configs; "" means unknown yet
+	DNS        []string       // DNS servers handed to clients; empty means none
+	LAN        []netip.Prefix // subnets behind the hub that clients reach (split tunnel)
+	Keepalive  int            // PersistentKeepalive in client configs; 0 means none
+	// FullTunnel forwards VPN traffic to the WAN zone for every client, not
+	// only for peers added with full tunnel.
+	FullTunnel bool
+	Zone       string // firewall zone of the VPN interface
+	LANZone    string // zone VPN traffic is forwarded and masqueraded into
+	WANZone    string // zone the listen port is opened on
+	LANDevice  string // plain Linux backend only: device LAN traffic leaves by
+}
+
+// Hub is the whole model: settings, the interface key and the peers.
+type Hub struct {
+	Settings   Settings
+	PrivateKey wgtypes.Key
+	Peers      []Peer
+	// Foreign are allowed IPs of peer sections on the interface that wghub
+	// does not manage (added in LuCI, say); they are never handed out again.
+	Foreign []netip.Prefix
+}
+
+// Peer is one spoke.
+type Peer struct {
+	Name         string
+	PublicKey    wgtypes.Key
+	PresharedKey *wgtypes.Key
+	// PrivateKey is the client's key when the hub generated it, so the
+	// client config can be exported later; nil when the client brought its
+	// own public key.
+	PrivateKey *wgtypes.Key
+	Addresses  []netip.Prefix // the peer's VPN addresses, /32 and /128
+	Routes     []netip.Prefix // subnets behind the peer (site to site), routed to it
+	Disabled   bool
+	FullTunnel bool           // client sends all traffic through the hub
+	LAN        []netip.Prefix // overrides Settings.LAN in this client's config; nil means the hub's
+}
+
+// AllowedIPs is what the hub accepts from and routes to the peer.
+func (p *Peer) AllowedIPs() []netip.Prefix {
+	return append(append([]netip.Prefix(nil), p.Addresses...), p.Routes...)
+}
+
+// Peer returns the peer called name.
+func (h *Hub) Peer(name string) (*Peer, error) {
+	for i := range h.Peers {
+		if h.Peers[i].Name == name {
+			return &h.Peers[i], nil
+		}
+	}
+	return nil, fmt.Errorf("hub: no peer named %q", name)
+}
+
+// Addresses are the hub's own interface addresses: the first host of each
+// VPN subnet, with the subnet's length.
+func (s *Settings) Addresses() []netip.Prefix {
+	var out []netip.Prefix
+	for _, sn := range s.Subnets {
+		out = append(out, netip.PrefixFrom(sn.Masked().Addr().Next(), sn.Bits()))
+	}
+	return out
+}
+
+// Port is the listen port with the default applied.
+func (s *Settings) Port() int {
+	if s.ListenPort == 0 {
+		return DefaultPort
+	}
+	return s.ListenPort
+}
+
+var (
+	peerNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	ifaceNameRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+	zoneNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+)
+
+// MaxNameLen bounds peer names: they become UCI section names and labels in
+// narrow LuCI tables.
+const MaxNameLen = 32
+
+// ValidateName checks a peer name.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("hub: peer name is empty")
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("hub: peer name %.20q... is %d characters, at most %d allowed", name, len(name), MaxNameLen)
+	case !peerNameRE.MatchString(name):
+		return fmt.Errorf("hub: peer name %q: use letters, digits, '-' and '_', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// PeerID is the peer's part of its UCI section names. UCI names allow only
+// [A-Za-z0-9_], so '-' becomes '_'; two names that map to one id conflict.
+func PeerID(name string) string { return strings.ReplaceAll(name, "-", "_") }
+
+// Validate checks settings on their own (not against the LAN/WAN).
+func (s *Settings) Validate() error {
+	if len(s.Interface) == 0 || len(s.Interface) > 15 || !ifaceNameRE.MatchString(s.Interface) {
+		return fmt.Errorf("hub: interface name %q: 1-15 letters, digits or '_'", s.Interface)
+	}
+	if s.ListenPort < 0 || s.ListenPort > 65535 {
+		return fmt.Errorf("hub: listen port %d out of range 1-65535", s.ListenPort)
+	}
+	var v4, v6 int
+	for _, p := range s.Subnets {
+		if p != p.Masked() {
+			return fmt.Errorf("hub: VPN subnet %s has host bits set (did you mean %s?)", p, p.Masked())
+		}
+		if p.Addr().Is4() {
+			v4++
+			if p.Bits() > 30 {
+				return fmt.Errorf("hub: VPN subnet %s is too small for a hub and a peer", p)
+			}
+		} else {
+			v6++
+			if p.Bits() > 126 {
+				return fmt.Errorf("hub: VPN subnet %s is too small for a hub and a peer", p)
+			}
+		}
+	}
+	if v4+v6 == 0 {
+		return errors.New("hub: no VPN subnet")
+	}
+	if v4 > 1 || v6 > 1 {
+		return errors.New("hub: at most one IPv4 and one IPv6 VPN subnet")
+	}
+	for _, z := range []string{s.Zone, s.LANZone, s.WANZone} {
+		if z != "" && !zoneNameRE.MatchString(z) {
+			return fmt.Errorf("hub: firewall zone name %q: letters, digits and '_' only", z)
+		}
+	}
+	if s.Endpoint != "" {
+		if err := ValidateEndpoint(s.Endpoint); err != nil {
+			return err
+		}
+	}
+	for _, d := range s.DNS {
+		if err := validateToken("DNS server", d); err != nil {
+			return err
+		}
+	}
+	if s.Keepalive < 0 || s.Keepalive > 65535 {
+		return fmt.Errorf("hub: keepalive %d out of range 0-65535", s.Keepalive)
+	}
+	for i, a := range s.Subnets {
+		for _, l := range s.LAN {
+			if Overlaps(a, l) {
+				return fmt.Errorf("hub: VPN subnet %s overlaps LAN subnet %s", a, l)
+			}
+		}
+		for _, b := range s.Subnets[:i] {
+			if Overlaps(a, b) {
+				return fmt.Errorf("hub: VPN subnets %s and %s overlap", a, b)
+			}
+		}
+	}
+	return nil
+}
+
+// ValidateEndpoint checks "host:port", "[v6]:port" or a bare host.
+func ValidateEndpoint(ep string) error {
+	if err := validateToken("endpoint", ep); err != nil {
+		return err
+	}
+	host := ep
+	if strings.HasPrefix(ep, "[") {
+		end := strings.Index(ep, "]")
+		if end < 0 {
+			return fmt.Errorf("hub: endpoint %q: unterminated '['", ep)
+		}
+		host = ep[1:end]
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("hub: endpoint %q: %q is not an IPv6 address", ep, host)
+		}
+		rest := ep[end+1:]
+		if rest != "" && !strings.HasPrefix(rest, ":") {
+			return fmt.Errorf("hub: endpoint %q: expected :port after ']'", ep)
+		}
+		return validatePort(ep, strings.TrimPrefix(rest, ":"))
+	}
+	if strings.Count(ep, ":") == 1 {
+		var port string
+		host, port, _ = strings.Cut(ep, ":")
+		if err := validatePort(ep, port); err != nil {
+			return err
+		}
+	} else if strings.Count(ep, ":") > 1 {
+		return fmt.Errorf("hub: endpoint %q: write an IPv6 address as [addr]:port", ep)
+	}
+	if host == "" {
+		return fmt.Errorf("hub: endpoint %q has no host", ep)
+	}
+	return nil
+}
+
+func validatePort(ep, port string) error {
+	if port == "" {
+		return nil
+	}
+	n := 0
+	for _, c := range port {
+		if c < '0' || c > '9' {
+			return fmt.Errorf("hub: endpoint %q: port %q is not a number", ep, port)
+		}
+		n = n*10 + int(c-'0')
+		if n > 65535 {
+			break
+		}
+	}
+	if n < 1 || n > 65535 {
+		return fmt.Errorf("hub: endpoint %q: port %q out of range 1-65535", ep, port)
+	}
+	return nil
+}
+
+// validateToken rejects what cannot stand in a wg-quick line or UCI value.
+func validateToken(what, s string) error {
+	bad := " \t\r\n'\"#,=\\"
+	if what != "endpoint" {
+		bad += "[]"
+	}
+	if s == "" || strings.ContainsAny(s, bad) {
+		return fmt.Errorf("hub: %s %q is not valid", what, s)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("hub: %s %q contains control characters", what, s)
+		}
+	}
+	return nil
+}
+
+// Overlaps reports whether two prefixes share any address.
+func Overlaps(a, b netip.Prefix) bool {
+	return a.Overlaps(b)
+}

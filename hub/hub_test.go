@@ -1,0 +1,245 @@
+package hub
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+func TestValidateName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"laptop", true},
+		{"alice-phone", true},
+		{"a_b-2", true},
+		{"X", true},
+		{strings.Repeat("a", MaxNameLen), true},
+		{strings.Repeat("a", MaxNameLen+1), false},
+		{strings.Repeat("a", 200), false},
+		{"", false},
+		{"-lead", false},
+		{"has space", false},
+		{"quote'd", false},
+		{`dq"`, false},
+		{"new\nline", false},
+		{"dot.name", false},
+		{"ünï", false},
+	}
+	for _, tt := range tests {
+		err := ValidateName(tt.name)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateName(%q) = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+}
+
+func TestValidateEndpoint(t *testing.T) {
+	tests := []struct {
+		ep string
+		ok bool
+	}{
+		{"vpn.example.org", true},
+		{"vpn.example.org:51820", true},
+		{"203.0.113.7:1", true},
+		{"[2001:db8::1]:51820", true},
+		{"[2001:db8::1]", true},
+		{"2001:db8::1", false},
+		{"host:0", false},
+		{"host:65536", false},
+		{"host:abc", false},
+		{":51820", false},
+		{"[nothex]:1", false},
+		{"with space", false},
+		{"quote'", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		err := ValidateEndpoint(tt.ep)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateEndpoint(%q) = %v, want ok=%v", tt.ep, err, tt.ok)
+		}
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	p := netip.MustParsePrefix
+	base := func() Settings {
+		return Settings{Interface: "wg0", Subnets: []netip.Prefix{p("192.168.100.0/24")}, LAN: []netip.Prefix{p("192.168.1.0/24")}}
+	}
+	tests := []struct {
+		name   string
+		mod    func(*Settings)
+		errHas string
+	}{
+		{"ok", func(*Settings) {}, ""},
+		{"dual stack", func(s *Settings) { s.Subnets = append(s.Subnets, p("fd00:1::/64")) }, ""},
+		{"overlaps LAN", func(s *Settings) { s.Subnets = []netip.Prefix{p("192.168.0.0/16")} }, "overlaps LAN"},
+		{"host bits", func(s *Settings) { s.Subnets = []netip.Prefix{p("192.168.100.1/24")} }, "host bits"},
+		{"too small", func(s *Settings) { s.Subnets = []netip.Prefix{p("192.168.100.0/31")} }, "too small"},
+		{"two v4", func(s *Settings) { s.Subnets = append(s.Subnets, p("10.9.0.0/24")) }, "at most one"},
+		{"none", func(s *Settings) { s.Subnets = nil }, "no VPN subnet"},
+		{"bad iface", func(s *Settings) { s.Interface = "wg-0" }, "interface name"},
+		{"long iface", func(s *Settings) { s.Interface = "abcdefghijklmnop" }, "interface name"},
+		{"bad port", func(s *Settings) { s.ListenPort = 70000 }, "listen port"},
+		{"bad zone", func(s *Settings) { s.Zone = "v p n" }, "zone"},
+		{"bad dns", func(s *Settings) { s.DNS = []string{"1.1.1.1, 8.8.8.8"} }, "DNS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := base()
+			tt.mod(&s)
+			err := s.Validate()
+			if tt.errHas == "" && err != nil || tt.errHas != "" && (err == nil || !strings.Contains(err.Error(), tt.errHas)) {
+				t.Fatalf("Validate() = %v, want error containing %q", err, tt.errHas)
+			}
+		})
+	}
+}
+
+func testHub(t *testing.T, subnets ...string) *Hub {
+	t.Helper()
+	k, err := wgtypes.GeneratePrivateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Hub{PrivateKey: k, Settings: Settings{Interface: "wg0", Endpoint: "vpn.example.org", Keepalive: 25}}
+	for _, s := range subnets {
+		h.Settings.Subnets = append(h.Settings.Subnets, netip.MustParsePrefix(s))
+	}
+	return h
+}
+
+func TestAllocate(t *testing.T) {
+	h := testHub(t, "192.168.100.0/24", "fd00:1::/64")
+	var got []string
+	for _, n := range []string{"a", "b", "c"} {
+		p, err := h.AddPeer(PeerRequest{Name: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, prefixList(p.Addresses))
+	}
+	want := []string{"192.168.100.2/32, fd00:1::2/128", "192.168.100.3/32, fd00:1::3/128", "192.168.100.4/32, fd00:1::4/128"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("peer %d got %s, want %s", i, got[i], want[i])
+		}
+	}
+	// Lowest free: removing b frees .3 for the next peer.
+	if _, err := h.RemovePeer("b"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := h.AddPeer(PeerRequest{Name: "d"})
+	if s := prefixList(p.Addresses); s != want[1] {
+		t.Errorf("after removal got %s, want %s", s, want[1])
+	}
+	// Foreign peers' addresses are never handed out.
+	h.Foreign = []netip.Prefix{netip.MustParsePrefix("192.168.100.5/32")}
+	p, _ = h.AddPeer(PeerRequest{Name: "e"})
+	if s := prefixList(p.Addresses); s != "192.168.100.6/32, fd00:1::6/128" {
+		t.Errorf("with foreign .5 got %s", s)
+	}
+}
+
+func TestAllocateErrors(t *testing.T) {
+	h := testHub(t, "10.0.0.0/30")
+	if _, err := h.AddPeer(PeerRequest{Name: "only"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.AddPeer(PeerRequest{Name: "more"}); err == nil || !strings.Contains(err.Error(), "no free address") {
+		t.Fatalf("exhausted pool: got %v", err)
+	}
+	h = testHub(t, "192.168.100.0/24")
+	for _, tt := range []struct{ ip, errHas string }{
+		{"192.168.100.1", "reserved"},
+		{"192.168.100.0", "reserved"},
+		{"192.168.100.255", "reserved"},
+		{"10.1.1.1", "outside"},
+		{"fd00::5", "no IPv6"},
+	} {
+		if _, err := h.AddPeer(PeerRequest{Name: "x", IP: netip.MustParseAddr(tt.ip)}); err == nil || !strings.Contains(err.Error(), tt.errHas) {
+			t.Errorf("--ip %s: got %v, want %q", tt.ip, err, tt.errHas)
+		}
+	}
+	if _, err := h.AddPeer(PeerRequest{Name: "x", IP: netip.MustParseAddr("192.168.100.77")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.AddPeer(PeerRequest{Name: "y", IP: netip.MustParseAddr("192.168.100.77")}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("duplicate --ip: got %v", err)
+	}
+}
+
+func TestAddPeerConflicts(t *testing.T) {
+	h := testHub(t, "192.168.100.0/24")
+	a, err := h.AddPeer(PeerRequest{Name: "a-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := a.PublicKey
+	hubPub := h.PrivateKey.PublicKey()
+	for _, tt := range []struct {
+		r      PeerRequest
+		errHas string
+	}{
+		{PeerRequest{Name: "a-b"}, "already exists"},
+		{PeerRequest{Name: "a_b"}, "conflicts"},
+		{PeerRequest{Name: "c", PublicKey: &pub}, "already uses public key"},
+		{PeerRequest{Name: "c", PublicKey: &hubPub}, "hub's own"},
+		{PeerRequest{Name: "c", PublicKey: &wgtypes.Key{}}, "all-zero"},
+		{PeerRequest{Name: "c", LAN: []netip.Prefix{netip.MustParsePrefix("192.168.100.0/25")}}, "overlaps the VPN"},
+		{PeerRequest{Name: "c", Routes: []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")}}, "overlaps the VPN"},
+	} {
+		if _, err := h.AddPeer(tt.r); err == nil || !strings.Contains(err.Error(), tt.errHas) {
+			t.Errorf("AddPeer(%+v) = %v, want %q", tt.r.Name, err, tt.errHas)
+		}
+	}
+	if len(h.Peers) != 1 {
+		t.Errorf("failed adds left %d peers", len(h.Peers))
+	}
+}
+
+func TestClientConfig(t *testing.T) {
+	h := testHub(t, "192.168.100.0/24", "fd00:1::/64")
+	h.Settings.LAN = []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}
+	h.Settings.DNS = []string{"192.168.1.1"}
+	split, _ := h.AddPeer(PeerRequest{Name: "laptop", PSK: true})
+	conf, err := h.ClientConfig(split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"PrivateKey = " + split.PrivateKey.String(),
+		"Address = 192.168.100.2/32, fd00:1::2/128",
+		"DNS = 192.168.1.1",
+		"PublicKey = " + h.PrivateKey.PublicKey().String(),
+		"PresharedKey = " + split.PresharedKey.String(),
+		"Endpoint = vpn.example.org:51820",
+		"AllowedIPs = 192.168.100.0/24, fd00:1::/64, 192.168.1.0/24",
+		"PersistentKeepalive = 25",
+	} {
+		if !strings.Contains(string(conf), want+"\n") {
+			t.Errorf("split config lacks %q:\n%s", want, conf)
+		}
+	}
+	full, _ := h.AddPeer(PeerRequest{Name: "phone", FullTunnel: true})
+	conf, _ = h.ClientConfig(full)
+	if !strings.Contains(string(conf), "AllowedIPs = 0.0.0.0/0, ::/0\n") {
+		t.Errorf("full tunnel config:\n%s", conf)
+	}
+	k, _ := wgtypes.GeneratePrivateKey()
+	pub := k.PublicKey()
+	own, _ := h.AddPeer(PeerRequest{Name: "own", PublicKey: &pub})
+	conf, err = h.ClientConfig(own)
+	if err != ErrNoPrivateKey || strings.Contains(string(conf), "PrivateKey =") {
+		t.Errorf("own-key config: err %v\n%s", err, conf)
+	}
+	h.Settings.Endpoint = "[2001:db8::1]"
+	conf, _ = h.ClientConfig(split)
+	if !strings.Contains(string(conf), "Endpoint = [2001:db8::1]:51820\n") {
+		t.Errorf("v6 endpoint:\n%s", conf)
+	}
+}

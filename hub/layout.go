@@ -1,0 +1,563 @@
+package hub
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/wghub/wghub/uci"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// Layout says which UCI config file holds which part of the hub.
+type Layout struct {
+	Hub      string // hub settings and client sections ("wghub")
+	Network  string // interface and peer sections: "network" on OpenWrt, the hub's own file elsewhere
+	Firewall string // firewall sections; "" where wghub manages no UCI firewall
+}
+
+// Configs lists the config names the layout touches, without duplicates.
+func (l Layout) Configs() []string {
+	out := []string{l.Hub}
+	for _, n := range []string{l.Network, l.Firewall} {
+		if n != "" && n != l.Hub {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// OpenWrt is the layout on a gateway: netifd and firewall4 read the
+// interface, peers and zones from their own files.
+var OpenWrt = Layout{Hub: "wghub", Network: "network", Firewall: "firewall"}
+
+// Standalone is the layout on a plain Linux host: one file of wghub's own.
+var Standalone = Layout{Hub: "wghub", Network: "wghub"}
+
+// Section names and types wghub owns.
+const (
+	hubSection     = "hub"
+	clientType     = "client"
+	peerPrefix     = "wghub_"
+	fwZone         = "wghub_zone"
+	fwToLAN        = "wghub_lan"
+	fwToWAN        = "wghub_wan"
+	fwMasq4        = "wghub_masq"
+	fwMasq6        = "wghub_masq6"
+	fwListenRule   = "wghub_listen"
+	lanDeviceOpt   = "lan_device"
+	peerTypePrefix = "wireguard_"
+)
+
+// PeerType is the UCI section type netifd reads peers of iface from.
+func PeerType(iface string) string { return peerTypePrefix + iface }
+
+// PeerSection is the name of a managed peer's section.
+func PeerSection(name string) string { return peerPrefix + PeerID(name) }
+
+// clientSection names a peer's client section in the hub config. The prefix
+// keeps peer ids apart from the "hub" and interface sections, which share
+// one file in the Standalone layout.
+func clientSection(id string) string { return "client_" + id }
+
+// Load reads the hub from cfgs (keyed by config name). It returns
+// ErrNotSetUp when there is no hub section.
+func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
+	hc := cfgs[l.Hub]
+	if hc == nil || hc.Section(hubSection) == nil {
+		return nil, ErrNotSetUp
+	}
+	hs := hc.Section(hubSection)
+	h := &Hub{}
+	s := &h.Settings
+	var err error
+	s.Interface, _ = hs.Get("interface")
+	if s.Interface == "" {
+		s.Interface = DefaultInterface
+	}
+	if s.Subnets, err = prefixes(hs, "subnet"); err != nil {
+		return nil, err
+	}
+	s.Endpoint, _ = hs.Get("endpoint")
+	s.DNS = hs.List("dns")
+	if s.LAN, err = prefixes(hs, "lan"); err != nil {
+		return nil, err
+	}
+	if s.Keepalive, err = intOpt(hs, "keepalive", 0); err != nil {
+		return nil, err
+	}
+	s.FullTunnel = boolOpt(hs, "full_tunnel")
+	s.Zone = strOpt(hs, "zone", DefaultZone)
+	s.LANZone = strOpt(hs, "lan_zone", DefaultLANZone)
+	s.WANZone = strOpt(hs, "wan_zone", DefaultWANZone)
+	s.LANDevice, _ = hs.Get(lanDeviceOpt)
+
+	nc := cfgs[l.Network]
+	if nc == nil {
+		return nil, fmt.Errorf("hub: config %q not loaded", l.Network)
+	}
+	is := nc.Section(s.Interface)
+	if is == nil || is.Type() != "interface" {
+		return nil, fmt.Errorf("hub: %s: interface section %q is missing", l.Network, s.Interface)
+	}
+	if s.ListenPort, err = intOpt(is, "listen_port", DefaultPort); err != nil {
+		return nil, err
+	}
+	pk, _ := is.Get("private_key")
+	if h.PrivateKey, err = wgtypes.ParseKey(pk); err != nil {
+		return nil, fmt.Errorf("hub: %s.%s.private_key is not a valid key", l.Network, s.Interface)
+	}
+
+	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
+		if !strings.HasPrefix(ps.Name(), peerPrefix) || ps.Anonymous() {
+			for _, a := range ps.List("allowed_ips") {
+				if p, err := parsePrefix(a); err == nil {
+					h.Foreign = append(h.Foreign, p)
+				}
+			}
+			continue
+		}
+		p, err := loadPeer(ps, hc, s)
+		if err != nil {
+			return nil, err
+		}
+		h.Peers = append(h.Peers, *p)
+	}
+	return h, nil
+}
+
+func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
+	id := strings.TrimPrefix(ps.Name(), peerPrefix)
+	p := &Peer{Name: strOpt(ps, "description", id)}
+	where := fmt.Sprintf("peer %q", p.Name)
+	pub, _ := ps.Get("public_key")
+	var err error
+	if p.PublicKey, err = wgtypes.ParseKey(pub); err != nil {
+		return nil, fmt.Errorf("hub: %s: public_key %q is not a valid key", where, pub)
+	}
+	if psk, ok := ps.Get("preshared_key"); ok && psk != "" {
+		k, err := wgtypes.ParseKey(psk)
+		if err != nil {
+			return nil, fmt.Errorf("hub: %s: preshared_key is not a valid key", where)
+		}
+		p.PresharedKey = &k
+	}
+	allowed, err := prefixes(ps, "allowed_ips")
+	if err != nil {
+		return nil, fmt.Errorf("hub: %s: %w", where, err)
+	}
+	for _, a := range allowed {
+		if a.IsSingleIP() && inAny(s.Subnets, a.Addr()) {
+			p.Addresses = append(p.Addresses, a)
+		} else {
+			p.Routes = append(p.Routes, a)
+		}
+	}
+	p.Disabled = boolOpt(ps, "disabled")
+	if cs := hc.Section(clientSection(id)); cs != nil && cs.Type() == clientType {
+		if k, ok := cs.Get("private_key"); ok && k != "" {
+			key, err := wgtypes.ParseKey(k)
+			if err != nil {
+				return nil, fmt.Errorf("hub: %s: stored client private_key is not a valid key", where)
+			}
+			p.PrivateKey = &key
+		}
+		p.FullTunnel = boolOpt(cs, "full_tunnel")
+		if len(cs.List("lan")) > 0 {
+			if p.LAN, err = prefixes(cs, "lan"); err != nil {
+				return nil, fmt.Errorf("hub: %s: %w", where, err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// Store writes h into cfgs: the hub and client sections, the interface and
+// peer sections, and (with a firewall config) the zone, forwardings,
+// masquerade and listen-port rule. Options already right are not touched, so
+// the files change only where the hub did. Managed sections that h no longer
+// has are deleted.
+func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
+	s := &h.Settings
+	hc, nc := cfgs[l.Hub], cfgs[l.Network]
+	if hc == nil || nc == nil {
+		return fmt.Errorf("hub: configs %q and %q must be loaded", l.Hub, l.Network)
+	}
+	hs, err := ensure(hc, "hub", hubSection)
+	if err != nil {
+		return err
+	}
+	w := writer{}
+	w.set(hs, "interface", s.Interface)
+	w.list(hs, "subnet", prefixStrings(s.Subnets))
+	w.opt(hs, "endpoint", s.Endpoint)
+	w.list(hs, "dns", s.DNS)
+	w.list(hs, "lan", prefixStrings(s.LAN))
+	w.opt(hs, "keepalive", itoa(s.Keepalive))
+	w.opt(hs, "full_tunnel", flag(s.FullTunnel))
+	w.opt(hs, "zone", nonDefault(s.Zone, DefaultZone))
+	w.opt(hs, "lan_zone", nonDefault(s.LANZone, DefaultLANZone))
+	w.opt(hs, "wan_zone", nonDefault(s.WANZone, DefaultWANZone))
+	w.opt(hs, lanDeviceOpt, s.LANDevice)
+
+	is := nc.Section(s.Interface)
+	if is == nil {
+		if is, err = nc.Add("interface", s.Interface); err != nil {
+			return err
+		}
+	}
+	w.set(is, "proto", "wireguard")
+	w.set(is, "private_key", h.PrivateKey.String())
+	w.set(is, "listen_port", strconv.Itoa(s.Port()))
+	w.list(is, "addresses", prefixStrings(s.Addresses()))
+
+	keep := map[string]bool{}
+	ids := map[string]string{}
+	for i := range h.Peers {
+		p := &h.Peers[i]
+		id := PeerID(p.Name)
+		if other, dup := ids[id]; dup {
+			return fmt.Errorf("hub: peer names %q and %q conflict (both stored as %q)", other, p.Name, id)
+		}
+		ids[id] = p.Name
+		name := peerPrefix + id
+		keep[name] = true
+		ps := nc.Section(name)
+		if ps == nil {
+			if ps, err = nc.Add(PeerType(s.Interface), name); err != nil {
+				return err
+			}
+		}
+		w.set(ps, "description", p.Name)
+		w.set(ps, "public_key", p.PublicKey.String())
+		w.opt(ps, "preshared_key", keyString(p.PresharedKey))
+		w.list(ps, "allowed_ips", prefixStrings(p.AllowedIPs()))
+		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
+		w.opt(ps, "disabled", flag(p.Disabled))
+
+		cs := hc.Section(clientSection(id))
+		if cs == nil {
+			if cs, err = hc.Add(clientType, clientSection(id)); err != nil {
+				return err
+			}
+		}
+		w.set(cs, "name", p.Name)
+		w.opt(cs, "private_key", keyString(p.PrivateKey))
+		w.opt(cs, "full_tunnel", flag(p.FullTunnel))
+		w.list(cs, "lan", prefixStrings(p.LAN))
+		keep[clientSection(id)] = true
+	}
+	if w.err != nil {
+		return w.err
+	}
+	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
+		if strings.HasPrefix(ps.Name(), peerPrefix) && !ps.Anonymous() && !keep[ps.Name()] {
+			nc.Delete(ps)
+		}
+	}
+	for _, cs := range hc.SectionsByType(clientType) {
+		if !keep[cs.Name()] {
+			hc.Delete(cs)
+		}
+	}
+	if l.Firewall != "" {
+		if err := storeFirewall(cfgs[l.Firewall], h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remove deletes everything Store wrote for the hub in cfgs.
+func Remove(cfgs map[string]*uci.Config, l Layout) error {
+	hc := cfgs[l.Hub]
+	if hc == nil {
+		return nil
+	}
+	hs := hc.Section(hubSection)
+	if hs == nil {
+		return ErrNotSetUp
+	}
+	iface := strOpt(hs, "interface", DefaultInterface)
+	if nc := cfgs[l.Network]; nc != nil {
+		for _, ps := range nc.SectionsByType(PeerType(iface)) {
+			if strings.HasPrefix(ps.Name(), peerPrefix) && !ps.Anonymous() {
+				nc.Delete(ps)
+			}
+		}
+		if is := nc.Section(iface); is != nil && is.Type() == "interface" {
+			nc.Delete(is)
+		}
+	}
+	for _, cs := range hc.SectionsByType(clientType) {
+		hc.Delete(cs)
+	}
+	hc.Delete(hs)
+	if l.Firewall != "" && cfgs[l.Firewall] != nil {
+		fc := cfgs[l.Firewall]
+		for _, n := range firewallSections {
+			if sec := fc.Section(n); sec != nil {
+				fc.Delete(sec)
+			}
+		}
+	}
+	return nil
+}
+
+var firewallSections = []string{fwZone, fwToLAN, fwToWAN, fwMasq4, fwMasq6, fwListenRule}
+
+// storeFirewall writes the zone, forwardings, masquerade and listen rule.
+//
+// The masquerade is a `config nat` section in the LAN zone rather than
+// `masq`/`masq_src` on the lan zone: it renders exactly the design's
+// "POSTROUTING -s VPN -o lan MASQUERADE" rule, leaves the user's lan zone
+// untouched (masq on a zone also drops invalid conntrack state and disables
+// automatic helpers for the whole zone) and teardown removes it alone.
+// firewall3 (snats.c, OpenWrt 19.07+) and firewall4 both read `config nat`.
+func storeFirewall(fc *uci.Config, h *Hub) error {
+	if fc == nil {
+		return fmt.Errorf("hub: firewall config not loaded")
+	}
+	s := &h.Settings
+	w := writer{}
+	sec := func(typ, name string) *uci.Section {
+		x, err := ensure(fc, typ, name)
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		return x
+	}
+	z := sec("zone", fwZone)
+	w.set(z, "name", s.Zone)
+	w.list(z, "network", []string{s.Interface})
+	w.set(z, "input", "ACCEPT")
+	w.set(z, "output", "ACCEPT")
+	w.set(z, "forward", "REJECT")
+
+	f := sec("forwarding", fwToLAN)
+	w.set(f, "src", s.Zone)
+	w.set(f, "dest", s.LANZone)
+
+	for _, fam := range []struct {
+		name, family string
+		v4           bool
+	}{{fwMasq4, "ipv4", true}, {fwMasq6, "ipv6", false}} {
+		var src []string
+		for _, sn := range s.Subnets {
+			if sn.Addr().Is4() == fam.v4 {
+				src = append(src, sn.String())
+			}
+		}
+		if len(src) == 0 {
+			if x := fc.Section(fam.name); x != nil {
+				fc.Delete(x)
+			}
+			continue
+		}
+		n := sec("nat", fam.name)
+		w.set(n, "name", "wghub-masquerade-"+fam.family)
+		w.set(n, "src", s.LANZone)
+		w.set(n, "src_ip", src[0])
+		w.set(n, "family", fam.family)
+		w.set(n, "target", "MASQUERADE")
+	}
+
+	r := sec("rule", fwListenRule)
+	w.set(r, "name", "Allow-wghub-"+s.Interface)
+	w.set(r, "src", s.WANZone)
+	w.set(r, "proto", "udp")
+	w.set(r, "dest_port", strconv.Itoa(s.Port()))
+	w.set(r, "target", "ACCEPT")
+
+	full := s.FullTunnel
+	for _, p := range h.Peers {
+		full = full || p.FullTunnel && !p.Disabled
+	}
+	if full {
+		f := sec("forwarding", fwToWAN)
+		w.set(f, "src", s.Zone)
+		w.set(f, "dest", s.WANZone)
+	} else if x := fc.Section(fwToWAN); x != nil {
+		fc.Delete(x)
+	}
+	return w.err
+}
+
+// ensure returns the named section, adding it when missing. A section of
+// that name but another type belongs to the user: refuse rather than clobber.
+func ensure(c *uci.Config, typ, name string) (*uci.Section, error) {
+	if s := c.Section(name); s != nil {
+		if s.Type() != typ {
+			return nil, fmt.Errorf("hub: %s: section %q exists with type %q, expected %q", c.Name(), name, s.Type(), typ)
+		}
+		return s, nil
+	}
+	return c.Add(typ, name)
+}
+
+// writer collects the first error of a run of option writes.
+type writer struct{ err error }
+
+func (w *writer) set(s *uci.Section, name, val string) {
+	if w.err == nil && s != nil {
+		if cur, ok := s.Get(name); ok && cur == val && len(s.List(name)) <= 1 {
+			return
+		}
+		w.err = s.Set(name, val)
+	}
+}
+
+// opt sets name, or removes it when val is "".
+func (w *writer) opt(s *uci.Section, name, val string) {
+	if s == nil || w.err != nil {
+		return
+	}
+	if val == "" {
+		if _, ok := s.Get(name); ok {
+			s.Unset(name)
+		}
+		return
+	}
+	w.set(s, name, val)
+}
+
+func (w *writer) list(s *uci.Section, name string, vals []string) {
+	if w.err == nil && s != nil {
+		if equal(s.List(name), vals) && (len(vals) == 0 || isList(s, name)) {
+			return
+		}
+		w.err = s.SetList(name, vals)
+	}
+}
+
+func isList(s *uci.Section, name string) bool {
+	for _, o := range s.Options() {
+		if o.Name == name {
+			return o.List
+		}
+	}
+	return false
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range s.List(name) {
+		// A list may be written as one space-separated option too.
+		for _, f := range strings.Fields(v) {
+			p, err := parsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("hub: %s.%s: %w", s.Name(), name, err)
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// parsePrefix accepts a CIDR or a bare address (a host prefix), as netifd does.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("invalid prefix %q", s)
+		}
+		return p, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("invalid address %q", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func intOpt(s *uci.Section, name string, def int) (int, error) {
+	v, ok := s.Get(name)
+	if !ok || v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("hub: %s.%s %q is not a number", s.Name(), name, v)
+	}
+	return n, nil
+}
+
+func boolOpt(s *uci.Section, name string) bool {
+	v, _ := s.Get(name)
+	switch v {
+	case "1", "yes", "on", "true", "enabled":
+		return true
+	}
+	return false
+}
+
+func strOpt(s *uci.Section, name, def string) string {
+	if v, ok := s.Get(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func nonDefault(v, def string) string {
+	if v == def {
+		return ""
+	}
+	return v
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func keyString(k *wgtypes.Key) string {
+	if k == nil {
+		return ""
+	}
+	return k.String()
+}
+
+func inAny(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// SortPeers orders peers by name, for stable listings.
+func SortPeers(ps []Peer) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+}

@@ -1,0 +1,152 @@
+package hub
+
+import (
+	"fmt"
+	"net/netip"
+
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// PeerRequest describes a peer to add. Zero values pick the defaults.
+type PeerRequest struct {
+	Name       string
+	IP         netip.Addr   // invalid: lowest free address
+	PublicKey  *wgtypes.Key // nil: the hub generates the client's key pair
+	PSK        bool         // generate a preshared key
+	FullTunnel bool
+	LAN        []netip.Prefix // nil: the hub's LAN subnets
+	Routes     []netip.Prefix // subnets behind the peer
+}
+
+// AddPeer validates r, allocates addresses and appends the new peer.
+func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
+	if err := ValidateName(r.Name); err != nil {
+		return nil, err
+	}
+	for _, p := range h.Peers {
+		if p.Name == r.Name {
+			return nil, fmt.Errorf("hub: a peer named %q already exists", r.Name)
+		}
+		if PeerID(p.Name) == PeerID(r.Name) {
+			return nil, fmt.Errorf("hub: peer name %q conflicts with existing peer %q", r.Name, p.Name)
+		}
+	}
+	p := Peer{Name: r.Name, FullTunnel: r.FullTunnel, LAN: r.LAN}
+	if r.PublicKey != nil {
+		if *r.PublicKey == (wgtypes.Key{}) {
+			return nil, fmt.Errorf("hub: peer %q: the all-zero public key is not valid", r.Name)
+		}
+		if *r.PublicKey == h.PrivateKey.PublicKey() {
+			return nil, fmt.Errorf("hub: peer %q: public key %s is the hub's own", r.Name, r.PublicKey)
+		}
+		p.PublicKey = *r.PublicKey
+	} else {
+		k, err := wgtypes.GeneratePrivateKey()
+		if err != nil {
+			return nil, fmt.Errorf("hub: generating a key: %w", err)
+		}
+		p.PrivateKey, p.PublicKey = &k, k.PublicKey()
+	}
+	for _, o := range h.Peers {
+		if o.PublicKey == p.PublicKey {
+			return nil, fmt.Errorf("hub: peer %q already uses public key %s", o.Name, p.PublicKey)
+		}
+	}
+	if r.PSK {
+		k, err := wgtypes.GenerateKey()
+		if err != nil {
+			return nil, fmt.Errorf("hub: generating a preshared key: %w", err)
+		}
+		p.PresharedKey = &k
+	}
+	for _, l := range r.LAN {
+		for _, sn := range h.Settings.Subnets {
+			if l.Overlaps(sn) {
+				return nil, fmt.Errorf("hub: peer %q: LAN %s overlaps the VPN subnet %s", r.Name, l, sn)
+			}
+		}
+	}
+	for _, rt := range r.Routes {
+		if err := h.checkRoute(rt); err != nil {
+			return nil, fmt.Errorf("hub: peer %q: %w", r.Name, err)
+		}
+		p.Routes = append(p.Routes, rt.Masked())
+	}
+	addrs, err := h.Allocate(r.IP)
+	if err != nil {
+		return nil, err
+	}
+	p.Addresses = addrs
+	h.Peers = append(h.Peers, p)
+	return &h.Peers[len(h.Peers)-1], nil
+}
+
+// checkRoute refuses a routed subnet that would steal the VPN's, the LAN's
+// or another peer's traffic.
+func (h *Hub) checkRoute(rt netip.Prefix) error {
+	for _, sn := range h.Settings.Subnets {
+		if rt.Overlaps(sn) {
+			return fmt.Errorf("route %s overlaps the VPN subnet %s", rt, sn)
+		}
+	}
+	for _, l := range h.Settings.LAN {
+		if rt.Overlaps(l) {
+			return fmt.Errorf("route %s overlaps the LAN %s", rt, l)
+		}
+	}
+	for _, p := range h.Peers {
+		for _, o := range p.Routes {
+			if rt.Overlaps(o) {
+				return fmt.Errorf("route %s overlaps %s routed to peer %q", rt, o, p.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// RemovePeer deletes the peer called name.
+func (h *Hub) RemovePeer(name string) (*Peer, error) {
+	for i := range h.Peers {
+		if h.Peers[i].Name == name {
+			p := h.Peers[i]
+			h.Peers = append(h.Peers[:i], h.Peers[i+1:]...)
+			return &p, nil
+		}
+	}
+	return nil, fmt.Errorf("hub: no peer named %q", name)
+}
+
+// PeerUpdate changes an existing peer; nil fields stay as they are.
+type PeerUpdate struct {
+	Enabled    *bool
+	FullTunnel *bool
+	LAN        *[]netip.Prefix // pointer to nil: back to the hub's LAN subnets
+}
+
+// UpdatePeer applies u to the peer called name.
+func (h *Hub) UpdatePeer(name string, u PeerUpdate) (*Peer, error) {
+	p, err := h.Peer(name)
+	if err != nil {
+		return nil, err
+	}
+	if u.Enabled != nil {
+		p.Disabled = !*u.Enabled
+	}
+	if u.FullTunnel != nil {
+		p.FullTunnel = *u.FullTunnel
+	}
+	if u.LAN != nil {
+		for _, l := range *u.LAN {
+			for _, sn := range h.Settings.Subnets {
+				if l.Overlaps(sn) {
+					return nil, fmt.Errorf("hub: peer %q: LAN %s overlaps the VPN subnet %s", name, l, sn)
+				}
+			}
+		}
+		p.LAN = *u.LAN
+		if len(p.LAN) == 0 {
+			p.LAN = nil
+		}
+	}
+	return p, nil
+}
