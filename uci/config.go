@@ -14,6 +14,13 @@ type Config struct {
 	units    []*unit
 	sections []*Section
 	nsec     int // libuci's section counter, for anonymous names
+
+	// idx caches each section's option commands; gen counts edits, so a
+	// stale cache is rebuilt in one pass instead of every lookup scanning
+	// the whole file.
+	idx    map[*Section][]*cmd
+	idxGen int
+	gen    int
 }
 
 // unit is one logical line of the file (or one wghub added). raw holds its
@@ -169,9 +176,9 @@ func djbhash(h uint32, s string) uint32 {
 
 // anonName gives an anonymous section the name libuci would: "cfg", the
 // section counter, and a hash of its type and string options.
-func (c *Config) anonName(s *Section) string {
+func (c *Config) anonName(s *Section, opts []Option) string {
 	h := djbhash(^uint32(0), s.typ)
-	for _, o := range s.Options() {
+	for _, o := range opts {
 		h = djbhash(h, o.Name)
 		if !o.List {
 			h = djbhash(h, o.Values[0])
@@ -198,8 +205,9 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
 	c.nsec++
 	if s.anon {
-		s.name = c.anonName(s)
+		s.name = c.anonName(s, nil)
 	}
+	c.gen++
 	c.sections = append(c.sections, s)
 	blank := &unit{raw: []byte("\n")}
 	hdr := &unit{cmds: []*cmd{{kind: 'c', a: typ, b: name, sec: s}}}
@@ -237,6 +245,7 @@ func (c *Config) Delete(s *Section) {
 		}
 	}
 	c.units = keep
+	c.gen++
 	for i, x := range c.sections {
 		if x == s {
 			c.sections = append(c.sections[:i], c.sections[i+1:]...)
@@ -261,26 +270,32 @@ func (s *Section) Anonymous() bool { return s.anon }
 
 // cmds returns the section's option and list commands in file order.
 func (s *Section) cmds() []*cmd {
-	if s.c == nil {
+	c := s.c
+	if c == nil {
 		return nil
 	}
-	var out []*cmd
-	for _, u := range s.c.units {
-		for _, x := range u.cmds {
-			if x.sec == s && (x.kind == 'o' || x.kind == 'l') {
-				out = append(out, x)
+	if c.idx == nil || c.idxGen != c.gen {
+		c.idx = make(map[*Section][]*cmd, len(c.sections))
+		for _, u := range c.units {
+			for _, x := range u.cmds {
+				if x.kind == 'o' || x.kind == 'l' {
+					c.idx[x.sec] = append(c.idx[x.sec], x)
+				}
 			}
 		}
+		c.idxGen = c.gen
 	}
-	return out
+	return c.idx[s]
 }
 
 // Options returns the options as libuci sees them: a later "option"
 // replaces earlier values, a "list" after an "option" turns it into a list.
-func (s *Section) Options() []Option {
+func (s *Section) Options() []Option { return optionsOf(s.cmds()) }
+
+func optionsOf(cmds []*cmd) []Option {
 	var out []Option
 	idx := map[string]int{}
-	for _, x := range s.cmds() {
+	for _, x := range cmds {
 		i, ok := idx[x.a]
 		switch {
 		case !ok:
@@ -407,52 +422,76 @@ func (s *Section) Unset(name string) {
 }
 
 // replace removes every command for option name and puts cmds where the
-// first of them stood (or after the section's last option), one per line.
+// first of them stood (or after the section's last option). In a line that
+// holds other commands too (";"), the new ones are spliced into that line.
 func (s *Section) replace(name string, cmds []*cmd) {
 	c := s.c
+	match := func(x *cmd) bool { return x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l') }
+	var spliced *unit
+	for _, u := range c.units {
+		others, first := 0, -1
+		for i, x := range u.cmds {
+			if match(x) {
+				if first < 0 {
+					first = i
+				}
+			} else {
+				others++
+			}
+		}
+		if first < 0 {
+			continue
+		}
+		if others > 0 {
+			var list []*cmd
+			for i, x := range u.cmds {
+				if i == first {
+					for _, n := range cmds {
+						n.unit = u
+					}
+					list = append(list, cmds...)
+				}
+				if !match(x) {
+					list = append(list, x)
+				}
+			}
+			u.cmds, u.raw, spliced, cmds = list, nil, u, nil
+		}
+		break
+	}
 	at, last, indent := -1, -1, "\t"
 	var units []*unit
 	for _, u := range c.units {
-		mine, other := 0, 0
+		if u == spliced {
+			units = append(units, u)
+			continue
+		}
+		var rest []*cmd
+		removed := false
 		for _, x := range u.cmds {
-			switch {
-			case x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l'):
-				mine++
-			default:
-				other++
+			if match(x) {
+				removed = true
+			} else {
+				rest = append(rest, x)
 			}
 		}
+		if removed && at < 0 {
+			at = len(units)
+		}
+		if removed && len(rest) == 0 {
+			continue
+		}
+		if removed {
+			u.cmds, u.raw = rest, nil
+		}
+		units = append(units, u)
 		for _, x := range u.cmds {
 			if x.sec == s {
-				last = len(units)
+				last = len(units) - 1
 				if x.kind != 'c' && u.indent != "" {
 					indent = u.indent
 				}
 			}
-		}
-		if mine == 0 {
-			units = append(units, u)
-			continue
-		}
-		if at < 0 {
-			at = len(units)
-		}
-		if other == 0 {
-			if last == len(units) {
-				last--
-			}
-			continue
-		}
-		var rest []*cmd
-		for _, x := range u.cmds {
-			if !(x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l')) {
-				rest = append(rest, x)
-			}
-		}
-		u.cmds, u.raw = rest, nil
-		units = append(units, u)
-		if at == len(units)-1 {
-			at = len(units)
 		}
 	}
 	if at < 0 {
@@ -465,6 +504,7 @@ func (s *Section) replace(name string, cmds []*cmd) {
 		add = append(add, u)
 	}
 	c.units = append(units[:at], append(add, units[at:]...)...)
+	c.gen++
 }
 
 func equal(a, b []string) bool {

@@ -21,12 +21,14 @@ func (e *ParseError) Error() string {
 }
 
 type parser struct {
-	name string
-	data []byte
-	pos  int
-	line int
-	c    *Config
-	cur  *Section
+	name  string
+	data  []byte
+	pos   int
+	line  int
+	c     *Config
+	cur   *Section
+	opts  []*cmd // the current section's options, for its anonymous name
+	named map[string]*Section
 }
 
 func (p *parser) errf(tok, format string, a ...any) error {
@@ -40,7 +42,7 @@ func (p *parser) errf(tok, format string, a ...any) error {
 // /etc/config/<name>).
 func Parse(name string, data []byte) (*Config, error) {
 	c := New(name)
-	p := &parser{name: name, data: data, line: 1, c: c}
+	p := &parser{name: name, data: data, line: 1, c: c, named: map[string]*Section{}}
 	for p.pos < len(data) {
 		if err := p.unit(); err != nil {
 			return nil, err
@@ -118,6 +120,9 @@ func (p *parser) unit() error {
 	p.c.units = append(p.c.units, u)
 	for _, c := range cmds {
 		c.unit = u
+		if c.kind == 'o' || c.kind == 'l' {
+			p.opts = append(p.opts, c)
+		}
 	}
 	return nil
 }
@@ -126,7 +131,11 @@ func (p *parser) unit() error {
 // joined, with libuci's escapes.
 func (p *parser) token() (string, error) {
 	var b strings.Builder
-	tokStart := p.pos
+	tokStart, tokLine := p.pos, p.line
+	unterminated := func() error {
+		p.line = tokLine
+		return p.errf(string(p.data[tokStart:]), "unterminated quote")
+	}
 	for p.pos < len(p.data) {
 		ch := p.data[p.pos]
 		switch {
@@ -134,7 +143,7 @@ func (p *parser) token() (string, error) {
 			p.pos++
 			for {
 				if p.pos >= len(p.data) {
-					return "", p.errf(string(p.data[tokStart:]), "unterminated quote")
+					return "", unterminated()
 				}
 				c := p.data[p.pos]
 				p.pos++
@@ -150,7 +159,7 @@ func (p *parser) token() (string, error) {
 			p.pos++
 			for {
 				if p.pos >= len(p.data) {
-					return "", p.errf(string(p.data[tokStart:]), "unterminated quote")
+					return "", unterminated()
 				}
 				c := p.data[p.pos]
 				p.pos++
@@ -225,10 +234,13 @@ func (p *parser) command(args []string, line int) (*cmd, error) {
 			return nil, p.errf(name, "invalid section name")
 		}
 		p.finish()
-		s := p.c.lookup(name)
+		s := p.named[name]
 		if s == nil {
 			s = &Section{c: p.c, typ: typ, name: name, anon: name == ""}
 			p.c.sections = append(p.c.sections, s)
+			if name != "" {
+				p.named[name] = s
+			}
 			p.c.nsec++
 		} else {
 			// libuci reopens a section named twice; the later type wins.
@@ -259,9 +271,9 @@ func (p *parser) command(args []string, line int) (*cmd, error) {
 // options are known.
 func (p *parser) finish() {
 	if s := p.cur; s != nil && s.anon && s.name == "" {
-		s.name = p.c.anonName(s)
+		s.name = p.c.anonName(s, optionsOf(p.opts))
 	}
-	p.cur = nil
+	p.cur, p.opts = nil, nil
 }
 
 func leadingSpace(b []byte) string {
