@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 
+	"github.com/wghub/wghub/backend/linux"
 	"github.com/wghub/wghub/control"
 )
 
@@ -15,5 +15,9 @@ type linuxBackend struct {
 }
 
 func newLinuxBackend(root string, log io.Writer) (*linuxBackend, error) {
-	return nil, fmt.Errorf("linux backend: not wired yet")
+	if root == "" {
+		root = linux.DefaultRoot
+	}
+	b := linux.NewBackend(log)
+	return &linuxBackend{root: root, backend: b, close: b.Close}, nil
 }

@@ -10,6 +10,7 @@ out="$PWD/build/demo"
 rm -rf "$out" && mkdir -p "$out"
 cp -a sandbox/etc/config "$out/config"
 chmod 600 "$out/config/wghub"
+umask 077
 w() { echo "\$ wghub $*" >&2; "$wghub" --backend openwrt --root "$out/config" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -22,9 +23,9 @@ w peer add phone --full-tunnel
 w peer list
 
 step "3. What changed in /etc/config (diff against the stock router)"
-diff -ru --label stock --label wghub sandbox/etc/config "$out/config" || true
+(cd build/demo && diff -ru ../../sandbox/etc/config config) || true
 
-step "4. The laptop's client config (wg-quick format), checked by the real wg(8)"
+step "4. The laptop's client config (wg-quick format)"
 w peer config laptop | tee "$out/laptop.conf"
 if command -v wg >/dev/null; then
 	# wg-quick strip drops Address/DNS; wg can parse the rest offline via a
