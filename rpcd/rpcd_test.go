@@ -1,0 +1,263 @@
+package rpcd_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wghub/wghub/rpcd"
+)
+
+var wghub string
+
+func TestMain(m *testing.M) {
+	dir, _ := os.MkdirTemp("", "wghub-rpcd-")
+	wghub = filepath.Join(dir, "wghub")
+	if out, err := exec.Command("go", "build", "-o", wghub, "../cmd/wghub").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func sandbox(t testing.TB) string {
+	dst := t.TempDir()
+	src := "../sandbox/etc/config"
+	ents, _ := os.ReadDir(src)
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(src, e.Name()))
+		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600)
+	}
+	return dst
+}
+
+// call runs the plugin the way rpcd does: argv "call METHOD", JSON on
+// stdin, the config root from the environment.
+func call(t testing.TB, root, method string, stdin []byte) map[string]any {
+	t.Helper()
+	cmd := exec.Command(wghub, "--backend", "openwrt", "call", method)
+	cmd.Env = append(os.Environ(), "WGHUB_ROOT="+root)
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("call %s: %v (a plugin must answer, not fail)", method, err)
+	}
+	var reply map[string]any
+	if err := json.Unmarshal(out, &reply); err != nil {
+		t.Fatalf("call %s: reply is not one JSON object: %q", method, out)
+	}
+	return reply
+}
+
+func TestList(t *testing.T) {
+	out, err := exec.Command(wghub, "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list map[string]map[string]any
+	if err := json.Unmarshal(out, &list); err != nil {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	read, write := rpcd.Methods()
+	all := append(read, write...)
+	sort.Strings(all)
+	var got []string
+	for n := range list {
+		got = append(got, n)
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != strings.Join(all, ",") {
+		t.Errorf("list has %v, want %v", got, all)
+	}
+	// rpcd infers types from example values: names are strings, flags booleans.
+	if _, ok := list["peer_add"]["name"].(string); !ok {
+		t.Error("peer_add.name example must be a string")
+	}
+	if _, ok := list["peer_set"]["enabled"].(bool); !ok {
+		t.Error("peer_set.enabled example must be a boolean")
+	}
+}
+
+// TestACL: the LuCI app's ACL grants exactly the plugin's methods, with
+// secrets (peer_config) and changes only in the write group.
+func TestACL(t *testing.T) {
+	b, err := os.ReadFile("../luci/luci-app-wghub/root/usr/share/rpcd/acl.d/luci-app-wghub.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acl map[string]struct {
+		Read  struct{ Ubus map[string][]string } `json:"read"`
+		Write struct{ Ubus map[string][]string } `json:"write"`
+	}
+	if err := json.Unmarshal(b, &acl); err != nil {
+		t.Fatal(err)
+	}
+	g := acl["luci-app-wghub"]
+	read, write := rpcd.Methods()
+	r, w := append([]string(nil), g.Read.Ubus["wghub"]...), append([]string(nil), g.Write.Ubus["wghub"]...)
+	sort.Strings(r)
+	sort.Strings(w)
+	if strings.Join(r, ",") != strings.Join(read, ",") || strings.Join(w, ",") != strings.Join(write, ",") {
+		t.Errorf("ACL read %v write %v; plugin read %v write %v", r, w, read, write)
+	}
+}
+
+var keyRE = regexp.MustCompile(`option (private_key|preshared_key) '([^']+)'`)
+
+func TestMethodsAndNoSecretsInReads(t *testing.T) {
+	root := sandbox(t)
+	if r := call(t, root, "status", nil); r["setup"] != false {
+		t.Fatalf("status before setup: %v", r)
+	}
+	if r := call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org","subnet6":"fd42:9::/64"}`)); r["changed"] != true {
+		t.Fatalf("setup: %v", r)
+	}
+	if r := call(t, root, "peer_add", []byte(`{"name":"laptop","psk":true}`)); r["peer"] == nil {
+		t.Fatalf("peer_add: %v", r)
+	}
+	if r := call(t, root, "peer_add", []byte(`{"name":"phone","full_tunnel":true}`)); r["peer"] == nil {
+		t.Fatalf("peer_add: %v", r)
+	}
+	if r := call(t, root, "peer_set", []byte(`{"name":"phone","enabled":false}`)); r["peer"].(map[string]any)["enabled"] != false {
+		t.Fatalf("peer_set: %v", r)
+	}
+	r := call(t, root, "peer_config", []byte(`{"name":"laptop"}`))
+	if !strings.Contains(r["config"].(string), "PrivateKey = ") || !strings.HasPrefix(r["qr_svg"].(string), "<svg") {
+		t.Fatalf("peer_config: %v", r)
+	}
+	if r := call(t, root, "settings_set", []byte(`{"dns":["192.168.1.53"]}`)); r["dns"].([]any)[0] != "192.168.1.53" {
+		t.Fatalf("settings_set: %v", r)
+	}
+	// Every secret in the files must be absent from every read reply.
+	var secrets []string
+	for _, f := range []string{"network", "wghub"} {
+		b, _ := os.ReadFile(filepath.Join(root, f))
+		for _, m := range keyRE.FindAllStringSubmatch(string(b), -1) {
+			secrets = append(secrets, m[2])
+		}
+	}
+	if len(secrets) < 4 {
+		t.Fatalf("expected hub, client and preshared keys, found %d", len(secrets))
+	}
+	read, _ := rpcd.Methods()
+	for _, m := range read {
+		out, _ := json.Marshal(call(t, root, m, []byte(`{}`)))
+		for _, s := range secrets {
+			if strings.Contains(string(out), s) {
+				t.Errorf("read method %s reveals a secret", m)
+			}
+		}
+	}
+	if r := call(t, root, "peer_remove", []byte(`{"name":"phone"}`)); r["removed"] != "phone" {
+		t.Fatalf("peer_remove: %v", r)
+	}
+	if r := call(t, root, "doctor", nil); r["checks"] == nil {
+		t.Fatalf("doctor: %v", r)
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			out[p] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestBadInput(t *testing.T) {
+	root := sandbox(t)
+	call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org"}`))
+	call(t, root, "peer_add", []byte(`{"name":"laptop"}`))
+	before := snapshot(t, root)
+	big := []byte(`{"name":"` + strings.Repeat("a", 1<<20) + `"}`)
+	tests := []struct {
+		name, method string
+		in           []byte
+		code         string
+	}{
+		{"not json", "peer_add", []byte("name=laptop"), "INVALID_ARGUMENT"},
+		{"array", "peer_add", []byte(`["laptop"]`), "INVALID_ARGUMENT"},
+		{"name as number", "peer_add", []byte(`{"name":5}`), "INVALID_ARGUMENT"},
+		{"enabled as string", "peer_set", []byte(`{"name":"laptop","enabled":"no"}`), "INVALID_ARGUMENT"},
+		{"unknown field", "peer_remove", []byte(`{"name":"laptop","force":true}`), "INVALID_ARGUMENT"},
+		{"unknown method", "peer_explode", []byte(`{}`), "METHOD_NOT_FOUND"},
+		{"1 MB payload", "peer_add", big, "INVALID_ARGUMENT"},
+		{"quote in name", "peer_add", []byte(`{"name":"lap'top"}`), "INVALID_ARGUMENT"},
+		{"newline in name", "peer_add", []byte(`{"name":"lap\ntop"}`), "INVALID_ARGUMENT"},
+		{"200 char name", "peer_add", []byte(`{"name":"` + strings.Repeat("x", 200) + `"}`), "INVALID_ARGUMENT"},
+		{"missing name", "peer_remove", []byte(`{}`), "INVALID_ARGUMENT"},
+		{"unknown peer", "peer_remove", []byte(`{"name":"nobody"}`), "NOT_FOUND"},
+		{"bad key", "peer_add", []byte(`{"name":"x","public_key":"abc"}`), "INVALID_ARGUMENT"},
+		{"bad lan", "peer_add", []byte(`{"name":"x","lan":["10.0.0.0/99"]}`), "INVALID_ARGUMENT"},
+		{"overlap", "setup", []byte(`{"subnet":"192.168.1.0/24"}`), "UNKNOWN_ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, root, tt.method, tt.in)
+			if r["error"] == nil || r["code"] != tt.code {
+				t.Errorf("reply %v, want error with code %s", r, tt.code)
+			}
+			after := snapshot(t, root)
+			for f, b := range before {
+				if after[f] != b {
+					t.Errorf("%s changed", f)
+				}
+			}
+		})
+	}
+}
+
+// TestBenchCallStatus prints the per-call cost of `wghub call status` with
+// 250 peers next to `wg show all dump` (run with WGHUB_BENCH=1).
+func TestBenchCallStatus(t *testing.T) {
+	if os.Getenv("WGHUB_BENCH") == "" {
+		t.Skip("set WGHUB_BENCH=1")
+	}
+	root := sandbox(t)
+	call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org","subnet":"10.77.0.0/16"}`))
+	for i := 0; i < 250; i++ {
+		call(t, root, "peer_add", []byte(fmt.Sprintf(`{"name":"p%03d"}`, i)))
+	}
+	const n = 30
+	var total time.Duration
+	var rss int64
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(wghub, "--backend", "openwrt", "--root", root, "call", "status")
+		cmd.Stdin = strings.NewReader("{}")
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		total += time.Since(start)
+		rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+	}
+	fmt.Printf("bench: wghub call status, 250 peers: %.2f ms/call, peak RSS %d KiB\n", float64(total.Microseconds())/n/1000, rss)
+	if _, err := exec.LookPath("wg"); err == nil {
+		var wt time.Duration
+		var wr int64
+		for i := 0; i < n; i++ {
+			cmd := exec.Command("wg", "show", "all", "dump")
+			start := time.Now()
+			cmd.Run()
+			wt += time.Since(start)
+			wr = max(wr, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+		}
+		fmt.Printf("bench: wg show all dump (floor; no device here, see netns bench): %.2f ms/call, peak RSS %d KiB\n", float64(wt.Microseconds())/n/1000, wr)
+	}
+}
