@@ -1,0 +1,122 @@
+package linux
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// DefaultMTU is the MTU used when Spec.MTU is 0 (wg-quick's default).
+const DefaultMTU = 1420
+
+// DefaultStateDir is where Up records what it changed when Spec.StateDir is "".
+const DefaultStateDir = "/run/wghub"
+
+// DefaultUserspace is the userspace WireGuard implementation started when the
+// kernel has no WireGuard, unless Spec.Userspace or the environment variable
+// WG_QUICK_USERSPACE_IMPLEMENTATION names another.
+const DefaultUserspace = "wireguard-go"
+
+// Comment is the iptables comment on every rule wghub adds.
+const Comment = "wghub"
+
+// Spec is the desired state of one hub interface.
+type Spec struct {
+	// Interface is the WireGuard link name, e.g. "wg0" (at most 15 bytes).
+	Interface string
+	// PrivateKey is the hub's key; the zero key is refused.
+	PrivateKey wgtypes.Key
+	// ListenPort is the UDP port; 0 lets the implementation choose.
+	ListenPort int
+	// Addresses are the hub's own VPN addresses, e.g. 192.168.100.1/24.
+	Addresses []netip.Prefix
+	// Peers is the full peer set; at Up, peers not listed are removed.
+	Peers []wgtypes.PeerConfig
+	// Routes are extra routes via the interface (peers' routed subnets);
+	// empty means none.
+	Routes []netip.Prefix
+	// LANDevice is the device LAN traffic leaves by, e.g. "eth0"; "" means no
+	// LAN forwarding rules.
+	LANDevice string
+	// VPN are the VPN subnets (sources of forwarded traffic).
+	VPN []netip.Prefix
+	// LAN are the LAN subnets (destinations reachable through LANDevice).
+	LAN []netip.Prefix
+	// FullTunnelDevice, when not "", is the device towards the Internet:
+	// VPN traffic to any destination is forwarded and masqueraded there.
+	// "" means split tunnel only.
+	FullTunnelDevice string
+	// MTU of the link; 0 means DefaultMTU.
+	MTU int
+	// Userspace is the userspace implementation binary used when the
+	// kernel has no WireGuard; "" means $WG_QUICK_USERSPACE_IMPLEMENTATION,
+	// or DefaultUserspace when that is unset.
+	Userspace string
+	// StateDir is where Up records what it changed (<Interface>.json);
+	// "" means DefaultStateDir.
+	StateDir string
+}
+
+// Validate reports the first problem with s that would make Up fail half-way.
+func (s Spec) Validate() error {
+	if err := validIfName(s.Interface); err != nil {
+		return err
+	}
+	if s.PrivateKey == (wgtypes.Key{}) {
+		return fmt.Errorf("linux: %s: no private key", s.Interface)
+	}
+	if s.ListenPort < 0 || s.ListenPort > 65535 {
+		return fmt.Errorf("linux: %s: listen port %d out of range", s.Interface, s.ListenPort)
+	}
+	if s.MTU != 0 && (s.MTU < 576 || s.MTU > 65535) {
+		return fmt.Errorf("linux: %s: MTU %d out of range", s.Interface, s.MTU)
+	}
+	for _, d := range []string{s.LANDevice, s.FullTunnelDevice} {
+		if d != "" {
+			if err := validIfName(d); err != nil {
+				return err
+			}
+		}
+	}
+	for _, l := range [][]netip.Prefix{s.Addresses, s.Routes, s.VPN, s.LAN} {
+		for _, p := range l {
+			if !p.IsValid() {
+				return fmt.Errorf("linux: %s: invalid prefix %q", s.Interface, p)
+			}
+		}
+	}
+	return nil
+}
+
+func validIfName(n string) error {
+	if n == "" || len(n) > 15 || n == "." || n == ".." || strings.ContainsAny(n, "/: \t\n") {
+		return fmt.Errorf("linux: invalid interface name %q", n)
+	}
+	return nil
+}
+
+func (s Spec) mtu() int {
+	if s.MTU == 0 {
+		return DefaultMTU
+	}
+	return s.MTU
+}
+
+func (s Spec) stateDir() string {
+	if s.StateDir == "" {
+		return DefaultStateDir
+	}
+	return s.StateDir
+}
+
+// hasFamily reports whether ps holds a prefix of the family (4 or 6).
+func hasFamily(ps []netip.Prefix, fam Family) bool {
+	for _, p := range ps {
+		if familyOf(p) == fam {
+			return true
+		}
+	}
+	return false
+}
