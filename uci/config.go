@@ -91,10 +91,14 @@ func (x *cmd) render() string {
 	case 'p':
 		return "package " + quote(x.a)
 	case 'c':
-		if x.sec.anon {
-			return "config " + x.a
+		typ := x.a
+		if strings.ContainsAny(typ, "'\"\\#;") {
+			typ = quote(typ) // libuci writes types bare, which it could not read back
 		}
-		return "config " + x.a + " " + quote(x.b)
+		if x.sec.anon {
+			return "config " + typ
+		}
+		return "config " + typ + " " + quote(x.b)
 	case 'o':
 		return "option " + x.a + " " + quote(x.b)
 	default:
