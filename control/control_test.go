@@ -190,3 +190,32 @@ func TestImportGolden(t *testing.T) {
 }
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func TestImportRejects(t *testing.T) {
+	conf, err := os.ReadFile(filepath.Join("testdata", "server.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(conf)
+	firstPub := regexp.MustCompile(`PublicKey = (\S+)`).FindStringSubmatch(s)[1]
+	tests := []struct {
+		name, conf, errHas string
+	}{
+		{"duplicate key", s + "\n[Peer]\nPublicKey = " + firstPub + "\nAllowedIPs = 192.168.100.40/32\n", "same public key"},
+		{"duplicate address", s + "\n[Peer]\nPublicKey = 8JWl1vMD6IL4rrAN1y5m9ZSEaqKgcDhYbW4/E6yJ/3k=\nAllowedIPs = 192.168.100.10/32\n", "both have address"},
+		{"hub not first host", strings.Replace(s, "Address = 192.168.100.1/24", "Address = 192.168.100.5/24", 1), "first host"},
+		{"no key", strings.Replace(s, "PrivateKey", "# PrivateKey", 1), "no PrivateKey"},
+		{"garbage", "[Interface\n", "unknown section"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := sandbox(t)
+			before := snapshot(t, root)
+			_, err := manager(root).Import(context.Background(), []byte(tt.conf), control.SetupRequest{})
+			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+				t.Fatalf("err = %v, want %q", err, tt.errHas)
+			}
+			sameTree(t, before, snapshot(t, root))
+		})
+	}
+}

@@ -65,7 +65,7 @@ func (m *Manager) Setup(ctx context.Context, r SetupRequest) (*SetupResult, erro
 		if err := m.applyRequest(h, r); err != nil {
 			return err
 		}
-		if err := m.checkHost(cfgs, h, res.Created); err != nil {
+		if err := m.checkHost(cfgs, h); err != nil {
 			return err
 		}
 		res.Hub = h
@@ -178,19 +178,29 @@ func (m *Manager) applyRequest(h *hub.Hub, r SetupRequest) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	// Peers must still fit the (possibly changed) subnets.
+	// Peers (existing, or imported) must fit the subnets and not collide.
+	keys := map[wgtypes.Key]string{}
+	addrs := map[netip.Addr]string{}
 	for _, p := range h.Peers {
+		if o, dup := keys[p.PublicKey]; dup {
+			return fmt.Errorf("control: peers %q and %q have the same public key %s", o, p.Name, p.PublicKey)
+		}
+		keys[p.PublicKey] = p.Name
 		for _, a := range p.Addresses {
 			if !inAny(s.Subnets, a.Addr()) {
 				return fmt.Errorf("control: peer %q has address %s outside the VPN subnets %v; remove it first", p.Name, a, s.Subnets)
 			}
+			if o, dup := addrs[a.Addr()]; dup {
+				return fmt.Errorf("control: peers %q and %q both have address %s", o, p.Name, a.Addr())
+			}
+			addrs[a.Addr()] = p.Name
 		}
 	}
 	return nil
 }
 
 // checkHost refuses VPN subnets that overlap a network the host already has.
-func (m *Manager) checkHost(cfgs map[string]*uci.Config, h *hub.Hub, created bool) error {
+func (m *Manager) checkHost(cfgs map[string]*uci.Config, h *hub.Hub) error {
 	host := m.Backend.Host(cfgs)
 	for iface, subs := range host.Subnets {
 		if iface == h.Settings.Interface {
