@@ -15,12 +15,10 @@ type Config struct {
 	sections []*Section
 	nsec     int // libuci's section counter, for anonymous names
 
-	// idx caches each section's option commands; gen counts edits, so a
-	// stale cache is rebuilt in one pass instead of every lookup scanning
-	// the whole file.
+	// idx indexes each section's option commands (built on first use,
+	// then kept up to date by every edit), so lookups do not scan the file.
 	idx    map[*Section][]*cmd
-	idxGen int
-	gen    int
+	byName map[string]*Section // built on first lookup, kept by Add and Delete
 }
 
 // unit is one logical line of the file (or one wghub added). raw holds its
@@ -129,12 +127,15 @@ func (c *Config) lookup(name string) *Section {
 	if name == "" {
 		return nil
 	}
-	for _, s := range c.sections {
-		if s.name == name {
-			return s
+	if c.byName == nil {
+		c.byName = make(map[string]*Section, len(c.sections))
+		for _, s := range c.sections {
+			if _, dup := c.byName[s.name]; !dup {
+				c.byName[s.name] = s
+			}
 		}
 	}
-	return nil
+	return c.byName[name]
 }
 
 // Section finds a section by name or by libuci's extended syntax
@@ -211,8 +212,10 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 	if s.anon {
 		s.name = c.anonName(s, nil)
 	}
-	c.gen++
 	c.sections = append(c.sections, s)
+	if c.byName != nil {
+		c.byName[s.name] = s
+	}
 	blank := &unit{raw: []byte("\n")}
 	hdr := &unit{cmds: []*cmd{{kind: 'c', a: typ, b: name, sec: s}}}
 	hdr.cmds[0].unit = hdr
@@ -249,7 +252,12 @@ func (c *Config) Delete(s *Section) {
 		}
 	}
 	c.units = keep
-	c.gen++
+	if c.idx != nil {
+		delete(c.idx, s)
+	}
+	if c.byName != nil && c.byName[s.name] == s {
+		delete(c.byName, s.name)
+	}
 	for i, x := range c.sections {
 		if x == s {
 			c.sections = append(c.sections[:i], c.sections[i+1:]...)
@@ -278,7 +286,7 @@ func (s *Section) cmds() []*cmd {
 	if c == nil {
 		return nil
 	}
-	if c.idx == nil || c.idxGen != c.gen {
+	if c.idx == nil {
 		c.idx = make(map[*Section][]*cmd, len(c.sections))
 		for _, u := range c.units {
 			for _, x := range u.cmds {
@@ -287,7 +295,6 @@ func (s *Section) cmds() []*cmd {
 				}
 			}
 		}
-		c.idxGen = c.gen
 	}
 	return c.idx[s]
 }
@@ -315,13 +322,24 @@ func optionsOf(cmds []*cmd) []Option {
 	return out
 }
 
+// option folds one option's commands the way Options does, without
+// building the whole list: lookups are the hot path of big configs.
 func (s *Section) option(name string) (Option, bool) {
-	for _, o := range s.Options() {
-		if o.Name == name {
-			return o, true
+	var o Option
+	found := false
+	for _, x := range s.cmds() {
+		if x.a != name {
+			continue
 		}
+		if !found || x.kind == 'o' {
+			o = Option{Name: name, Values: []string{x.b}, List: x.kind == 'l'}
+		} else {
+			o.Values = append(o.Values, x.b)
+			o.List = true
+		}
+		found = true
 	}
-	return Option{}, false
+	return o, found
 }
 
 // Get returns an option's value; a list's values are joined by spaces, as
@@ -508,7 +526,24 @@ func (s *Section) replace(name string, cmds []*cmd) {
 		add = append(add, u)
 	}
 	c.units = append(units[:at], append(add, units[at:]...)...)
-	c.gen++
+	c.reindex(s)
+}
+
+// reindex refreshes one section's entry of the option index after an edit
+// to it, so a run of edits does not rebuild the index of the whole file.
+func (c *Config) reindex(s *Section) {
+	if c.idx == nil {
+		return
+	}
+	var list []*cmd
+	for _, u := range c.units {
+		for _, x := range u.cmds {
+			if x.sec == s && (x.kind == 'o' || x.kind == 'l') {
+				list = append(list, x)
+			}
+		}
+	}
+	c.idx[s] = list
 }
 
 func equal(a, b []string) bool {
