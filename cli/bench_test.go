@@ -2,8 +2,11 @@ package cli_test
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
-	"syscall"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,14 +44,20 @@ func treeWithPeers(b *testing.B, n int) string {
 	return root
 }
 
-// execStats runs the binary and reports wall time and peak RSS.
+// execStats runs the binary and reports wall time and peak RSS. The RSS
+// comes from GNU time: a direct child's rusage starts from this (large)
+// test process's high-water mark, so it would measure the wrong process.
 func execStats(b *testing.B, args ...string) (time.Duration, int64) {
-	cmd := exec.Command(wghub, args...)
+	rssFile := filepath.Join(b.TempDir(), "rss")
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile, wghub}, args...)...)
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("wghub %v: %v\n%s", args, err, out)
+		b.Fatalf("wghub %v: %v\n%s (needs GNU time: apt-get install time)", args, err, out)
 	}
-	return time.Since(start), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	d := time.Since(start)
+	raw, _ := os.ReadFile(rssFile)
+	rss, _ := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
+	return d, rss
 }
 
 // BenchmarkPeerAdd: one `wghub peer add` process on a hub that already has

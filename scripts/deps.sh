@@ -3,7 +3,7 @@
 # Used by .ci/run and `make demo`; needs root (or sudo) to install.
 set -euo pipefail
 pkgs=(wireguard-tools wireguard-go iproute2 iptables nftables iputils-ping
-	qemu-user-static zbar-tools chromium nodejs ca-certificates git make bc python3)
+	qemu-user-static zbar-tools chromium nodejs ca-certificates git make bc python3 time)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
