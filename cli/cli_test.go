@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"fmt"
+	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -32,22 +33,11 @@ func TestMain(m *testing.M) {
 
 func sandbox(t testing.TB) string {
 	t.Helper()
-	src := filepath.Join("..", "sandbox", "etc", "config")
-	dst := t.TempDir()
-	entries, err := os.ReadDir(src)
+	dir, err := sandboxtree.Copy(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
+	return dir
 }
 
 type result struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -23,22 +24,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // sandbox copies the shipped stock-router tree into a temp dir.
 func sandbox(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "sandbox", "etc", "config")
-	dst := t.TempDir()
-	entries, err := os.ReadDir(src)
+	dir, err := sandboxtree.Copy(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
+	return dir
 }
 
 func manager(root string) *control.Manager {

@@ -3,11 +3,13 @@ package hub
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/wghub/wghub/uci"
+	"github.com/wghub/wghub/wgquick"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -425,7 +427,7 @@ func (w *writer) opt(s *uci.Section, name, val string) {
 
 func (w *writer) list(s *uci.Section, name string, vals []string) {
 	if w.err == nil && s != nil {
-		if equal(s.List(name), vals) && (len(vals) == 0 || isList(s, name)) {
+		if slices.Equal(s.List(name), vals) && (len(vals) == 0 || isList(s, name)) {
 			return
 		}
 		w.err = s.SetList(name, vals)
@@ -439,18 +441,6 @@ func isList(s *uci.Section, name string) bool {
 		}
 	}
 	return false
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
@@ -469,20 +459,7 @@ func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
 }
 
 // parsePrefix accepts a CIDR or a bare address (a host prefix), as netifd does.
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("invalid prefix %q", s)
-		}
-		return p, nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("invalid address %q", s)
-	}
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
+func parsePrefix(s string) (netip.Prefix, error) { return wgquick.ParsePrefix(s) }
 
 func prefixStrings(ps []netip.Prefix) []string {
 	var out []string

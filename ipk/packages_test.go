@@ -3,6 +3,7 @@ package ipk
 import (
 	"bytes"
 	"fmt"
+	"github.com/wghub/wghub/sandbox"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,10 +151,9 @@ var keyRE = regexp.MustCompile(`[A-Za-z0-9+/]{43}=`)
 // the amd64 binary's (keys, random by design, are masked).
 func runUnderQEMU(t *testing.T, build string) {
 	run := func(arch string) string {
-		root := t.TempDir()
-		for _, f := range []string{"network", "firewall", "dhcp", "system", "wghub"} {
-			b, _ := os.ReadFile(filepath.Join("..", "sandbox", "etc", "config", f))
-			os.WriteFile(filepath.Join(root, f), b, 0o600)
+		root, err := sandbox.Copy(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
 		}
 		bin := filepath.Join(build, arch, "wghub")
 		var all strings.Builder

@@ -3,6 +3,7 @@
 package netnstests
 
 import (
+	"github.com/wghub/wghub/sandbox"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,13 +35,9 @@ func TestGatewayHitless(t *testing.T) {
 	MustRun(t, extNS, "ip", "addr", "add", "198.51.100.2/24", "dev", veth+"x")
 	MustRun(t, extNS, "ip", "link", "set", veth+"x", "up")
 
-	root := t.TempDir()
-	for _, f := range []string{"network", "firewall", "dhcp", "system", "wghub"} {
-		b, err := os.ReadFile(filepath.Join("..", "sandbox", "etc", "config", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(root, f), b, 0o600)
+	root, err := sandbox.Copy(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	wgHub, wgExt := Iface(hubNS, 'g'), Iface(extNS, 'e')
 	w := func(args ...string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -33,14 +34,12 @@ func TestMain(m *testing.M) {
 }
 
 func sandbox(t testing.TB) string {
-	dst := t.TempDir()
-	src := "../sandbox/etc/config"
-	ents, _ := os.ReadDir(src)
-	for _, e := range ents {
-		b, _ := os.ReadFile(filepath.Join(src, e.Name()))
-		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600)
+	t.Helper()
+	dir, err := sandboxtree.Copy(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return dst
+	return dir
 }
 
 // call runs the plugin the way rpcd does: argv "call METHOD", JSON on

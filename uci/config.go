@@ -3,6 +3,7 @@ package uci
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -415,7 +416,7 @@ func (s *Section) SetList(name string, values []string) error {
 	if err := s.check(name, values...); err != nil {
 		return err
 	}
-	if o, ok := s.option(name); ok && o.List && equal(o.Values, values) {
+	if o, ok := s.option(name); ok && o.List && slices.Equal(o.Values, values) {
 		return nil
 	}
 	var cmds []*cmd
@@ -544,16 +545,4 @@ func (c *Config) reindex(s *Section) {
 		}
 	}
 	c.idx[s] = list
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
