@@ -54,5 +54,10 @@ fi
 
 if command -v chromium >/dev/null && [ -f luci/tests/screenshot.js ]; then
 	step "9. LuCI page screenshot"
-	node luci/tests/screenshot.js "$out/luci.png" && echo "written to $out/luci.png"
+	# The add-device dialog shows a real reply of this wghub's rpcd plugin.
+	cp -a sandbox/etc/config "$out/luci-config"
+	w2() { "$wghub" --backend openwrt --root "$out/luci-config" "$@" >/dev/null 2>&1; }
+	w2 setup --endpoint vpn.example.org && w2 peer add work-laptop --psk
+	echo '{"name":"work-laptop"}' | "$wghub" --backend openwrt --root "$out/luci-config" call peer_config >"$out/peer_config.json"
+	WGHUB_PEER_CONFIG="$out/peer_config.json" node luci/tests/screenshot.js "$out/luci.png" && echo "written to $out/luci.png"
 fi

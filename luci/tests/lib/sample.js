@@ -167,6 +167,12 @@ function sampleQrSvg(seed) {
 }
 
 function peerConfigReply(name, addr, full) {
+	// make demo points this at a real `wghub call peer_config` reply, so the
+	// screenshot shows a QR code a phone can scan.
+	if (process.env.WGHUB_PEER_CONFIG) {
+		const real = JSON.parse(require('fs').readFileSync(process.env.WGHUB_PEER_CONFIG, 'utf8'));
+		return Object.assign({}, real, { name: name });
+	}
 	return {
 		name: name,
 		config: clientConfig(name, addr, full),
