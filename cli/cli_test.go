@@ -246,3 +246,26 @@ func TestKeyFilesArePrivate(t *testing.T) {
 		t.Errorf("QR png: %v %v", st, err)
 	}
 }
+
+// TestLinuxSetupTeardownLeavesNothing: on a plain Linux host the hub lives
+// in one file of its own; teardown removes it.
+func TestLinuxSetupTeardownLeavesNothing(t *testing.T) {
+	root := t.TempDir()
+	l := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(wghub, append([]string{"--backend", "linux", "--root", root, "--no-apply"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("wghub %v: %v\n%s", args, err, out)
+		}
+	}
+	l("setup", "--endpoint", "vpn.example.org", "--subnet", "10.213.7.0/24", "--lan", "10.213.8.0/24", "--lan-device", "eth9")
+	l("peer", "add", "laptop")
+	st, err := os.Stat(filepath.Join(root, "wghub"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("hub file: %v %v", st, err)
+	}
+	l("teardown")
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("teardown left %v", ents)
+	}
+}

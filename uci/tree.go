@@ -60,7 +60,9 @@ func (t *Tree) Load(name string) (*Config, error) {
 // Update runs fn on the named configs under an exclusive lock and writes
 // back those whose bytes changed, each atomically. If fn fails nothing is
 // written. A config that does not exist is passed in empty and created
-// (mode 0600) only if fn gives it content. The lock is a flock on the
+// (mode 0600) only if fn gives it content; one that fn leaves with no
+// bytes at all is removed, so adding and then removing everything in a new
+// file leaves the directory as it was. The lock is a flock on the
 // directory, which serialises every wghub writer, plus libuci's own flock
 // on each existing file, so `uci commit` does not interleave with us.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
@@ -154,6 +156,9 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 		if l.old == nil && len(data) == 0 || l.old != nil && string(l.old) == string(data) {
 			continue
 		}
+		if len(data) == 0 {
+			data = nil // an emptied config is removed: to libuci both are no package content
+		}
 		changes = append(changes, Change{Config: l.name, Old: l.old, New: data, Mode: l.mode})
 	}
 	if !write {
@@ -161,6 +166,12 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	}
 	for _, c := range changes {
 		l := fileOf(files, c.Config)
+		if c.New == nil {
+			if err := os.Remove(l.path); err != nil {
+				return nil, fmt.Errorf("uci: removing emptied %s: %w", l.path, err)
+			}
+			continue
+		}
 		if err := writeAtomic(t.Dir, l, c.New); err != nil {
 			return nil, err
 		}

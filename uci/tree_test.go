@@ -223,3 +223,22 @@ func TestModeKeptAndNewFilePrivate(t *testing.T) {
 		t.Errorf("diff:\n%s", d)
 	}
 }
+
+func TestEmptiedFileIsRemoved(t *testing.T) {
+	tr := tempTree(t, nil)
+	add := func(m map[string]*Config) error { _, err := m["wghub"].Add("hub", "hub"); return err }
+	del := func(m map[string]*Config) error { m["wghub"].Delete(m["wghub"].Section("hub")); return nil }
+	if _, err := tr.Update([]string{"wghub"}, add); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := tr.Update([]string{"wghub"}, del)
+	if err != nil || len(ch) != 1 || ch[0].New != nil {
+		t.Fatalf("changes %+v, %v", ch, err)
+	}
+	if _, err := os.Stat(filepath.Join(tr.Dir, "wghub")); !os.IsNotExist(err) {
+		t.Fatalf("emptied file still there: %v", err)
+	}
+	if d := Diff(ch[0]); !strings.Contains(d, "+++ /dev/null") {
+		t.Errorf("diff of a removal:\n%s", d)
+	}
+}
