@@ -193,7 +193,7 @@ func (e *env) status(args []string) error {
 	fmt.Fprintln(tw, "NAME\tADDRESS\tENDPOINT\tHANDSHAKE\tRX\tTX\tENABLED")
 	for _, p := range st.Peers {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), orDash(p.Endpoint),
-			age(p.HandshakeAge), bytes(p.RxBytes), bytes(p.TxBytes), yesNo(p.Enabled))
+			age(p.HandshakeAge), humanBytes(p.RxBytes), humanBytes(p.TxBytes), yesNo(p.Enabled))
 	}
 	return tw.Flush()
 }
@@ -462,7 +462,7 @@ func age(sec int64) string {
 	return (time.Duration(sec) * time.Second).String() + " ago"
 }
 
-func bytes(n int64) string {
+func humanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
