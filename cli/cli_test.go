@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/wghub/wghub/internal/wghubtest"
 	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
 	"os"
@@ -16,18 +17,14 @@ import (
 var wghub string // the real binary, built once
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wghub-cli-test-")
+	bin, cleanup, err := wghubtest.Build()
 	if err != nil {
-		panic(err)
-	}
-	wghub = filepath.Join(dir, "wghub")
-	build := exec.Command("go", "build", "-o", wghub, "../cmd/wghub")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building wghub: %v\n%s", err, out)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	wghub = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

@@ -4,10 +4,9 @@ package netnstests
 
 import (
 	"fmt"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,20 +23,14 @@ var wghubBin string
 // directly instead.
 func TestMain(m *testing.M) {
 	if os.Getenv(RoleEnv) == "" && os.Geteuid() == 0 && os.Getenv("WGHUB_NETNS_HUB") != "driver" {
-		dir, err := os.MkdirTemp("", "wghub-netns-bin-")
+		bin, cleanup, err := wghubtest.Build()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		wghubBin = filepath.Join(dir, "wghub")
-		out, err := exec.Command("go", "build", "-o", wghubBin, "github.com/wghub/wghub/cmd/wghub").CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "building wghub: %v\n%s", err, out)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
+		wghubBin = bin
 		code := RunTests(m)
-		os.RemoveAll(dir)
+		cleanup()
 		os.Exit(code)
 	}
 	Main(m)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -73,14 +72,14 @@ func TestGatewayHitless(t *testing.T) {
 		k, _ := wgtypes.GeneratePrivateKey()
 		keys = append(keys, k.PublicKey().String())
 		w("peer", "add", "t"+strconv.Itoa(i), "--public-key", keys[i])
-		if got := len(hubPeers(t, hubNS, wgHub)); got != i+2 {
+		if got := len(Peers(t, hubNS, wgHub)); got != i+2 {
 			t.Fatalf("after adding %d peers the device has %d (not applied live)", i+1, got)
 		}
 	}
 	for i := 0; i < 20; i++ {
 		w("peer", "remove", "t"+strconv.Itoa(i))
 	}
-	if got := len(hubPeers(t, hubNS, wgHub)); got != 1 {
+	if got := len(Peers(t, hubNS, wgHub)); got != 1 {
 		t.Fatalf("after removing them the device has %d peers, want 1", got)
 	}
 	out, err := ping.Wait(30 * time.Second)
@@ -93,44 +92,22 @@ func TestGatewayHitless(t *testing.T) {
 	}
 	t.Logf("ping during 40 peer changes: %s sent, %s received", m[1], m[2])
 	after := hubPeer(t, hubNS, wgHub)
-	if after.handshake != before.handshake {
-		t.Errorf("ext's handshake changed %d -> %d: its session was reset", before.handshake, after.handshake)
+	if after.Handshake != before.Handshake {
+		t.Errorf("ext's handshake changed %d -> %d: its session was reset", before.Handshake, after.Handshake)
 	}
-	if after.rx <= before.rx || after.tx <= before.tx {
-		t.Errorf("ext's counters did not grow (rx %d -> %d, tx %d -> %d): reset?", before.rx, after.rx, before.tx, after.tx)
+	if after.RX <= before.RX || after.TX <= before.TX {
+		t.Errorf("ext's counters did not grow (rx %d -> %d, tx %d -> %d): reset?", before.RX, after.RX, before.TX, after.TX)
 	}
-}
-
-type gwPeer struct {
-	handshake, rx, tx int64
-}
-
-// hubPeers reads `wg show IFACE dump`: public key -> handshake and counters.
-func hubPeers(t *testing.T, ns, iface string) map[string]gwPeer {
-	t.Helper()
-	out := MustRun(t, ns, "wg", "show", iface, "dump")
-	peers := map[string]gwPeer{}
-	for i, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Split(l, "\t")
-		if i == 0 || len(f) < 7 {
-			continue
-		}
-		hs, _ := strconv.ParseInt(f[4], 10, 64)
-		rx, _ := strconv.ParseInt(f[5], 10, 64)
-		tx, _ := strconv.ParseInt(f[6], 10, 64)
-		peers[f[0]] = gwPeer{hs, rx, tx}
-	}
-	return peers
 }
 
 // hubPeer is the one peer with a handshake (ext).
-func hubPeer(t *testing.T, ns, iface string) gwPeer {
+func hubPeer(t *testing.T, ns, iface string) PeerStat {
 	t.Helper()
-	for _, p := range hubPeers(t, ns, iface) {
-		if p.handshake != 0 {
+	for _, p := range Peers(t, ns, iface) {
+		if p.Handshake != 0 {
 			return p
 		}
 	}
 	t.Fatal("no peer has completed a handshake")
-	return gwPeer{}
+	return PeerStat{}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/wghub/wghub/internal/wghubtest"
 	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
 	"os"
@@ -22,14 +23,14 @@ import (
 var wghub string
 
 func TestMain(m *testing.M) {
-	dir, _ := os.MkdirTemp("", "wghub-rpcd-")
-	wghub = filepath.Join(dir, "wghub")
-	if out, err := exec.Command("go", "build", "-o", wghub, "../cmd/wghub").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+	bin, cleanup, err := wghubtest.Build()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	wghub = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
