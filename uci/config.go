@@ -14,49 +14,52 @@ type Config struct {
 	name     string
 	units    []*unit
 	sections []*Section
-	nsec     int // libuci's section counter, for anonymous names
+	nsec     int                 // libuci's section counter, for anonymous names
+	byName   map[string]*Section // first section of each name, as libuci looks them up
 
 	// idx indexes each section's option commands (built on first use,
 	// then kept up to date by every edit), so lookups do not scan the file.
-	idx    map[*Section][]*cmd
-	byName map[string]*Section // built on first lookup, kept by Add and Delete
+	idx map[*Section][]*cmd
 }
 
-// unit is one logical line of the file (or one wghub added). raw holds its
-// bytes as read; a nil raw means it was edited and is rendered from cmds.
+// unit is one line of the file as libuci reads it (with the lines a quote
+// or a trailing backslash pulls in), or one that an edit added. raw holds
+// its bytes as read; a nil raw means it was edited and is rendered from
+// cmds, one command per line.
 type unit struct {
 	raw    []byte
 	orig   bool // parsed from the file (not added by an edit)
 	cmds   []*cmd
 	indent string
-	line   int
+	tail   string // trailing comment kept when the unit is rewritten
 }
 
 // cmd is one command: package, config, option or list.
 type cmd struct {
 	kind byte   // 'p', 'c', 'o', 'l'
-	a, b string // config: type, name; option/list: name, value
+	a, b string // config: type, name as written; option/list: name, value
 	sec  *Section
 	unit *unit
 }
 
 // Section is a config section, "config TYPE ['NAME']".
 type Section struct {
-	c    *Config
-	typ  string
-	name string
-	anon bool
+	c     *Config
+	typ   string
+	name  string
+	anon  bool
+	blank *unit // the blank line Add put before it, if any
 }
 
-// Option is an option or list with its values, in file order.
+// Option is an option or list with its values.
 type Option struct {
 	Name   string
-	Values []string
+	Values []string // one value for a plain option
 	List   bool
 }
 
 // New returns an empty config.
-func New(name string) *Config { return &Config{name: name} }
+func New(name string) *Config { return &Config{name: name, byName: map[string]*Section{}} }
 
 // Name is the config's package name.
 func (c *Config) Name() string { return c.name }
@@ -65,24 +68,52 @@ func (c *Config) Name() string { return c.name }
 // ones the way `uci export` writes them.
 func (c *Config) Bytes() []byte {
 	var b bytes.Buffer
-	for _, u := range c.units {
+	for i, u := range c.units {
 		if !u.orig && b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
-			b.WriteByte('\n')
+			b.WriteByte('\n') // the file did not end in a newline
 		}
-		if u.raw != nil {
+		if u.raw != nil && (i == len(c.units)-1 || !u.changedByNewline()) {
 			b.Write(u.raw)
 			continue
 		}
-		b.WriteString(u.indent)
+		optIndent := "\t"
+		if k := u.cmds[0].kind; k == 'o' || k == 'l' {
+			optIndent = u.indent
+		}
 		for i, x := range u.cmds {
-			if i > 0 {
-				b.WriteString("; ")
+			switch {
+			case i == 0:
+				b.WriteString(u.indent)
+			case x.kind == 'o' || x.kind == 'l':
+				b.WriteString(optIndent)
 			}
 			b.WriteString(x.render())
+			if i == len(u.cmds)-1 {
+				b.WriteString(u.tail)
+			}
+			b.WriteByte('\n')
 		}
-		b.WriteByte('\n')
+	}
+	if b.Len() == 0 {
+		return []byte{}
 	}
 	return b.Bytes()
+}
+
+// changedByNewline reports whether the last line of a file that does not
+// end in a newline would read differently with one, as "...;" or "...\\"
+// do. Lines are added after it, so it is then rewritten instead.
+func (u *unit) changedByNewline() bool {
+	if len(u.cmds) == 0 || len(u.raw) == 0 || u.raw[len(u.raw)-1] == '\n' {
+		return false
+	}
+	p := &parser{data: append(slices.Clone(u.raw), '\n'), c: New("")}
+	p.cur = &Section{}
+	p.fetch()
+	cmds, err := p.line()
+	return err != nil || p.eof || !slices.EqualFunc(cmds, u.cmds, func(x, y *cmd) bool {
+		return x.kind == y.kind && x.a == y.a && x.b == y.b
+	})
 }
 
 func (x *cmd) render() string {
@@ -94,7 +125,7 @@ func (x *cmd) render() string {
 		if strings.ContainsAny(typ, "'\"\\#;") {
 			typ = quote(typ) // libuci writes types bare, which it could not read back
 		}
-		if x.sec.anon {
+		if x.b == "" {
 			return "config " + typ
 		}
 		return "config " + typ + " " + quote(x.b)
@@ -111,7 +142,7 @@ func quote(s string) string {
 }
 
 // Sections returns the sections in file order.
-func (c *Config) Sections() []*Section { return append([]*Section(nil), c.sections...) }
+func (c *Config) Sections() []*Section { return slices.Clone(c.sections) }
 
 // SectionsByType returns the sections of one type, in file order.
 func (c *Config) SectionsByType(typ string) []*Section {
@@ -124,26 +155,12 @@ func (c *Config) SectionsByType(typ string) []*Section {
 	return out
 }
 
-func (c *Config) lookup(name string) *Section {
-	if name == "" {
-		return nil
-	}
-	if c.byName == nil {
-		c.byName = make(map[string]*Section, len(c.sections))
-		for _, s := range c.sections {
-			if _, dup := c.byName[s.name]; !dup {
-				c.byName[s.name] = s
-			}
-		}
-	}
-	return c.byName[name]
-}
-
-// Section finds a section by name or by libuci's extended syntax
-// "@type[N]" (N from 0; negative counts from the end). Nil if none.
+// Section finds a section by name (a generated one too) or by libuci's
+// extended syntax "@type[N]" or "@[N]" (N from 0; negative counts from
+// the end). Nil if none.
 func (c *Config) Section(ref string) *Section {
 	if !strings.HasPrefix(ref, "@") {
-		return c.lookup(ref)
+		return c.byName[ref]
 	}
 	open := strings.IndexByte(ref, '[')
 	if open < 0 || !strings.HasSuffix(ref, "]") {
@@ -154,10 +171,8 @@ func (c *Config) Section(ref string) *Section {
 	if err != nil {
 		return nil
 	}
-	var list []*Section
-	if typ == "" {
-		list = c.sections
-	} else {
+	list := c.sections
+	if typ != "" {
 		list = c.SectionsByType(typ)
 	}
 	if idx < 0 {
@@ -169,107 +184,164 @@ func (c *Config) Section(ref string) *Section {
 	return list[idx]
 }
 
-// djbhash is libuci's name hash for anonymous sections.
-func djbhash(h uint32, s string) uint32 {
-	if h == ^uint32(0) {
-		h = 5381
-	}
+// djbhash is libuci's name hash for anonymous sections. C's char is
+// signed on the x86 and MIPS builds whose names this was checked against;
+// it only matters for bytes above 0x7f.
+func djbhash(s string) uint32 {
+	h := uint32(5381)
 	for i := 0; i < len(s); i++ {
-		h = h<<5 + h + uint32(int32(int8(s[i]))) // C char is signed on the targets libuci names were observed on
+		h = h<<5 + h + uint32(int32(int8(s[i])))
 	}
 	return h & 0x7FFFFFFF
 }
 
-// anonName gives an anonymous section the name libuci would: "cfg", the
-// section counter, and a hash of its type and string options.
-func (c *Config) anonName(s *Section, opts []Option) string {
-	h := djbhash(^uint32(0), s.typ)
-	for _, o := range opts {
-		h = djbhash(h, o.Name)
-		if !o.List {
-			h = djbhash(h, o.Values[0])
-		}
-	}
+// newSection adds a section the way libuci allocates one: the package's
+// section counter goes up for every section, and an anonymous one is
+// named "cfg" + the counter + a hash of its type. libuci names it when it
+// is created, before it has options, so `uci show` agrees
+// (firewall.cfg01e63d is the stock firewall's defaults section).
+func (c *Config) newSection(typ, name string) *Section {
 	c.nsec++
-	return fmt.Sprintf("cfg%02x%04x", c.nsec, h%(1<<16))
+	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
+	if s.anon {
+		s.name = fmt.Sprintf("cfg%02x%04x", c.nsec, djbhash(typ)&0xffff)
+	}
+	c.sections = append(c.sections, s)
+	if c.byName[s.name] == nil {
+		c.byName[s.name] = s
+	}
+	return s
 }
 
-// Add appends a section. An empty name adds an anonymous section, named as
-// libuci names it.
+// open is the parser's "config TYPE [NAME]": a name seen before reopens
+// that section (and sets its type), as libuci does.
+func (c *Config) open(typ, name string) *Section {
+	if s := c.byName[name]; name != "" && s != nil {
+		s.typ = typ
+		return s
+	}
+	return c.newSection(typ, name)
+}
+
+// Add appends a section at the end of the file, written as `uci export`
+// writes it (a blank line before it). An empty name adds an anonymous
+// section, named as libuci names it.
 func (c *Config) Add(typ, name string) (*Section, error) {
 	if !validType(typ) {
-		return nil, fmt.Errorf("uci: %s: invalid section type %q", c.name, typ)
+		return nil, fmt.Errorf("uci: %s: invalid section type %q (printable ASCII, no space)", c.name, typ)
 	}
 	if name != "" {
 		if !validName(name) {
 			return nil, fmt.Errorf("uci: %s: invalid section name %q (letters, digits and _ only)", c.name, name)
 		}
-		if c.lookup(name) != nil {
+		if c.byName[name] != nil {
 			return nil, fmt.Errorf("uci: %s: section %q already exists", c.name, name)
 		}
 	}
-	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
-	c.nsec++
-	if s.anon {
-		s.name = c.anonName(s, nil)
+	s := c.newSection(typ, name)
+	if n := len(c.units); n == 0 || !isBlank(c.units[n-1]) {
+		s.blank = &unit{raw: []byte("\n")}
+		c.units = append(c.units, s.blank)
 	}
-	c.sections = append(c.sections, s)
-	if c.byName != nil {
-		c.byName[s.name] = s
-	}
-	blank := &unit{raw: []byte("\n")}
 	hdr := &unit{cmds: []*cmd{{kind: 'c', a: typ, b: name, sec: s}}}
 	hdr.cmds[0].unit = hdr
-	c.units = append(c.units, blank, hdr)
+	c.units = append(c.units, hdr)
 	return s, nil
 }
 
-// Delete removes a section: its config line, its options and the blank line
-// that separated it from what came before. Comments stay.
+// Delete removes a section: its config line(s), its options, comments
+// between them and the comment lines right above it, and the blank line
+// that separated it from what came before (or, at the top of the file,
+// from what follows). Comments after a blank line above it, and after its
+// last option, stay: they may belong to other sections.
 func (c *Config) Delete(s *Section) {
 	if s == nil || s.c != c {
 		return
 	}
-	var keep []*unit
+	n := len(c.units)
+	drop := make([]bool, n)
+	var pending []int // lines without commands since the last one of s
+	lastWasS := false
+	top := -1 // a config line at the top of the file
 	for i, u := range c.units {
-		var rest []*cmd
-		for _, x := range u.cmds {
-			if x.sec != s {
-				rest = append(rest, x)
+		if len(u.cmds) == 0 {
+			if lastWasS {
+				pending = append(pending, i)
+			}
+			continue
+		}
+		rest := slices.DeleteFunc(slices.Clone(u.cmds), func(x *cmd) bool { return x.sec == s })
+		if u.cmds[0].sec == s && lastWasS {
+			for _, j := range pending {
+				drop[j] = true
+			}
+		}
+		pending = nil
+		lastWasS = u.cmds[len(u.cmds)-1].sec == s
+		if len(rest) == len(u.cmds) {
+			continue
+		}
+		if len(rest) > 0 {
+			u.cmds, u.raw = rest, nil
+			continue
+		}
+		drop[i] = true
+		if u.cmds[0].kind != 'c' {
+			continue
+		}
+		j := i - 1
+		for j >= 0 && drop[j] {
+			j--
+		}
+		for u.orig && j >= 0 && isComment(c.units[j]) {
+			drop[j] = true // the comment block right above documents it
+			for j--; j >= 0 && drop[j]; j-- {
 			}
 		}
 		switch {
-		case len(rest) == len(u.cmds):
-			keep = append(keep, u)
-		case len(rest) == 0:
-			// The unit was all this section's. A section header takes the
-			// blank line just above it along.
-			if u.cmds[0].kind == 'c' && len(keep) > 0 && isBlank(keep[len(keep)-1]) && i > 0 {
-				keep = keep[:len(keep)-1]
-			}
-		default:
-			u.cmds, u.raw = rest, nil
+		case j >= 0 && isBlank(c.units[j]) && (u.orig || c.units[j] == s.blank):
+			drop[j] = true
+		case j < 0:
+			top = i
+		}
+	}
+	if top >= 0 {
+		k := top + 1
+		for k < n && drop[k] {
+			k++
+		}
+		if k < n && isBlank(c.units[k]) {
+			drop[k] = true
+		}
+	}
+	keep := c.units[:0]
+	for i, u := range c.units {
+		if !drop[i] {
 			keep = append(keep, u)
 		}
 	}
+	clear(c.units[len(keep):])
 	c.units = keep
-	if c.idx != nil {
-		delete(c.idx, s)
+	delete(c.idx, s)
+	if i := slices.Index(c.sections, s); i >= 0 {
+		c.sections = slices.Delete(c.sections, i, i+1)
 	}
-	if c.byName != nil && c.byName[s.name] == s {
+	if c.byName[s.name] == s {
 		delete(c.byName, s.name)
-	}
-	for i, x := range c.sections {
-		if x == s {
-			c.sections = append(c.sections[:i], c.sections[i+1:]...)
-			break
+		for _, o := range c.sections {
+			if o.name == s.name {
+				c.byName[o.name] = o
+				break
+			}
 		}
 	}
 	s.c = nil
 }
 
+func isComment(u *unit) bool { return len(u.cmds) == 0 && u.raw != nil && !isBlank(u) }
+
 func isBlank(u *unit) bool {
-	return len(u.cmds) == 0 && len(bytes.TrimSpace(u.raw)) == 0 && u.raw != nil
+	return len(u.cmds) == 0 && u.raw != nil && len(bytes.TrimSpace(u.raw)) == 0
 }
 
 // Type is the section type.
@@ -280,6 +352,9 @@ func (s *Section) Name() string { return s.name }
 
 // Anonymous reports whether the file gives the section no name.
 func (s *Section) Anonymous() bool { return s.anon }
+
+// String is "name=type", as `uci show` prints a section.
+func (s *Section) String() string { return s.name + "=" + s.typ }
 
 // cmds returns the section's option and list commands in file order.
 func (s *Section) cmds() []*cmd {
@@ -300,45 +375,54 @@ func (s *Section) cmds() []*cmd {
 	return c.idx[s]
 }
 
-// Options returns the options as libuci sees them: a later "option"
-// replaces earlier values, a "list" after an "option" turns it into a list.
-func (s *Section) Options() []Option { return optionsOf(s.cmds()) }
-
-func optionsOf(cmds []*cmd) []Option {
+// Options returns the options as libuci holds them: an "option" with an
+// empty value is ignored, a later "option" with another value replaces
+// the earlier one and moves to the end, a "list" after an "option" turns
+// it into a list (also moved to the end), "list" lines add to a list.
+func (s *Section) Options() []Option {
 	var out []Option
-	idx := map[string]int{}
-	for _, x := range cmds {
-		i, ok := idx[x.a]
+	for _, x := range s.cmds() {
+		i := slices.IndexFunc(out, func(o Option) bool { return o.Name == x.a })
 		switch {
-		case !ok:
-			idx[x.a] = len(out)
-			out = append(out, Option{Name: x.a, Values: []string{x.b}, List: x.kind == 'l'})
+		case x.kind == 'o' && x.b == "":
 		case x.kind == 'o':
-			out[i] = Option{Name: x.a, Values: []string{x.b}}
-		default:
+			if i >= 0 {
+				if !out[i].List && out[i].Values[0] == x.b {
+					continue
+				}
+				out = slices.Delete(out, i, i+1)
+			}
+			out = append(out, Option{Name: x.a, Values: []string{x.b}})
+		case i >= 0 && out[i].List:
 			out[i].Values = append(out[i].Values, x.b)
-			out[i].List = true
+		case i >= 0:
+			v := out[i].Values[0]
+			out = slices.Delete(out, i, i+1)
+			out = append(out, Option{Name: x.a, Values: []string{v, x.b}, List: true})
+		default:
+			out = append(out, Option{Name: x.a, Values: []string{x.b}, List: true})
 		}
 	}
 	return out
 }
 
-// option folds one option's commands the way Options does, without
-// building the whole list: lookups are the hot path of big configs.
+// option folds one option's commands as Options does, without building
+// the whole list: lookups are the hot path of big configs.
 func (s *Section) option(name string) (Option, bool) {
 	var o Option
 	found := false
 	for _, x := range s.cmds() {
-		if x.a != name {
-			continue
-		}
-		if !found || x.kind == 'o' {
-			o = Option{Name: name, Values: []string{x.b}, List: x.kind == 'l'}
-		} else {
+		switch {
+		case x.a != name || x.kind == 'o' && x.b == "":
+		case x.kind == 'o':
+			o, found = Option{Name: name, Values: []string{x.b}}, true
+		case found && o.List:
 			o.Values = append(o.Values, x.b)
-			o.List = true
+		case found:
+			o = Option{Name: name, Values: []string{o.Values[0], x.b}, List: true}
+		default:
+			o, found = Option{Name: name, Values: []string{x.b}, List: true}, true
 		}
-		found = true
 	}
 	return o, found
 }
@@ -353,13 +437,14 @@ func (s *Section) Get(name string) (string, bool) {
 	return strings.Join(o.Values, " "), true
 }
 
-// List returns a list's values; a plain option gives its one value.
+// List returns a list's values; a plain option gives its one value, an
+// absent one nil.
 func (s *Section) List(name string) []string {
 	o, ok := s.option(name)
 	if !ok {
 		return nil
 	}
-	return append([]string(nil), o.Values...)
+	return o.Values
 }
 
 // Has reports whether the option is set.
@@ -383,7 +468,7 @@ func (s *Section) check(name string, values ...string) error {
 	return nil
 }
 
-// ValidateValue rejects what libuci cannot store: NUL, newlines and other
+// ValidateValue rejects what libuci cannot store: NUL, CR, LF and other
 // control characters (tab is fine).
 func ValidateValue(v string) error {
 	for i := 0; i < len(v); i++ {
@@ -399,10 +484,16 @@ func ValidateValue(v string) error {
 }
 
 // Set sets an option to one value, replacing an option or list of that
-// name. Setting the value it already has changes nothing.
+// name in place (or adding it after the section's last option). Setting
+// the value it already has changes nothing; an empty value deletes the
+// option, as `uci set` does (libuci keeps no empty options).
 func (s *Section) Set(name, value string) error {
 	if err := s.check(name, value); err != nil {
 		return err
+	}
+	if value == "" {
+		s.Unset(name)
+		return nil
 	}
 	if o, ok := s.option(name); ok && !o.List && o.Values[0] == value {
 		return nil
@@ -411,123 +502,132 @@ func (s *Section) Set(name, value string) error {
 	return nil
 }
 
-// SetList sets a list. An empty list deletes the option.
+// SetList sets a list, replacing an option or list of that name in place.
+// An equal list changes nothing; an empty one deletes the option.
 func (s *Section) SetList(name string, values []string) error {
 	if err := s.check(name, values...); err != nil {
 		return err
 	}
-	if o, ok := s.option(name); ok && o.List && slices.Equal(o.Values, values) {
-		return nil
-	}
-	var cmds []*cmd
-	for _, v := range values {
-		cmds = append(cmds, &cmd{kind: 'l', a: name, b: v, sec: s})
-	}
-	s.replace(name, cmds)
+	s.setList(name, values)
 	return nil
 }
 
-// AddList appends one value to a list (turning an option into a list, as
-// libuci does).
+func (s *Section) setList(name string, values []string) {
+	if len(values) == 0 {
+		s.Unset(name)
+		return
+	}
+	if o, ok := s.option(name); ok && o.List && slices.Equal(o.Values, values) {
+		return
+	}
+	cmds := make([]*cmd, len(values))
+	for i, v := range values {
+		cmds[i] = &cmd{kind: 'l', a: name, b: v, sec: s}
+	}
+	s.replace(name, cmds)
+}
+
+// AddList appends one value to a list: one new line after the list's
+// last. A plain option becomes a list, as `uci add_list` does.
 func (s *Section) AddList(name, value string) error {
 	if err := s.check(name, value); err != nil {
 		return err
 	}
-	o, _ := s.option(name)
-	return s.SetList(name, append(o.Values, value))
+	o, ok := s.option(name)
+	if ok && !o.List {
+		s.setList(name, append(o.Values, value)) // the old value is the file's own
+		return nil
+	}
+	x := &cmd{kind: 'l', a: name, b: value, sec: s}
+	if !ok {
+		s.replace(name, []*cmd{x})
+		return nil
+	}
+	var last *cmd
+	for _, y := range s.cmds() {
+		if y.a == name {
+			last = y
+		}
+	}
+	s.c.insertAfter(last, []*cmd{x})
+	s.c.reindex(s)
+	return nil
 }
 
 // Unset deletes an option or list.
 func (s *Section) Unset(name string) {
-	if s.c != nil && s.Has(name) {
+	if s.c != nil && slices.ContainsFunc(s.cmds(), func(x *cmd) bool { return x.a == name }) {
 		s.replace(name, nil)
 	}
 }
 
 // replace removes every command for option name and puts cmds where the
-// first of them stood (or after the section's last option). In a line that
-// holds other commands too (";"), the new ones are spliced into that line.
+// first of them stood, or after the section's last command.
 func (s *Section) replace(name string, cmds []*cmd) {
 	c := s.c
 	match := func(x *cmd) bool { return x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l') }
-	var spliced *unit
+	placed := false
+	keep := c.units[:0]
 	for _, u := range c.units {
-		others, first := 0, -1
-		for i, x := range u.cmds {
-			if match(x) {
-				if first < 0 {
-					first = i
-				}
-			} else {
-				others++
-			}
-		}
+		first := slices.IndexFunc(u.cmds, match)
 		if first < 0 {
+			keep = append(keep, u)
 			continue
 		}
-		if others > 0 {
-			var list []*cmd
-			for i, x := range u.cmds {
-				if i == first {
-					for _, n := range cmds {
-						n.unit = u
-					}
-					list = append(list, cmds...)
-				}
-				if !match(x) {
-					list = append(list, x)
-				}
-			}
-			u.cmds, u.raw, spliced, cmds = list, nil, u, nil
-		}
-		break
-	}
-	at, last, indent := -1, -1, "\t"
-	var units []*unit
-	for _, u := range c.units {
-		if u == spliced {
-			units = append(units, u)
-			continue
-		}
-		var rest []*cmd
-		removed := false
-		for _, x := range u.cmds {
-			if match(x) {
-				removed = true
-			} else {
-				rest = append(rest, x)
+		rest := slices.DeleteFunc(slices.Clone(u.cmds), match)
+		if !placed {
+			placed = true
+			rest = slices.Insert(rest, first, cmds...)
+			for _, x := range cmds {
+				x.unit = u
 			}
 		}
-		if removed && at < 0 {
-			at = len(units)
-		}
-		if removed && len(rest) == 0 {
-			continue
-		}
-		if removed {
+		if len(rest) > 0 {
 			u.cmds, u.raw = rest, nil
+			keep = append(keep, u)
 		}
-		units = append(units, u)
-		for _, x := range u.cmds {
-			if x.sec == s {
-				last = len(units) - 1
-				if x.kind != 'c' && u.indent != "" {
-					indent = u.indent
+	}
+	clear(c.units[len(keep):])
+	c.units = keep
+	if !placed && len(cmds) > 0 {
+		var last *cmd
+		for _, u := range c.units {
+			for _, x := range u.cmds {
+				if x.sec == s {
+					last = x
 				}
 			}
 		}
+		c.insertAfter(last, cmds)
 	}
-	if at < 0 {
-		at = last + 1
-	}
-	var add []*unit
-	for _, x := range cmds {
-		u := &unit{cmds: []*cmd{x}, indent: indent}
-		x.unit = u
-		add = append(add, u)
-	}
-	c.units = append(units[:at], append(add, units[at:]...)...)
 	c.reindex(s)
+}
+
+// insertAfter puts cmds right after command x: as new lines after x's
+// line when x ends it (indented like x, or a tab after a config line),
+// else spliced into x's line, which is then rewritten.
+func (c *Config) insertAfter(x *cmd, cmds []*cmd) {
+	u := x.unit
+	j := slices.Index(u.cmds, x)
+	if j < len(u.cmds)-1 {
+		u.cmds = slices.Insert(u.cmds, j+1, cmds...)
+		u.raw = nil
+		for _, y := range cmds {
+			y.unit = u
+		}
+		return
+	}
+	indent := "\t"
+	if k := u.cmds[0].kind; k == 'o' || k == 'l' {
+		indent = u.indent
+	}
+	add := make([]*unit, len(cmds))
+	for i, y := range cmds {
+		add[i] = &unit{cmds: []*cmd{y}, indent: indent}
+		y.unit = add[i]
+	}
+	i := slices.Index(c.units, u)
+	c.units = slices.Insert(c.units, i+1, add...)
 }
 
 // reindex refreshes one section's entry of the option index after an edit

@@ -63,7 +63,7 @@ func Diff(c Change) string {
 			}
 			end = run
 		}
-		os, ns := oi-(i-start), ni-(i-start)
+		ostart, nstart := oi-(i-start), ni-(i-start)
 		var oc, nc int
 		var body strings.Builder
 		for _, o := range all[start:end] {
@@ -75,7 +75,7 @@ func Diff(c Change) string {
 				nc++
 			}
 		}
-		fmt.Fprintf(&sb, "@@ -%d,%d +%d,%d @@\n%s", os, oc, ns, nc, body.String())
+		fmt.Fprintf(&sb, "@@ -%d,%d +%d,%d @@\n%s", ostart, oc, nstart, nc, body.String())
 		for _, o := range all[i:end] {
 			if o.kind != '+' {
 				oi++
@@ -98,7 +98,16 @@ func lines(b []byte) []string {
 	if len(b) == 0 {
 		return nil
 	}
-	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	s := string(b)
+	if !strings.HasSuffix(s, "\n") {
+		s += "\n\\ No newline at end of file\n" // kept with the last line
+	}
+	l := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	if n := len(l); n > 1 && strings.HasPrefix(l[n-1], "\\ No newline") {
+		l[n-2] += "\n" + l[n-1]
+		l = l[:n-1]
+	}
+	return l
 }
 
 // lcsOps is the classic longest-common-subsequence diff; callers keep the

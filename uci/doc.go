@@ -1,19 +1,31 @@
 // Package uci reads, edits and writes OpenWrt UCI config files the way
 // libuci does, and keeps what it does not touch byte for byte.
 //
-// Parse follows libuci's grammar (package/config/option/list and their
-// one-letter forms, bare, single- and double-quoted tokens, backslash
-// continuation, comments, ';'), and names anonymous sections with libuci's
-// algorithm, so "@type[N]" and cfgXXXXXX names agree with `uci show`. Edits
-// rewrite only the lines they change, in `uci export` style; comments,
-// blank lines and the user's own quoting stay, so removing what a program
-// added gives back the original file exactly (libuci itself drops comments
-// on every commit).
+// Parse re-implements libuci's parser (file.c) in its default strict mode:
+// package/config/option/list and their one-letter forms; bare, single-
+// quoted (literal) and double-quoted (backslash escapes) words; a trailing
+// backslash joining lines; quotes spanning lines; '#' comments; ';'
+// between commands. It reads files the way libuci does, quirks included:
+// a named section seen twice is one section, a redefined option moves to
+// the end, "list" after "option" makes a list, an empty option is ignored,
+// and an unquoted word directly followed by ';' drops the rest of its line
+// (libuci overwrites the ';'). Anonymous sections get libuci's names
+// (cfg + section counter + hash of the type, such as cfg01e63d), so names
+// and "@type[N]" agree with `uci show`.
 //
-// Tree commits the way libuci does — flock on the config file, temporary
-// file in the same directory, fsync, rename — plus a flock on the directory
-// that serialises wghub's own writers, also for files that do not exist yet.
+// Edits rewrite only the lines they change, in `uci export` style (values
+// single-quoted, options tab-indented, a blank line before a new section);
+// comments, blank lines and the user's own quoting and indentation stay,
+// so removing what a program added gives back the original bytes. (libuci
+// itself rewrites the whole file and drops comments on every commit.)
 //
-// Not covered: libuci's delta files (/tmp/.uci, pending `uci set` changes
-// are neither read nor replayed), strict-mode switches, ubus.
+// Tree commits like libuci — flock on the config file, temporary file in
+// the same directory, fsync, keep mode, rename — plus a flock on the
+// directory that serialises wghub's own writers, also for files that do
+// not exist yet.
+//
+// Not covered: libuci's delta files (pending `uci set` changes in /tmp/.uci
+// are neither read nor replayed), the override directory /var/run/uci,
+// non-strict parsing (skipping bad lines), renaming and reordering
+// sections, ubus.
 package uci

@@ -1,15 +1,16 @@
 package uci
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
 
 // ParseError reports where a config file is malformed.
 type ParseError struct {
-	File  string
-	Line  int
-	Token string
+	File  string // config name
+	Line  int    // 1-based line of the offending token
+	Token string // the offending text, shortened
 	Msg   string
 }
 
@@ -20,260 +21,356 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("uci: %s:%d: %s", e.File, e.Line, e.Msg)
 }
 
+// parser re-implements libuci's file parser (file.c) on a byte slice. Like
+// libuci it reads one physical line at a time and fetches more lines only
+// when a quote or a trailing backslash asks for them; everything fetched
+// for one line is one unit of the file. libuci parses in place and writes
+// NUL bytes into its buffer: where that cuts a line short, cut marks it.
 type parser struct {
-	name  string
-	data  []byte
-	pos   int
-	line  int
-	c     *Config
-	cur   *Section
-	opts  []*cmd // the current section's options, for its anonymous name
-	named map[string]*Section
-}
-
-func (p *parser) errf(tok, format string, a ...any) error {
-	if len(tok) > 40 {
-		tok = tok[:40] + "..."
-	}
-	return &ParseError{File: p.name, Line: p.line, Token: tok, Msg: fmt.Sprintf(format, a...)}
+	name    string
+	data    []byte
+	end     int // end of the lines fetched so far
+	cut     int // bytes from here on read as the end of the line
+	pos     int
+	tail    int  // start of a trailing comment on this unit, or -1
+	eof     bool // a line was asked for past the end
+	scratch []byte
+	c       *Config
+	cur     *Section
+	units   []*unit
 }
 
 // Parse reads a config file named name (the package name, as in
-// /etc/config/<name>).
+// /etc/config/<name>). It accepts what libuci accepts in its default
+// strict mode, and reads it the same way.
 func Parse(name string, data []byte) (*Config, error) {
 	c := New(name)
-	p := &parser{name: name, data: data, line: 1, c: c, named: map[string]*Section{}}
-	for p.pos < len(data) {
-		if err := p.unit(); err != nil {
+	c.byName = map[string]*Section{}
+	p := &parser{name: name, data: data, c: c}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, p.errAt(i, "", "NUL byte")
+	}
+	for p.end < len(data) {
+		start := p.end
+		p.pos, p.tail = start, -1
+		p.fetch()
+		cmds, err := p.line()
+		if err != nil {
 			return nil, err
 		}
+		u := &unit{raw: data[start:p.end], orig: true, cmds: cmds}
+		u.indent = leadingSpace(u.raw)
+		if p.tail >= 0 && len(cmds) > 0 {
+			u.tail = strings.TrimRight(string(data[p.tail:p.end]), "\r\n")
+		}
+		for _, x := range cmds {
+			x.unit = u
+		}
+		c.units = append(c.units, u)
 	}
-	p.finish()
 	return c, nil
 }
 
-// unit reads one logical line: everything up to an unquoted, unescaped
-// newline, with the commands it holds.
-func (p *parser) unit() error {
-	start, startLine := p.pos, p.line
+func (p *parser) errAt(at int, tok, format string, a ...any) error {
+	if i := strings.IndexAny(tok, "\r\n"); i >= 0 {
+		tok = tok[:i]
+	}
+	if len(tok) > 40 {
+		tok = tok[:40] + "..."
+	}
+	line := 1 + bytes.Count(p.data[:at], []byte{'\n'})
+	return &ParseError{File: p.name, Line: line, Token: tok, Msg: fmt.Sprintf(format, a...)}
+}
+
+// fetch appends the next physical line to the buffer (libuci's
+// uci_getln); false at the end of the file.
+func (p *parser) fetch() bool {
+	if p.end >= len(p.data) {
+		p.eof = true
+		return false
+	}
+	if i := bytes.IndexByte(p.data[p.end:], '\n'); i >= 0 {
+		p.end += i + 1
+	} else {
+		p.end = len(p.data)
+	}
+	p.cut = p.end
+	return true
+}
+
+func (p *parser) at(i int) byte {
+	if i < p.cut {
+		return p.data[i]
+	}
+	return 0
+}
+
+func (p *parser) ch() byte { return p.at(p.pos) }
+
+func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
+
+func (p *parser) skipSpace() {
+	for isSpace(p.ch()) {
+		p.pos++
+	}
+}
+
+// line parses one line: commands separated by ';' (uci_parse_line).
+func (p *parser) line() ([]*cmd, error) {
 	var cmds []*cmd
-	var args []string
-	argLine := p.line
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		c, err := p.command(args, argLine)
-		if err != nil {
-			return err
-		}
-		cmds = append(cmds, c)
-		args = nil
-		return nil
-	}
+	p.skipSpace()
 	for {
-		if p.pos >= len(p.data) {
-			break
-		}
-		ch := p.data[p.pos]
-		if ch == '\n' {
+		// The command word is split off on blanks only, as strtok does.
+		for c := p.ch(); c == ' ' || c == '\t'; c = p.ch() {
 			p.pos++
-			p.line++
-			break
 		}
-		if ch == ' ' || ch == '\t' || ch == '\r' {
+		if p.ch() == 0 {
+			return cmds, nil
+		}
+		ws := p.pos
+		for c := p.ch(); c != 0 && c != ' ' && c != '\t'; c = p.ch() {
 			p.pos++
-			continue
 		}
-		if ch == '#' {
-			for p.pos < len(p.data) && p.data[p.pos] != '\n' {
-				p.pos++
-			}
-			continue
+		if p.data[ws] == '#' {
+			p.comment(ws)
+			return cmds, nil
 		}
-		if ch == ';' {
-			p.pos++
-			if err := flush(); err != nil {
-				return err
-			}
-			continue
+		kind := keyword(p.data[ws:p.pos])
+		word := ""
+		if kind == 0 {
+			word = string(p.data[ws:p.pos])
+		} else {
+			word = kindWord[kind]
 		}
-		if ch == '\\' && p.pos+1 < len(p.data) && p.data[p.pos+1] == '\n' {
-			p.pos += 2
-			p.line++
-			continue
+		switch {
+		case kind == 0 && strings.TrimRight(word, "\t\n\v\f\r ") == "":
+			// strtok splits on blanks only: after a ';' the line break
+			// is a word of its own, which libuci rejects.
+			return nil, p.errAt(ws, ";", "nothing after ';' at the end of the line")
+		case kind == 0 && keyword([]byte(strings.TrimRight(word, "\r\n"))) != 0:
+			return nil, p.errAt(ws, word, "missing argument")
+		case kind == 0:
+			return nil, p.errAt(ws, word, "unknown command")
 		}
-		if len(args) == 0 {
-			argLine = p.line
+		if p.ch() == 0 {
+			return nil, p.errAt(ws, word, "missing argument")
 		}
-		tok, err := p.token()
+		p.pos++ // the blank after the word
+		x, err := p.command(kind, word, ws)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		args = append(args, tok)
+		cmds = append(cmds, x)
 	}
-	if err := flush(); err != nil {
+}
+
+var kindWord = map[byte]string{'p': "package", 'c': "config", 'o': "option", 'l': "list"}
+
+func keyword(w []byte) byte {
+	switch string(w) {
+	case "package", "p":
+		return 'p'
+	case "config", "c":
+		return 'c'
+	case "option", "o":
+		return 'o'
+	case "list", "l":
+		return 'l'
+	}
+	return 0
+}
+
+func (p *parser) comment(at int) {
+	for at > 0 && (p.data[at-1] == ' ' || p.data[at-1] == '\t') {
+		at--
+	}
+	p.tail = at
+}
+
+func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
+	switch kind {
+	case 'p':
+		name, err := p.arg(true, word)
+		if err != nil {
+			return nil, err
+		}
+		if !validType(name) {
+			return nil, p.errAt(at, name, "invalid package name")
+		}
+		return &cmd{kind: 'p', a: name}, p.eol()
+	case 'c':
+		typ, err := p.arg(true, word)
+		if err != nil {
+			return nil, err
+		}
+		if !validType(typ) {
+			return nil, p.errAt(at, typ, "invalid section type")
+		}
+		nameAt := p.pos
+		name, err := p.arg(false, word)
+		if err != nil {
+			return nil, err
+		}
+		if name != "" && !validName(name) {
+			return nil, p.errAt(nameAt, name, "invalid section name")
+		}
+		if err := p.eol(); err != nil {
+			return nil, err
+		}
+		p.cur = p.c.open(typ, name)
+		return &cmd{kind: 'c', a: typ, b: name, sec: p.cur}, nil
+	default:
+		if p.cur == nil {
+			return nil, p.errAt(at, word, "option or list before the first config section")
+		}
+		nameAt := p.pos
+		name, err := p.arg(true, word)
+		if err != nil {
+			return nil, err
+		}
+		if !validName(name) {
+			return nil, p.errAt(nameAt, name, "invalid option name")
+		}
+		val, err := p.arg(false, word)
+		if err != nil {
+			return nil, err
+		}
+		return &cmd{kind: kind, a: name, b: val, sec: p.cur}, p.eol()
+	}
+}
+
+// arg reads one argument (next_arg). A ';' in its place ends the command
+// and counts as an empty argument.
+func (p *parser) arg(required bool, word string) (string, error) {
+	p.skipSpace()
+	at := p.pos
+	var s string
+	if p.ch() == ';' {
+		p.pos++
+	} else {
+		var err error
+		if s, err = p.str(); err != nil {
+			return "", err
+		}
+	}
+	if s == "" && required {
+		return "", p.errAt(at, word, "missing argument")
+	}
+	return s, nil
+}
+
+// eol rejects a further argument, as libuci's strict mode does.
+func (p *parser) eol() error {
+	p.skipSpace()
+	at := p.pos
+	extra, err := p.arg(false, "")
+	if err != nil {
 		return err
 	}
-	u := &unit{raw: p.data[start:p.pos], orig: true, cmds: cmds, line: startLine}
-	u.indent = leadingSpace(u.raw)
-	p.c.units = append(p.c.units, u)
-	for _, c := range cmds {
-		c.unit = u
-		if c.kind == 'o' || c.kind == 'l' {
-			p.opts = append(p.opts, c)
-		}
+	if extra != "" {
+		return p.errAt(at, extra, "too many arguments")
 	}
 	return nil
 }
 
-// token reads one word: bare, single-quoted and double-quoted segments
-// joined, with libuci's escapes.
-func (p *parser) token() (string, error) {
-	var b strings.Builder
-	tokStart, tokLine := p.pos, p.line
-	unterminated := func() error {
-		p.line = tokLine
-		return p.errf(string(p.data[tokStart:]), "unterminated quote")
-	}
-	for p.pos < len(p.data) {
-		ch := p.data[p.pos]
+// str reads one word made of bare, single- and double-quoted pieces
+// (parse_str).
+func (p *parser) str() (string, error) {
+	b := p.scratch[:0]
+	defer func() { p.scratch = b[:0] }()
+	next, moved := true, false // moved: quotes or escapes were dropped
+	start := p.pos
+	for {
+		c := p.ch()
 		switch {
-		case ch == '\'':
+		case c == '\'':
+			moved = true
 			p.pos++
 			for {
-				if p.pos >= len(p.data) {
-					return "", unterminated()
-				}
-				c := p.data[p.pos]
-				p.pos++
+				c := p.ch()
 				if c == '\'' {
+					p.pos++
 					break
 				}
-				if c == '\n' {
-					p.line++
+				if c == 0 {
+					if !p.fetch() {
+						return "", p.errAt(start, string(p.data[start:]), "unterminated quote")
+					}
+					continue
 				}
-				b.WriteByte(c)
+				b = append(b, c)
+				p.pos++
 			}
-		case ch == '"':
+		case c == '"':
+			moved = true
 			p.pos++
 			for {
-				if p.pos >= len(p.data) {
-					return "", unterminated()
-				}
-				c := p.data[p.pos]
-				p.pos++
+				c := p.ch()
 				if c == '"' {
+					p.pos++
 					break
 				}
-				if c == '\\' && p.pos < len(p.data) {
-					c = p.data[p.pos]
-					p.pos++
-					if c == '\n' {
-						p.line++
-						continue
+				if c == 0 {
+					if !p.fetch() {
+						return "", p.errAt(start, string(p.data[start:]), "unterminated quote")
 					}
-				} else if c == '\n' {
-					p.line++
+					continue
 				}
-				b.WriteByte(c)
-			}
-		case ch == '\\':
-			if p.pos+1 >= len(p.data) {
+				if c == '\\' && !p.backslash() {
+					continue
+				}
+				b = append(b, p.ch())
 				p.pos++
-				continue
 			}
-			c := p.data[p.pos+1]
-			p.pos += 2
-			if c == '\n' {
-				p.line++
-				continue
+		case c == '#':
+			p.comment(p.pos)
+			p.cut = p.pos
+		case c == 0:
+		case c == ';':
+			next = false
+		case c == '\\':
+			moved = true
+			if p.backslash() {
+				b = append(b, p.ch())
+				p.pos++
 			}
-			b.WriteByte(c)
-		case ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == ';' || ch == '#':
-			return b.String(), nil
-		case ch == 0:
-			return "", p.errf("", "NUL byte")
 		default:
-			b.WriteByte(ch)
+			b = append(b, c)
 			p.pos++
 		}
+		if c == '#' || c == 0 || c == ';' {
+			break
+		}
+		if c := p.ch(); c == 0 || isSpace(c) {
+			break
+		}
 	}
-	return b.String(), nil
+	if p.ch() != 0 && next {
+		p.pos++
+	}
+	if !next && !moved {
+		// libuci terminates the word in place: with nothing dropped
+		// from it, the terminating NUL lands on the ';' and the rest of
+		// the line is lost (it does so silently, even in strict mode).
+		p.cut = p.pos
+	}
+	return string(b), nil
 }
 
-func (p *parser) command(args []string, line int) (*cmd, error) {
-	save := p.line
-	p.line = line
-	defer func() { p.line = save }()
-	kw := args[0]
-	want := func(min, max int) error {
-		if n := len(args) - 1; n < min || n > max {
-			return p.errf(strings.Join(args, " "), "%s takes %d to %d arguments, got %d", kw, min, max, n)
+// backslash handles '\' (parse_backslash): before the end of the line it
+// joins the next line and gives false; otherwise the next byte is taken
+// literally.
+func (p *parser) backslash() bool {
+	p.pos++
+	c := p.ch()
+	if c == 0 || c == '\n' || c == '\r' && p.at(p.pos+1) == '\n' && p.at(p.pos+2) == 0 {
+		if c != 0 {
+			p.pos = p.end // the line break is dropped
 		}
-		return nil
+		p.fetch()
+		return false
 	}
-	switch kw {
-	case "package", "p":
-		if err := want(1, 1); err != nil {
-			return nil, err
-		}
-		return &cmd{kind: 'p', a: args[1]}, nil
-	case "config", "c":
-		if err := want(1, 2); err != nil {
-			return nil, err
-		}
-		typ, name := args[1], ""
-		if len(args) > 2 {
-			name = args[2]
-		}
-		if !validType(typ) {
-			return nil, p.errf(typ, "invalid section type")
-		}
-		if name != "" && !validName(name) {
-			return nil, p.errf(name, "invalid section name")
-		}
-		p.finish()
-		s := p.named[name]
-		if s == nil {
-			s = &Section{c: p.c, typ: typ, name: name, anon: name == ""}
-			p.c.sections = append(p.c.sections, s)
-			if name != "" {
-				p.named[name] = s
-			}
-			p.c.nsec++
-		} else {
-			// libuci reopens a section named twice; the later type wins.
-			s.typ = typ
-		}
-		p.cur = s
-		return &cmd{kind: 'c', a: typ, b: name, sec: s}, nil
-	case "option", "o", "list", "l":
-		if err := want(1, 2); err != nil {
-			return nil, err
-		}
-		if p.cur == nil {
-			return nil, p.errf(strings.Join(args, " "), "%s outside of a config section", kw)
-		}
-		if !validName(args[1]) {
-			return nil, p.errf(args[1], "invalid option name")
-		}
-		val := ""
-		if len(args) > 2 {
-			val = args[2]
-		}
-		return &cmd{kind: kw[0], a: args[1], b: val, sec: p.cur}, nil
-	}
-	return nil, p.errf(kw, "unknown keyword")
-}
-
-// finish names the current anonymous section the way libuci does once its
-// options are known.
-func (p *parser) finish() {
-	if s := p.cur; s != nil && s.anon && s.name == "" {
-		s.name = p.c.anonName(s, optionsOf(p.opts))
-	}
-	p.cur, p.opts = nil, nil
+	return true
 }
 
 func leadingSpace(b []byte) string {
@@ -284,6 +381,7 @@ func leadingSpace(b []byte) string {
 	return string(b[:i])
 }
 
+// validName: section and option names, [A-Za-z0-9_]+.
 func validName(s string) bool {
 	if s == "" {
 		return false
@@ -297,6 +395,7 @@ func validName(s string) bool {
 	return true
 }
 
+// validType: section types, printable ASCII without space.
 func validType(s string) bool {
 	if s == "" {
 		return false

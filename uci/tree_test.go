@@ -2,7 +2,9 @@ package uci
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,46 +105,55 @@ func TestChildAdd(t *testing.T) {
 	}
 }
 
-// TestKilledWriter: a writer SIGKILLed in the middle of a commit, after its
-// temporary file is written and before the rename, leaves the config intact.
+// TestKilledWriter: a writer SIGKILLed in the middle of a commit (inside
+// fn, or after its temporary file is written and before the rename)
+// leaves the config byte-identical and loadable; the next writer is not
+// blocked by the dead one and removes its stray temporary file.
 func TestKilledWriter(t *testing.T) {
 	if os.Getenv("UCI_TEST_KILL_DIR") != "" {
 		t.Skip("child")
 	}
-	orig := "\nconfig defaults\n\toption input 'REJECT'\n"
-	tr := tempTree(t, map[string]string{"firewall": orig})
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildKilled$")
-	cmd.Env = append(os.Environ(), "UCI_TEST_KILL_DIR="+tr.Dir)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 64)
-	deadline := time.After(20 * time.Second)
-	got := make(chan string, 1)
-	go func() { n, _ := out.Read(buf); got <- string(buf[:n]) }()
-	select {
-	case s := <-got:
-		if !strings.Contains(s, "ready") {
-			t.Fatalf("child said %q", s)
-		}
-	case <-deadline:
-		t.Fatal("child never reached the commit")
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	b, err := os.ReadFile(filepath.Join(tr.Dir, "firewall"))
-	if err != nil || string(b) != orig {
-		t.Fatalf("config after a killed commit: %q, %v", b, err)
-	}
-	c, err := tr.Load("firewall")
-	if err != nil || len(c.Sections()) != 1 {
-		t.Fatalf("reload: %v", err)
-	}
-	// The next writer is not blocked by the dead one and the stray temp file
-	// is not read as a config.
-	if err := addOne(tr, "after"); err != nil {
-		t.Fatal(err)
+	for _, at := range []string{"fn", "rename"} {
+		t.Run(at, func(t *testing.T) {
+			orig := "\nconfig defaults\n\toption input 'REJECT'\n"
+			tr := tempTree(t, map[string]string{"firewall": orig})
+			cmd := exec.Command(os.Args[0], "-test.run=^TestChildKilled$")
+			cmd.Env = append(os.Environ(), "UCI_TEST_KILL_DIR="+tr.Dir, "UCI_TEST_KILL_AT="+at)
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan string, 1)
+			go func() { buf := make([]byte, 64); n, _ := out.Read(buf); got <- string(buf[:n]) }()
+			select {
+			case s := <-got:
+				if !strings.Contains(s, "ready") {
+					t.Fatalf("child said %q", s)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("child never reached the commit")
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			b, err := os.ReadFile(filepath.Join(tr.Dir, "firewall"))
+			if err != nil || string(b) != orig {
+				t.Fatalf("config after a killed commit: %q, %v", b, err)
+			}
+			stray, _ := filepath.Glob(filepath.Join(tr.Dir, ".firewall.wghub-*"))
+			if at == "rename" && len(stray) != 1 {
+				t.Errorf("expected the dead writer's temporary file, found %v", stray)
+			}
+			c, err := tr.Load("firewall")
+			if err != nil || len(c.Sections()) != 1 {
+				t.Fatalf("reload: %v", err)
+			}
+			if err := addOne(tr, "after"); err != nil {
+				t.Fatal(err)
+			}
+			if stray, _ := filepath.Glob(filepath.Join(tr.Dir, ".firewall.wghub-*")); len(stray) != 0 {
+				t.Errorf("stray temporary files after the next commit: %v", stray)
+			}
+		})
 	}
 }
 
@@ -151,11 +162,24 @@ func TestChildKilled(t *testing.T) {
 	if dir == "" {
 		t.Skip("only as a child of TestKilledWriter")
 	}
-	testHookBeforeRename = func(string) {
+	stall := func() {
 		fmt.Println("ready")
 		time.Sleep(time.Minute)
 	}
-	addOne(&Tree{Dir: dir}, "never")
+	if os.Getenv("UCI_TEST_KILL_AT") == "rename" {
+		testHookBeforeRename = func(string) { stall() }
+	}
+	(&Tree{Dir: dir}).Update([]string{"firewall"}, func(m map[string]*Config) error {
+		s, err := m["firewall"].Add("rule", "never")
+		if err != nil {
+			return err
+		}
+		s.Set("name", "never")
+		if os.Getenv("UCI_TEST_KILL_AT") == "fn" {
+			stall()
+		}
+		return nil
+	})
 }
 
 // TestBadEditWritesNothing: a failing transaction leaves every byte and no
@@ -240,5 +264,132 @@ func TestEmptiedFileIsRemoved(t *testing.T) {
 	}
 	if d := Diff(ch[0]); !strings.Contains(d, "+++ /dev/null") {
 		t.Errorf("diff of a removal:\n%s", d)
+	}
+}
+
+// TestBadFilesAndNames: a config libuci would reject, or a bad name, fails
+// the whole transaction with a clear error and changes no byte.
+func TestBadFilesAndNames(t *testing.T) {
+	good := "\nconfig interface 'lan'\n\toption proto 'static'\n"
+	tests := []struct {
+		name, file, want string
+		names            []string
+	}{
+		{"unterminated quote", "config interface 'lan'\n\toption proto 'abc\n", `uci: network:2: unterminated quote in "'abc"`, nil},
+		{"invalid section name", "config interface 'l-an'\n", `uci: network:1: invalid section name in "l-an"`, nil},
+		{"invalid option name", "config interface 'lan'\n\toption pro.to x\n", `uci: network:2: invalid option name in "pro.to"`, nil},
+		{"nul", "config interface 'lan'\n\toption proto \x00\n", `uci: network:2: NUL byte`, nil},
+		{"dotted config name", good, `uci: invalid config name "network.bak"`, []string{"firewall", "network.bak"}},
+		{"slash", good, `uci: invalid config name "../network"`, []string{"../network"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := tempTree(t, map[string]string{"network": tt.file, "firewall": good})
+			names := tt.names
+			if names == nil {
+				names = []string{"firewall", "network"}
+			}
+			_, err := tr.Update(names, func(m map[string]*Config) error {
+				for _, c := range m {
+					if _, err := c.Add("rule", "x"); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v, want %s", err, tt.want)
+			}
+			for n, want := range map[string]string{"network": tt.file, "firewall": good} {
+				if b, _ := os.ReadFile(filepath.Join(tr.Dir, n)); string(b) != want {
+					t.Errorf("%s changed: %q", n, b)
+				}
+			}
+			if ents, _ := os.ReadDir(tr.Dir); len(ents) != 2 {
+				t.Errorf("stray files: %v", ents)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tr := tempTree(t, map[string]string{"network": "config interface 'lan'\n", ".network.wghub-123": "garbage '"})
+	if c, err := tr.Load("network"); err != nil || c.Section("lan") == nil {
+		t.Errorf("load: %v", err)
+	}
+	_, err := tr.Load("nothere")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "uci: ") {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := tr.Load("a.b"); err == nil {
+		t.Error("dotted name accepted")
+	}
+	// A new file for a name that did not exist is created only with content.
+	ch, err := tr.Update([]string{"empty"}, func(map[string]*Config) error { return nil })
+	if _, serr := os.Stat(filepath.Join(tr.Dir, "empty")); err != nil || len(ch) != 0 || serr == nil {
+		t.Errorf("untouched missing config: %v %v %v", ch, err, serr)
+	}
+}
+
+// TestLibuciLock: a `uci commit` in progress holds an exclusive flock on
+// the config and renames a new file over it. Update waits for the lock,
+// notices the file was replaced, and edits the new one.
+func TestLibuciLock(t *testing.T) {
+	tr := tempTree(t, map[string]string{"network": "config interface 'lan'\n"})
+	p := filepath.Join(tr.Dir, "network")
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		_, err := tr.Update([]string{"network"}, func(m map[string]*Config) error {
+			_, err := m["network"].Add("interface", "wg0")
+			return err
+		})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("Update did not wait for the lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// The other writer commits: temp file, rename, unlock.
+	tmp := filepath.Join(tr.Dir, ".network.uci-x")
+	os.WriteFile(tmp, []byte("config interface 'lan'\n\toption proto 'dhcp'\n"), 0o644)
+	if err := os.Rename(tmp, p); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if want := "config interface 'lan'\n\toption proto 'dhcp'\n\nconfig interface 'wg0'\n"; string(b) != want {
+		t.Errorf("got %q, want %q", b, want)
+	}
+}
+
+// TestSymlink: a config that is a symlink is written through it, as
+// libuci does.
+func TestSymlink(t *testing.T) {
+	tr := tempTree(t, map[string]string{"real": "config interface 'lan'\n"})
+	if err := os.Symlink("real", filepath.Join(tr.Dir, "network")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := tr.Update([]string{"network"}, func(m map[string]*Config) error {
+		return m["network"].Section("lan").Set("proto", "dhcp")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(filepath.Join(tr.Dir, "network")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("symlink replaced: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(tr.Dir, "real")); string(b) != "config interface 'lan'\n\toption proto 'dhcp'\n" {
+		t.Errorf("target: %q", b)
 	}
 }
