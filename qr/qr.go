@@ -5,11 +5,13 @@ import (
 	"fmt"
 )
 
-// Level is the error correction level: how much of the symbol may be
-// damaged and still read.
+// Level is the error correction level (ISO/IEC 18004 §5.3.2): how much
+// of the symbol may be damaged or hidden and still read. Higher levels
+// need bigger symbols for the same data.
 type Level int
 
-// The four levels, about 7, 15, 25 and 30 % recoverable.
+// Error correction levels, recovering about 7, 15, 25 and 30 % of the
+// codewords.
 const (
 	L Level = iota
 	M
@@ -17,217 +19,211 @@ const (
 	H
 )
 
-func (l Level) String() string { return [...]string{"L", "M", "Q", "H"}[l] }
-
-// formatBits are the level's two bits in the format information.
-func (l Level) formatBits() int { return [...]int{1, 0, 3, 2}[l] }
-
-// ISO/IEC 18004 Table 9, by level and version (index 0 unused): error
-// correction codewords per block, and the number of blocks.
-var eccPerBlock = [4][41]int{
-	{0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
-	{0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28},
-	{0, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30, 30, 30, 30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
-	{0, 17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28, 30, 24, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
-}
-
-var eccBlocks = [4][41]int{
-	{0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25},
-	{0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49},
-	{0, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29, 34, 34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68},
-	{0, 1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25, 25, 34, 30, 32, 35, 37, 40, 42, 45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81},
-}
-
-// rawModules is the number of modules that carry codewords in a version.
-func rawModules(v int) int {
-	n := (16*v+128)*v + 64
-	if v >= 2 {
-		a := v/7 + 2
-		n -= (25*a-10)*a - 55
-		if v >= 7 {
-			n -= 36
-		}
+// String returns "L", "M", "Q" or "H".
+func (l Level) String() string {
+	if l < L || l > H {
+		return fmt.Sprintf("Level(%d)", int(l))
 	}
-	return n
+	return "LMQH"[l : l+1]
 }
 
-func dataCodewords(v int, l Level) int {
-	return rawModules(v)/8 - eccPerBlock[l][v]*eccBlocks[l][v]
-}
-
-// Code is an encoded symbol: Size×Size modules.
+// Code is an encoded QR symbol of Size×Size modules, without quiet zone.
 type Code struct {
-	Size    int
-	Version int
-	Level   Level
+	Size    int   // modules per side: 4*Version+17
+	Version int   // 1 to 40
+	Level   Level // error correction level
 	dark    []bool
 }
 
-// Black reports whether the module at column x, row y is dark. Outside the
-// symbol (the quiet zone) it is light.
+// Black reports whether the module at column x, row y (from the top left,
+// 0-based) is dark. Outside the symbol, in the quiet zone, it is light.
 func (c *Code) Black(x, y int) bool {
 	return x >= 0 && y >= 0 && x < c.Size && y < c.Size && c.dark[y*c.Size+x]
 }
 
-// ErrTooLong is wrapped by Encode when data does not fit version 40.
+// ErrTooLong is wrapped by the error Encode returns when the data does not
+// fit a version 40 symbol at the level asked for.
 var ErrTooLong = errors.New("qr: data too long")
 
-// Encode makes the smallest symbol holding data in byte mode at level l.
+// Encode encodes data in byte mode into the smallest symbol (version 1 to
+// 40) that holds it at level l, choosing the mask with the lowest penalty.
+// Byte mode holds at most 2953 bytes at L, 2331 at M, 1663 at Q and 1273
+// at H.
 func Encode(data []byte, l Level) (*Code, error) {
 	if l < L || l > H {
 		return nil, fmt.Errorf("qr: invalid level %d", int(l))
 	}
 	v := 1
-	for ; v <= 40; v++ {
-		count := 8
-		if v >= 10 {
-			count = 16
-		}
-		if 4+count+8*len(data) <= 8*dataCodewords(v, l) {
-			break
-		}
+	for v <= 40 && streamBits(v, len(data)) > 8*dataCodewords(v, l) {
+		v++
 	}
 	if v > 40 {
 		return nil, fmt.Errorf("%w: %d bytes for level %v", ErrTooLong, len(data), l)
 	}
-	codewords := interleave(v, l, dataStream(data, v, l))
-	c := &Code{Size: 4*v + 17, Version: v, Level: l}
-	m := newMatrix(c.Size)
-	m.functionPatterns(v)
-	m.place(codewords)
-	best, bestScore := -1, 0
-	for mask := 0; mask < 8; mask++ {
+	m := newSymbol(v)
+	m.placeCodewords(codewords(v, l, dataCodewords(v, l), data))
+	best, bestScore := 0, -1
+	for mask := range 8 {
 		t := m.clone()
-		t.applyMask(mask)
-		t.format(l, mask)
-		if s := t.penalty(); best < 0 || s < bestScore {
+		t.mask(mask)
+		t.formatInfo(l, mask)
+		if s := t.penalty(); bestScore < 0 || s < bestScore {
 			best, bestScore = mask, s
 		}
 	}
-	m.applyMask(best)
-	m.format(l, best)
-	c.dark = m.dark
+	m.mask(best)
+	m.formatInfo(l, best)
+	c := &Code{Size: m.size, Version: v, Level: l, dark: make([]bool, len(m.mod))}
+	for i, b := range m.mod {
+		c.dark[i] = b&dark != 0
+	}
 	return c, nil
 }
 
-// dataStream is the mode indicator, count, data, terminator and padding.
-func dataStream(data []byte, v int, l Level) []byte {
-	var b bitBuffer
-	b.put(0b0100, 4)
-	if v >= 10 {
-		b.put(len(data), 16)
-	} else {
-		b.put(len(data), 8)
+// countBits is the width of the byte mode character count indicator
+// (Table 3): 8 bits in versions 1-9, 16 bits from version 10.
+func countBits(v int) int {
+	if v < 10 {
+		return 8
 	}
-	for _, d := range data {
-		b.put(int(d), 8)
-	}
-	capacity := 8 * dataCodewords(v, l)
-	b.put(0, min(4, capacity-b.n))
-	b.put(0, (8-b.n%8)%8)
-	for pad := 0xEC; b.n < capacity; pad ^= 0xEC ^ 0x11 {
-		b.put(pad, 8)
-	}
-	return b.bytes
+	return 16
 }
 
-type bitBuffer struct {
-	bytes []byte
-	n     int
+// streamBits is the length of the byte mode segment for n bytes: mode
+// indicator, character count, data.
+func streamBits(v, n int) int { return 4 + countBits(v) + 8*n }
+
+// dataCodewords is the number of data codewords of version v at level l
+// (Table 7): all codewords less the error correction ones.
+func dataCodewords(v int, l Level) int {
+	e := ecTable[v][l]
+	return int(totalCodewords[v]) - int(e[0])*int(e[1])
 }
 
-func (b *bitBuffer) put(v, bits int) {
-	for i := bits - 1; i >= 0; i-- {
-		if b.n%8 == 0 {
-			b.bytes = append(b.bytes, 0)
-		}
-		if v>>i&1 != 0 {
-			b.bytes[b.n/8] |= 0x80 >> (b.n % 8)
-		}
-		b.n++
+// codewords builds the final codeword sequence (§7.4 to §7.6): the data
+// bit stream cut into n data codewords, split into blocks, each given its
+// Reed-Solomon codewords, then interleaved.
+func codewords(v int, l Level, n int, data []byte) []byte {
+	// §7.4: mode indicator 0100 (byte), count, data, then a terminator
+	// of up to four 0 bits, 0 bits to the byte boundary, and the pad
+	// codewords 11101100 and 00010001 in turn.
+	w := bitWriter{buf: make([]byte, 0, totalCodewords[v])}
+	w.write(0b0100, 4)
+	w.write(uint(len(data)), countBits(v))
+	for _, b := range data {
+		w.write(uint(b), 8)
 	}
-}
+	w.write(0, min(4, 8*n-w.n))
+	w.write(0, -w.n&7)
+	for pad := uint(0xEC); len(w.buf) < n; pad ^= 0xEC ^ 0x11 {
+		w.write(pad, 8)
+	}
 
-// interleave splits data into blocks, adds Reed-Solomon codewords and
-// interleaves them as the standard orders them.
-func interleave(v int, l Level, data []byte) []byte {
-	nb, ec := eccBlocks[l][v], eccPerBlock[l][v]
-	total := rawModules(v) / 8
-	short := nb - total%nb
-	shortLen := total/nb - ec // data codewords in a short block
-	gen := generator(ec)
-	var blocks, eccs [][]byte
-	k := 0
-	for i := 0; i < nb; i++ {
-		n := shortLen
-		if i >= short {
-			n++
+	// §7.5, Table 9: the short blocks come first, the long ones carry
+	// one more data codeword. §7.6: interleave the data codewords block
+	// by block, column by column, then the error correction codewords the
+	// same way.
+	ecLen, nb := int(ecTable[v][l][0]), int(ecTable[v][l][1])
+	shortLen, long := n/nb, n%nb
+	gen := generatorPoly(ecLen)
+	blocks := make([][]byte, nb)
+	ecs := make([][]byte, nb)
+	for i, off := 0, 0; i < nb; i++ {
+		k := shortLen
+		if i >= nb-long {
+			k++
 		}
-		blk := data[k : k+n]
-		k += n
-		blocks = append(blocks, blk)
-		eccs = append(eccs, remainder(blk, gen))
+		blocks[i] = w.buf[off : off+k]
+		ecs[i] = rsRemainder(blocks[i], gen)
+		off += k
 	}
-	var out []byte
-	for i := 0; i <= shortLen; i++ {
+	out := make([]byte, 0, totalCodewords[v])
+	for col := 0; col <= shortLen; col++ {
 		for _, b := range blocks {
-			if i < len(b) {
-				out = append(out, b[i])
+			if col < len(b) {
+				out = append(out, b[col])
 			}
 		}
 	}
-	for i := 0; i < ec; i++ {
-		for _, e := range eccs {
-			out = append(out, e[i])
+	for col := 0; col < ecLen; col++ {
+		for _, e := range ecs {
+			out = append(out, e[col])
 		}
 	}
 	return out
 }
 
-// GF(256) with the QR polynomial x^8+x^4+x^3+x^2+1.
-func gfMul(a, b byte) byte {
-	var p byte
-	for b != 0 {
-		if b&1 != 0 {
-			p ^= a
-		}
-		hi := a & 0x80
-		a <<= 1
-		if hi != 0 {
-			a ^= 0x1D
-		}
-		b >>= 1
-	}
-	return p
+// bitWriter appends bits most significant first.
+type bitWriter struct {
+	buf []byte
+	n   int // bits written
 }
 
-// generator returns the degree-n generator polynomial's coefficients,
-// highest first, without the leading 1.
-func generator(n int) []byte {
-	g := make([]byte, n)
-	g[n-1] = 1
-	root := byte(1)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			g[j] = gfMul(g[j], root)
-			if j+1 < n {
-				g[j] ^= g[j+1]
-			}
+func (w *bitWriter) write(v uint, bits int) {
+	for bits > 0 {
+		bits--
+		if w.n&7 == 0 {
+			w.buf = append(w.buf, 0)
 		}
-		root = gfMul(root, 2)
+		w.buf[len(w.buf)-1] |= byte(v>>bits&1) << (7 - w.n&7)
+		w.n++
+	}
+}
+
+// Reed-Solomon arithmetic in GF(2⁸) modulo the field polynomial
+// x⁸+x⁴+x³+x²+1 (100011101), α = 2 (§7.5.2, Annex A).
+var gfExp, gfLog = gfTables()
+
+func gfTables() (exp [256]byte, log [256]byte) {
+	x := 1
+	for i := 0; i < 255; i++ {
+		exp[i] = byte(x)
+		log[x] = byte(i)
+		x <<= 1
+		if x&0x100 != 0 {
+			x ^= 0b1_0001_1101
+		}
+	}
+	exp[255] = exp[0]
+	return exp, log
+}
+
+func gfMul(a, b byte) byte {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return gfExp[(int(gfLog[a])+int(gfLog[b]))%255]
+}
+
+// generatorPoly returns the coefficients of (x-α⁰)(x-α¹)…(x-αⁿ⁻¹),
+// highest power first; the leading 1 included.
+func generatorPoly(n int) []byte {
+	g := make([]byte, 1, n+1)
+	g[0] = 1
+	for i := 0; i < n; i++ {
+		// g·(x + αⁱ): shift up one power, add αⁱ·g (minus is plus here).
+		g = append(g, 0)
+		for j := len(g) - 1; j > 0; j-- {
+			g[j] ^= gfMul(g[j-1], gfExp[i])
+		}
 	}
 	return g
 }
 
-func remainder(data, gen []byte) []byte {
-	r := make([]byte, len(gen))
-	for _, d := range data {
-		f := d ^ r[0]
-		copy(r, r[1:])
-		r[len(r)-1] = 0
-		for i, g := range gen {
-			r[i] ^= gfMul(g, f)
+// rsRemainder returns the error correction codewords of a block: the
+// remainder of data(x)·xⁿ divided by the generator polynomial.
+func rsRemainder(data, gen []byte) []byte {
+	n := len(gen) - 1
+	r := make([]byte, len(data)+n)
+	copy(r, data)
+	for i := range data {
+		f := r[i]
+		if f == 0 {
+			continue
+		}
+		for j := 1; j <= n; j++ {
+			r[i+j] ^= gfMul(gen[j], f)
 		}
 	}
-	return r
+	return r[len(data):]
 }
