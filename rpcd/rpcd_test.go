@@ -2,24 +2,31 @@ package rpcd_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/wghub/wghub/internal/wghubtest"
-	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
+	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"github.com/wghub/wghub/rpcd"
+	sandboxtree "github.com/wghub/wghub/sandbox"
 )
 
+// wghub is the real binary, built once: the tests run it as rpcd does.
 var wghub string
 
 func TestMain(m *testing.M) {
@@ -34,6 +41,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// sandbox returns a fresh copy of the stock OpenWrt config tree.
 func sandbox(t testing.TB) string {
 	t.Helper()
 	dir, err := sandboxtree.Copy(t.TempDir())
@@ -43,50 +51,143 @@ func sandbox(t testing.TB) string {
 	return dir
 }
 
-// call runs the plugin the way rpcd does: argv "call METHOD", JSON on
-// stdin, the config root from the environment.
-func call(t testing.TB, root, method string, stdin []byte) map[string]any {
+// plugin runs "wghub --backend openwrt ARGS..." the way rpcd runs a plugin:
+// the input on stdin, stderr discarded, the config root from the
+// environment. It returns stdout; a plugin must exit 0 when it answered.
+func plugin(t testing.TB, root string, stdin []byte, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(wghub, "--backend", "openwrt", "call", method)
+	cmd := exec.Command(wghub, append([]string{"--backend", "openwrt"}, args...)...)
 	cmd.Env = append(os.Environ(), "WGHUB_ROOT="+root)
 	cmd.Stdin = bytes.NewReader(stdin)
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("call %s: %v (a plugin must answer, not fail)", method, err)
+		t.Fatalf("wghub %s: %v (a plugin must answer, not fail)", strings.Join(args, " "), err)
 	}
+	return out
+}
+
+// call runs "wghub call METHOD" and checks that the reply is what rpcd
+// accepts as OK: exactly one JSON object.
+func call(t testing.TB, root, method string, stdin []byte) map[string]any {
+	t.Helper()
+	out := plugin(t, root, stdin, "call", method)
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
 	var reply map[string]any
-	if err := json.Unmarshal(out, &reply); err != nil {
+	if err := dec.Decode(&reply); err != nil || reply == nil {
 		t.Fatalf("call %s: reply is not one JSON object: %q", method, out)
+	}
+	if _, err := dec.Token(); err == nil {
+		t.Fatalf("call %s: more than one JSON value: %q", method, out)
 	}
 	return reply
 }
 
-func TestList(t *testing.T) {
-	out, err := exec.Command(wghub, "list").Output()
-	if err != nil {
-		t.Fatal(err)
+// blobType is the blobmsg type rpcd registers for an example value of
+// "list" (rpcd plugin.c, libubox blobmsg_json.c).
+func blobType(v any) string {
+	switch v := v.(type) {
+	case bool:
+		return "BOOL"
+	case string:
+		return "STRING"
+	case []any:
+		return "ARRAY"
+	case map[string]any:
+		return "TABLE"
+	case nil:
+		return "UNSPEC"
+	case float64:
+		if v != math.Trunc(v) {
+			return "DOUBLE (not converted by older libubox)"
+		}
+		switch v {
+		case 8:
+			return "BOOL" // INT8: blobmsg's BOOL
+		case 16:
+			return "INT16"
+		case 64:
+			return "INT64"
+		}
+		return "INT32"
 	}
-	var list map[string]map[string]any
+	return fmt.Sprintf("%T", v)
+}
+
+// valueOf is a value of blob type typ as blobmsg_format_json writes it into
+// the plugin's stdin.
+func valueOf(typ string) string {
+	switch typ {
+	case "BOOL":
+		return "true"
+	case "STRING":
+		return `"x"`
+	case "ARRAY":
+		return "[]"
+	case "INT32":
+		return "1"
+	}
+	return "null"
+}
+
+// TestList: "list" is one object of methods to example arguments whose
+// inferred types are the contract's, and the methods accept values of those
+// types. It opens nothing: the root and backend given are unusable.
+func TestList(t *testing.T) {
+	cmd := exec.Command(wghub, "--backend", "nonexistent", "--root", "/nonexistent", "list")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	var list map[string]any
 	if err := json.Unmarshal(out, &list); err != nil {
-		t.Fatalf("list: %v\n%s", err, out)
+		t.Fatalf("list is not one JSON object: %v\n%s", err, out)
+	}
+	want := map[string]map[string]string{
+		"status":      {},
+		"peers":       {},
+		"settings":    {},
+		"doctor":      {},
+		"peer_add":    {"name": "STRING", "public_key": "STRING", "ip": "STRING", "psk": "BOOL", "full_tunnel": "BOOL", "lan": "ARRAY"},
+		"peer_remove": {"name": "STRING"},
+		"peer_set":    {"name": "STRING", "enabled": "BOOL", "full_tunnel": "BOOL", "lan": "ARRAY"},
+		"peer_config": {"name": "STRING"},
+		"setup": {"endpoint": "STRING", "subnet": "STRING", "subnet6": "STRING", "port": "INT32",
+			"lan": "ARRAY", "dns": "ARRAY", "full_tunnel": "BOOL", "keepalive": "INT32"},
+		"settings_set": {"endpoint": "STRING", "dns": "ARRAY", "lan": "ARRAY", "keepalive": "INT32"},
 	}
 	read, write := rpcd.Methods()
-	all := append(read, write...)
-	sort.Strings(all)
-	var got []string
-	for n := range list {
-		got = append(got, n)
+	if all := slices.Sorted(slices.Values(append(read, write...))); !slices.Equal(all, slices.Sorted(maps.Keys(want))) {
+		t.Errorf("method table has %v, the contract %v", all, slices.Sorted(maps.Keys(want)))
 	}
-	sort.Strings(got)
-	if strings.Join(got, ",") != strings.Join(all, ",") {
-		t.Errorf("list has %v, want %v", got, all)
+	root := sandbox(t)
+	for name, args := range want {
+		ex, ok := list[name].(map[string]any)
+		if !ok {
+			t.Errorf("list: %s is %T, not an object (rpcd would drop the method)", name, list[name])
+			continue
+		}
+		got := map[string]string{}
+		var in []string
+		for arg, v := range ex {
+			got[arg] = blobType(v)
+			in = append(in, fmt.Sprintf("%q:%s", arg, valueOf(got[arg])))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(args) {
+			t.Errorf("list: %s arguments are typed %v, want %v", name, got, args)
+		}
+		// Every argument, with a value of the advertised type, is accepted
+		// (the call may still fail for its content, e.g. no hub yet).
+		sort.Strings(in)
+		r := call(t, root, name, []byte("{"+strings.Join(in, ",")+"}"))
+		if e, _ := r["error"].(string); strings.Contains(e, "must be") || strings.Contains(e, "unknown argument") {
+			t.Errorf("%s refuses arguments of the types it advertises: %s", name, e)
+		}
 	}
-	// rpcd infers types from example values: names are strings, flags booleans.
-	if _, ok := list["peer_add"]["name"].(string); !ok {
-		t.Error("peer_add.name example must be a string")
-	}
-	if _, ok := list["peer_set"]["enabled"].(bool); !ok {
-		t.Error("peer_set.enabled example must be a boolean")
+	for name := range list {
+		if _, ok := want[name]; !ok {
+			t.Errorf("list has method %s, which the contract has not", name)
+		}
 	}
 }
 
@@ -106,112 +207,244 @@ func TestACL(t *testing.T) {
 	}
 	g := acl["luci-app-wghub"]
 	read, write := rpcd.Methods()
-	r, w := append([]string(nil), g.Read.Ubus["wghub"]...), append([]string(nil), g.Write.Ubus["wghub"]...)
-	sort.Strings(r)
-	sort.Strings(w)
-	if strings.Join(r, ",") != strings.Join(read, ",") || strings.Join(w, ",") != strings.Join(write, ",") {
+	r := slices.Sorted(slices.Values(g.Read.Ubus["wghub"]))
+	w := slices.Sorted(slices.Values(g.Write.Ubus["wghub"]))
+	if !slices.Equal(r, read) || !slices.Equal(w, write) {
 		t.Errorf("ACL read %v write %v; plugin read %v write %v", r, w, read, write)
+	}
+	if !slices.Contains(write, "peer_config") {
+		t.Error("peer_config reveals private keys: it belongs to the write group")
 	}
 }
 
-var keyRE = regexp.MustCompile(`option (private_key|preshared_key) '([^']+)'`)
-
-func TestMethodsAndNoSecretsInReads(t *testing.T) {
-	root := sandbox(t)
-	if r := call(t, root, "status", nil); r["setup"] != false {
-		t.Fatalf("status before setup: %v", r)
-	}
-	if r := call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org","subnet6":"fd42:9::/64"}`)); r["changed"] != true {
-		t.Fatalf("setup: %v", r)
-	}
-	if r := call(t, root, "peer_add", []byte(`{"name":"laptop","psk":true}`)); r["peer"] == nil {
-		t.Fatalf("peer_add: %v", r)
-	}
-	if r := call(t, root, "peer_add", []byte(`{"name":"phone","full_tunnel":true}`)); r["peer"] == nil {
-		t.Fatalf("peer_add: %v", r)
-	}
-	if r := call(t, root, "peer_set", []byte(`{"name":"phone","enabled":false}`)); r["peer"].(map[string]any)["enabled"] != false {
-		t.Fatalf("peer_set: %v", r)
-	}
-	r := call(t, root, "peer_config", []byte(`{"name":"laptop"}`))
-	if !strings.Contains(r["config"].(string), "PrivateKey = ") || !strings.HasPrefix(r["qr_svg"].(string), "<svg") {
-		t.Fatalf("peer_config: %v", r)
-	}
-	if r := call(t, root, "settings_set", []byte(`{"dns":["192.168.1.53"]}`)); r["dns"].([]any)[0] != "192.168.1.53" {
-		t.Fatalf("settings_set: %v", r)
-	}
-	// Every secret in the files must be absent from every read reply.
-	var secrets []string
-	for _, f := range []string{"network", "wghub"} {
-		b, _ := os.ReadFile(filepath.Join(root, f))
-		for _, m := range keyRE.FindAllStringSubmatch(string(b), -1) {
-			secrets = append(secrets, m[2])
+// get walks a reply by keys and list indexes: get(r, "peer", "addresses", 0).
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
 		}
 	}
-	if len(secrets) < 4 {
-		t.Fatalf("expected hub, client and preshared keys, found %d", len(secrets))
-	}
-	read, _ := rpcd.Methods()
-	for _, m := range read {
-		out, _ := json.Marshal(call(t, root, m, []byte(`{}`)))
-		for _, s := range secrets {
-			if strings.Contains(string(out), s) {
-				t.Errorf("read method %s reveals a secret", m)
+	return v
+}
+
+func str(v any) string { return fmt.Sprint(v) }
+
+// TestMethods drives every method through one hub's life, success and
+// failure, as LuCI would.
+func TestMethods(t *testing.T) {
+	root := sandbox(t)
+	const byodKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+	type check func(t *testing.T, r map[string]any)
+	is := func(path []any, want string) check {
+		return func(t *testing.T, r map[string]any) {
+			t.Helper()
+			if got := str(get(r, path...)); got != want {
+				t.Errorf("%v = %s, want %s", path, got, want)
 			}
 		}
 	}
-	if r := call(t, root, "peer_remove", []byte(`{"name":"phone"}`)); r["removed"] != "phone" {
-		t.Fatalf("peer_remove: %v", r)
+	p := func(path ...any) []any { return path }
+	steps := []struct {
+		name, method, in string
+		code             string // "": success
+		checks           []check
+	}{
+		{"status before setup", "status", `{}`, "", []check{is(p("setup"), "false"), is(p("peers"), "[]")}},
+		{"peers before setup", "peers", `{}`, "NOT_FOUND", nil},
+		{"settings before setup", "settings", `{}`, "NOT_FOUND", nil},
+		{"peer_add before setup", "peer_add", `{"name":"laptop"}`, "NOT_FOUND", nil},
+		{"doctor before setup", "doctor", `{}`, "", []check{is(p("checks", 0, "name"), "setup"), is(p("checks", 0, "ok"), "false")}},
+		// blobmsg_format_json escapes '/' as "\/".
+		{"setup", "setup", `{"endpoint":"vpn.example.org","subnet":"10.99.0.0\/24","subnet6":"fd42:9::\/64","port":51821,"dns":["192.168.1.1"],"keepalive":25,"full_tunnel":false}`, "",
+			[]check{is(p("changed"), "true"), is(p("created"), "true"), func(t *testing.T, r map[string]any) {
+				if len(str(r["public_key"])) != 44 {
+					t.Errorf("public_key %v", r["public_key"])
+				}
+			}}},
+		{"setup again changes nothing", "setup", `{"endpoint":"vpn.example.org","subnet":"10.99.0.0/24","port":51821}`, "", []check{is(p("changed"), "false"), is(p("created"), "false")}},
+		{"setup subnet overlapping the LAN", "setup", `{"subnet":"192.168.1.0/24"}`, "UNKNOWN_ERROR", nil},
+		{"setup port out of range", "setup", `{"port":70000}`, "INVALID_ARGUMENT", nil},
+		{"setup bad subnet", "setup", `{"subnet":"10.0.0.0/33"}`, "INVALID_ARGUMENT", nil},
+		{"status", "status", `{}`, "", []check{is(p("setup"), "true"), is(p("interface"), "wg0"), is(p("up"), "false"),
+			is(p("listen_port"), "51821"), is(p("endpoint"), "vpn.example.org"), is(p("addresses"), "[10.99.0.1/24 fd42:9::1/64]")}},
+		{"settings", "settings", `{}`, "", []check{is(p("interface"), "wg0"), is(p("listen_port"), "51821"), is(p("subnets"), "[10.99.0.0/24 fd42:9::/64]"),
+			is(p("dns"), "[192.168.1.1]"), is(p("keepalive"), "25"), is(p("lan"), "[192.168.1.0/24]")}},
+		{"settings_set", "settings_set", `{"endpoint":"vpn2.example.org:51821","dns":["192.168.1.53"],"keepalive":30}`, "",
+			[]check{is(p("endpoint"), "vpn2.example.org:51821"), is(p("dns"), "[192.168.1.53]"), is(p("keepalive"), "30"), is(p("listen_port"), "51821")}},
+		{"settings_set keepalive negative", "settings_set", `{"keepalive":-1}`, "INVALID_ARGUMENT", nil},
+		{"settings_set bad lan", "settings_set", `{"lan":["nonsense"]}`, "INVALID_ARGUMENT", nil},
+		{"settings_set port is setup's", "settings_set", `{"port":1}`, "INVALID_ARGUMENT", nil},
+		{"peer_add generated key and psk", "peer_add", `{"name":"laptop","psk":true}`, "",
+			[]check{is(p("peer", "name"), "laptop"), is(p("peer", "has_private_key"), "true"), is(p("peer", "has_psk"), "true"),
+				is(p("peer", "addresses"), "[10.99.0.2/32 fd42:9::2/128]"), is(p("peer", "enabled"), "true")}},
+		{"peer_add ip and full tunnel", "peer_add", `{"name":"phone","ip":"10.99.0.50","full_tunnel":true}`, "",
+			[]check{is(p("peer", "addresses", 0), "10.99.0.50/32"), is(p("peer", "full_tunnel"), "true")}},
+		{"peer_add own public key", "peer_add", `{"name":"byod","public_key":"` + byodKey + `"}`, "",
+			[]check{is(p("peer", "public_key"), byodKey), is(p("peer", "has_private_key"), "false")}},
+		{"peer_add lan", "peer_add", `{"name":"office","lan":["10.20.0.0/24"]}`, "", []check{is(p("peer", "lan"), "[10.20.0.0/24]")}},
+		{"peer_add duplicate", "peer_add", `{"name":"laptop"}`, "UNKNOWN_ERROR", nil},
+		{"peer_add bad ip", "peer_add", `{"name":"tablet","ip":"10.99.0.300"}`, "INVALID_ARGUMENT", nil},
+		{"peer_add bad name", "peer_add", `{"name":"my laptop"}`, "INVALID_ARGUMENT", nil},
+		{"peers", "peers", `{}`, "", []check{is(p("peers", 0, "name"), "byod"), is(p("peers", 1, "name"), "laptop"),
+			is(p("peers", 2, "name"), "office"), is(p("peers", 3, "name"), "phone"), is(p("peers", 4), "<nil>")}},
+		{"peer_set disable", "peer_set", `{"name":"phone","enabled":false}`, "", []check{is(p("peer", "enabled"), "false"), is(p("peer", "full_tunnel"), "true")}},
+		{"peer_set lan back to the hub's", "peer_set", `{"name":"office","lan":[]}`, "", []check{is(p("peer", "lan"), "<nil>")}},
+		{"peer_set full tunnel", "peer_set", `{"name":"laptop","full_tunnel":true}`, "", []check{is(p("peer", "full_tunnel"), "true")}},
+		{"peer_set unknown peer", "peer_set", `{"name":"nobody","enabled":true}`, "NOT_FOUND", nil},
+		{"peer_set without name", "peer_set", `{"enabled":true}`, "INVALID_ARGUMENT", nil},
+		{"peer_config", "peer_config", `{"name":"laptop"}`, "", []check{is(p("name"), "laptop"), is(p("warning"), "<nil>"),
+			func(t *testing.T, r map[string]any) {
+				c := str(r["config"])
+				for _, s := range []string{"[Interface]", "PrivateKey = ", "PresharedKey = ", "Endpoint = vpn2.example.org:51821", "Address = 10.99.0.2/32"} {
+					if !strings.Contains(c, s) {
+						t.Errorf("config lacks %q:\n%s", s, c)
+					}
+				}
+				if !strings.HasPrefix(str(r["qr_svg"]), "<svg") {
+					t.Errorf("qr_svg %.40q", r["qr_svg"])
+				}
+			}}},
+		{"peer_config without private key", "peer_config", `{"name":"byod"}`, "", []check{func(t *testing.T, r map[string]any) {
+			if r["warning"] == nil || !strings.Contains(str(r["config"]), "[Peer]") || !strings.HasPrefix(str(r["qr_svg"]), "<svg") {
+				t.Errorf("want config, QR and a warning: %v", r)
+			}
+			if strings.Contains(str(r["config"]), "PrivateKey = ") {
+				t.Error("config has a PrivateKey line for a peer whose key the hub does not have")
+			}
+		}}},
+		{"peer_config unknown peer", "peer_config", `{"name":"nobody"}`, "NOT_FOUND", nil},
+		{"doctor", "doctor", `{}`, "", []check{func(t *testing.T, r map[string]any) {
+			if n := len(get(r, "checks").([]any)); n < 2 {
+				t.Errorf("doctor has %d checks", n)
+			}
+		}}},
+		{"doctor with arguments", "doctor", `{"fix":true}`, "INVALID_ARGUMENT", nil},
+		{"status with arguments", "status", `{"verbose":true}`, "INVALID_ARGUMENT", nil},
+		{"peers with arguments", "peers", `{"all":true}`, "INVALID_ARGUMENT", nil},
+		{"settings with arguments", "settings", `{"x":1}`, "INVALID_ARGUMENT", nil},
+		{"peer_remove", "peer_remove", `{"name":"phone"}`, "", []check{is(p("removed"), "phone")}},
+		{"peer_remove again", "peer_remove", `{"name":"phone"}`, "NOT_FOUND", nil},
+		{"peer_remove without name", "peer_remove", `{}`, "INVALID_ARGUMENT", nil},
+		{"status after remove", "status", ``, "", []check{func(t *testing.T, r map[string]any) {
+			if n := len(get(r, "peers").([]any)); n != 3 {
+				t.Errorf("status has %d peers, want 3", n)
+			}
+			if str(get(r, "peers", 0, "handshake_age")) != "-1" || str(get(r, "peers", 0, "latest_handshake")) != "0" {
+				t.Errorf("peer never seen: %v", get(r, "peers", 0))
+			}
+		}}},
 	}
-	if r := call(t, root, "doctor", nil); r["checks"] == nil {
-		t.Fatalf("doctor: %v", r)
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			r := call(t, root, s.method, []byte(s.in))
+			if s.code == "" {
+				if r["error"] != nil {
+					t.Fatalf("error reply %v", r)
+				}
+			} else if r["error"] == nil || r["code"] != s.code {
+				t.Fatalf("reply %v, want an error with code %s", r, s.code)
+			}
+			for _, c := range s.checks {
+				c(t, r)
+			}
+		})
 	}
 }
 
+// snapshot maps every file under dir to its mode and bytes.
 func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
 	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			out[p] = string(b)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		return nil
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		out[p] = info.Mode().String() + "\n" + string(b)
+		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
+// TestBadInput: malformed or hostile input gets an error reply, and no
+// file in the tree changes.
 func TestBadInput(t *testing.T) {
 	root := sandbox(t)
 	call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org"}`))
-	call(t, root, "peer_add", []byte(`{"name":"laptop"}`))
+	call(t, root, "peer_add", []byte(`{"name":"laptop","psk":true}`))
 	before := snapshot(t, root)
-	big := []byte(`{"name":"` + strings.Repeat("a", 1<<20) + `"}`)
+	const privLike = "aGVsbG8gdGhpcyBpcyBub3QgYSBrZXkgYXQgYWxsIQ" // 42 chars: not a key
 	tests := []struct {
-		name, method string
-		in           []byte
-		code         string
+		name, method, in, code string
 	}{
-		{"not json", "peer_add", []byte("name=laptop"), "INVALID_ARGUMENT"},
-		{"array", "peer_add", []byte(`["laptop"]`), "INVALID_ARGUMENT"},
-		{"name as number", "peer_add", []byte(`{"name":5}`), "INVALID_ARGUMENT"},
-		{"enabled as string", "peer_set", []byte(`{"name":"laptop","enabled":"no"}`), "INVALID_ARGUMENT"},
-		{"unknown field", "peer_remove", []byte(`{"name":"laptop","force":true}`), "INVALID_ARGUMENT"},
-		{"unknown method", "peer_explode", []byte(`{}`), "METHOD_NOT_FOUND"},
-		{"1 MB payload", "peer_add", big, "INVALID_ARGUMENT"},
-		{"quote in name", "peer_add", []byte(`{"name":"lap'top"}`), "INVALID_ARGUMENT"},
-		{"newline in name", "peer_add", []byte(`{"name":"lap\ntop"}`), "INVALID_ARGUMENT"},
-		{"200 char name", "peer_add", []byte(`{"name":"` + strings.Repeat("x", 200) + `"}`), "INVALID_ARGUMENT"},
-		{"missing name", "peer_remove", []byte(`{}`), "INVALID_ARGUMENT"},
-		{"unknown peer", "peer_remove", []byte(`{"name":"nobody"}`), "NOT_FOUND"},
-		{"bad key", "peer_add", []byte(`{"name":"x","public_key":"abc"}`), "INVALID_ARGUMENT"},
-		{"bad lan", "peer_add", []byte(`{"name":"x","lan":["10.0.0.0/99"]}`), "INVALID_ARGUMENT"},
-		{"overlap", "setup", []byte(`{"subnet":"192.168.1.0/24"}`), "UNKNOWN_ERROR"},
+		{"not json", "peer_add", `name=laptop`, "INVALID_ARGUMENT"},
+		{"array", "peer_add", `["laptop"]`, "INVALID_ARGUMENT"},
+		{"string", "peer_remove", `"laptop"`, "INVALID_ARGUMENT"},
+		{"null", "peer_remove", `null`, "INVALID_ARGUMENT"},
+		{"number", "status", `5`, "INVALID_ARGUMENT"},
+		{"truncated", "peer_remove", `{"name":"lap`, "INVALID_ARGUMENT"},
+		{"two objects", "peer_remove", `{"name":"laptop"}{"name":"laptop"}`, "INVALID_ARGUMENT"},
+		{"trailing garbage", "peer_remove", `{"name":"laptop"} rm -rf`, "INVALID_ARGUMENT"},
+		{"name as number", "peer_add", `{"name":5}`, "INVALID_ARGUMENT"},
+		{"name as object", "peer_remove", `{"name":{"a":1}}`, "INVALID_ARGUMENT"},
+		{"enabled as string", "peer_set", `{"name":"laptop","enabled":"no"}`, "INVALID_ARGUMENT"},
+		{"enabled as number", "peer_set", `{"name":"laptop","enabled":0}`, "INVALID_ARGUMENT"},
+		{"lan as string", "peer_set", `{"name":"laptop","lan":"10.0.0.0/24"}`, "INVALID_ARGUMENT"},
+		{"lan item as number", "peer_add", `{"name":"x","lan":[10]}`, "INVALID_ARGUMENT"},
+		{"port as string", "setup", `{"port":"51820"}`, "INVALID_ARGUMENT"},
+		{"port fraction", "setup", `{"port":51820.5}`, "INVALID_ARGUMENT"},
+		{"port negative", "setup", `{"port":-1}`, "INVALID_ARGUMENT"},
+		{"keepalive huge", "settings_set", `{"keepalive":1e12}`, "INVALID_ARGUMENT"},
+		{"unknown field", "peer_remove", `{"name":"laptop","force":true}`, "INVALID_ARGUMENT"},
+		{"field of another method", "peer_remove", `{"name":"laptop","enabled":false}`, "INVALID_ARGUMENT"},
+		{"unknown method", "peer_explode", `{}`, "METHOD_NOT_FOUND"},
+		{"method name with slash", "../status", `{}`, "METHOD_NOT_FOUND"},
+		{"1 MB payload", "peer_add", `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, "INVALID_ARGUMENT"},
+		{"1 MB of spaces", "status", strings.Repeat(" ", 1<<20) + `{}`, "INVALID_ARGUMENT"},
+		{"deep nesting", "peer_add", `{"lan":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, "INVALID_ARGUMENT"},
+		{"quote in name", "peer_add", `{"name":"lap'top"}`, "INVALID_ARGUMENT"},
+		{"double quote in name", "peer_add", `{"name":"lap\"top"}`, "INVALID_ARGUMENT"},
+		{"newline in name", "peer_add", `{"name":"lap\ntop"}`, "INVALID_ARGUMENT"},
+		{"newline and option in name", "peer_add", `{"name":"x'\n\toption private_key 'y"}`, "INVALID_ARGUMENT"},
+		{"200 char name", "peer_add", `{"name":"` + strings.Repeat("x", 200) + `"}`, "INVALID_ARGUMENT"},
+		{"empty name", "peer_add", `{"name":""}`, "INVALID_ARGUMENT"},
+		{"NUL in name", "peer_add", `{"name":"a\u0000b"}`, "INVALID_ARGUMENT"},
+		{"newline in name lookup", "peer_remove", `{"name":"laptop\n"}`, "NOT_FOUND"},
+		{"quote in name lookup", "peer_set", `{"name":"laptop'","enabled":false}`, "NOT_FOUND"},
+		{"missing name", "peer_config", `{}`, "INVALID_ARGUMENT"},
+		{"bad key", "peer_add", `{"name":"x","public_key":"` + privLike + `"}`, "INVALID_ARGUMENT"},
+		{"bad lan", "peer_add", `{"name":"x","lan":["10.0.0.0/99"]}`, "INVALID_ARGUMENT"},
+		{"bad subnet6", "setup", `{"subnet6":"fd00::/129"}`, "INVALID_ARGUMENT"},
+		{"lan overlapping the VPN", "peer_set", `{"name":"laptop","lan":["192.168.100.0/24"]}`, "UNKNOWN_ERROR"},
+		{"endpoint with newline", "settings_set", `{"endpoint":"a\n\toption x 'y'"}`, "INVALID_ARGUMENT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := call(t, root, tt.method, tt.in)
-			if r["error"] == nil || r["code"] != tt.code {
-				t.Errorf("reply %v, want error with code %s", r, tt.code)
+			r := call(t, root, tt.method, []byte(tt.in))
+			msg, _ := r["error"].(string)
+			if msg == "" || r["code"] != tt.code || len(r) != 2 {
+				t.Errorf("reply %.300v, want only an error with code %s", r, tt.code)
+			}
+			if strings.Contains(msg, privLike) {
+				t.Errorf("error echoes the key-like input: %s", msg)
+			}
+			if len(msg) > 300 {
+				t.Errorf("error message is %d bytes long", len(msg))
 			}
 			after := snapshot(t, root)
 			for f, b := range before {
@@ -219,84 +452,278 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("%s changed", f)
 				}
 			}
+			for f := range after {
+				if _, ok := before[f]; !ok {
+					t.Errorf("%s appeared", f)
+				}
+			}
 		})
 	}
 }
 
-// TestBenchCallStatus prints the per-call cost of `wghub call status` with
-// 250 peers, next to `wg show all dump` on the same device as the floor
-// (run with WGHUB_BENCH=1; as root the device is a real userspace one in a
-// namespace of the test's own, so status reads it live).
+var secretRE = regexp.MustCompile(`option (?:private_key|preshared_key) '([^']+)'`)
+
+// TestReadsRevealNoSecrets: no private or preshared key in the tree shows
+// up in any read-group reply.
+func TestReadsRevealNoSecrets(t *testing.T) {
+	root := sandbox(t)
+	call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org","subnet6":"fd42:9::/64"}`))
+	for _, in := range []string{
+		`{"name":"laptop","psk":true}`,
+		`{"name":"phone","full_tunnel":true,"psk":true}`,
+		`{"name":"tablet"}`,
+		`{"name":"byod","psk":true,"public_key":"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="}`,
+	} {
+		if r := call(t, root, "peer_add", []byte(in)); r["error"] != nil {
+			t.Fatalf("peer_add %s: %v", in, r)
+		}
+	}
+	call(t, root, "peer_set", []byte(`{"name":"tablet","enabled":false}`))
+	var secrets []string
+	for f, content := range snapshot(t, root) {
+		for _, m := range secretRE.FindAllStringSubmatch(content, -1) {
+			secrets = append(secrets, m[1])
+			if len(m[1]) != 44 {
+				t.Fatalf("%s: odd key %q", f, m[1])
+			}
+		}
+	}
+	// The hub's key, three generated client keys, three preshared keys.
+	if len(secrets) != 7 {
+		t.Fatalf("found %d private/preshared keys in the tree, want 7", len(secrets))
+	}
+	read, _ := rpcd.Methods()
+	for _, m := range read {
+		out := plugin(t, root, []byte(`{}`), "call", m)
+		if bytes.Contains(out, []byte(`"error"`)) {
+			t.Errorf("%s failed: %s", m, out)
+		}
+		for _, s := range secrets {
+			// JSON may escape '/' or '+'; compare the decoded text too.
+			var v any
+			json.Unmarshal(out, &v)
+			if bytes.Contains(out, []byte(s)) || strings.Contains(fmt.Sprint(v), s) {
+				t.Errorf("read method %s reveals a private or preshared key", m)
+			}
+		}
+	}
+	// The check can see a key: peer_config (write group) does show them.
+	out := plugin(t, root, []byte(`{"name":"phone"}`), "call", "peer_config")
+	var r map[string]string
+	json.Unmarshal(out, &r)
+	n := 0
+	for _, s := range secrets {
+		if strings.Contains(r["config"], s) {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("peer_config of phone shows %d of the tree's keys, want its private and preshared key", n)
+	}
+}
+
+// TestRun covers the entry point in-process: list never opens the manager,
+// a panic or a failed open becomes an error reply, a wrong command line an
+// error.
+func TestRun(t *testing.T) {
+	noOpen := func() (*control.Manager, error) {
+		t.Error("the manager was opened")
+		return nil, errors.New("no")
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		in      string
+		open    func() (*control.Manager, error)
+		wantErr bool
+		want    string // substring of stdout
+	}{
+		{"list", []string{"list"}, "", noOpen, false, `"peer_add":{`},
+		{"usage", []string{"call"}, "", noOpen, true, ""},
+		{"usage extra", []string{"list", "x"}, "", noOpen, true, ""},
+		{"unknown command", []string{"cal", "status"}, "", noOpen, true, ""},
+		{"bad args never open", []string{"call", "peer_add"}, `{"name":1}`, noOpen, false, `"code":"INVALID_ARGUMENT"`},
+		{"open fails", []string{"call", "status"}, `{}`, func() (*control.Manager, error) {
+			return nil, errors.New("control: cannot lock /etc/config")
+		}, false, `{"code":"UNKNOWN_ERROR","error":"control: cannot lock /etc/config"}`},
+		{"panic", []string{"call", "status"}, `{}`, func() (*control.Manager, error) { panic("boom") }, false,
+			`{"code":"UNKNOWN_ERROR","error":"rpcd: internal error in status: boom"}`},
+		{"nil manager", []string{"call", "peers"}, ``, func() (*control.Manager, error) { return nil, nil }, false, `"code":"UNKNOWN_ERROR"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := rpcd.Run(context.Background(), tt.args, strings.NewReader(tt.in), &out, tt.open)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want error %v", err, tt.wantErr)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("stdout %q, want %q in it", out.String(), tt.want)
+			}
+			if !tt.wantErr && (!strings.HasSuffix(out.String(), "}\n") || strings.Count(out.String(), "\n") != 1) {
+				t.Errorf("stdout %q is not one JSON object on one line", out.String())
+			}
+		})
+	}
+}
+
+// TestBenchCallStatus prints what one "wghub call status" costs with 250
+// peers: wall time per call and the child's peak RSS (run with
+// WGHUB_BENCH=1). It measures status reading UCI only (no device), and, as
+// root with wireguard-go, status reading a real userspace device with the
+// 250 peers in a network namespace of the test's own.
+//
+// Peak RSS is given twice. ProcessState.SysUsage's Maxrss is an upper
+// bound: Go starts children with CLONE_VM, and exec carries the old memory
+// image's high-water mark into ru_maxrss, so the figure includes this test
+// process's resident size (printed next to it). GNU time, a small C parent,
+// gives the child's own figure.
 func TestBenchCallStatus(t *testing.T) {
 	if os.Getenv("WGHUB_BENCH") == "" {
 		t.Skip("set WGHUB_BENCH=1")
 	}
+	const peers = 250
 	root := sandbox(t)
 	iface := fmt.Sprintf("wgb%d", os.Getpid()%100000)
-	out, err := exec.Command(wghub, "--backend", "openwrt", "--root", root, "--no-apply", "setup",
-		"--interface", iface, "--endpoint", "127.0.0.1", "--subnet", "10.77.0.0/16").CombinedOutput()
+	cli := func(args ...string) {
+		t.Helper()
+		full := append([]string{"--backend", "openwrt", "--root", root, "--no-apply"}, args...)
+		if out, err := exec.Command(wghub, full...).CombinedOutput(); err != nil {
+			t.Fatalf("wghub %v: %v\n%s", args, err, out)
+		}
+	}
+	cli("setup", "--interface", iface, "--endpoint", "127.0.0.1", "--subnet", "10.77.0.0/16")
+	for i := range peers {
+		cli("peer", "add", fmt.Sprintf("p%03d", i))
+	}
+	benchStatus(t, "no device: UCI only", nil, root, peers)
+
+	if os.Geteuid() != 0 || !lookPath("wireguard-go", "wg", "ip") {
+		fmt.Println("bench: live device skipped (needs root, wireguard-go, wg, ip)")
+		return
+	}
+	ns := fmt.Sprintf("wghub-%d-bench", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		exec.Command("ip", "netns", "exec", ns, "ip", "link", "del", iface).Run()
+		exec.Command("ip", "netns", "del", ns).Run()
+		os.Remove("/var/run/wireguard/" + iface + ".sock")
+	})
+	conf := filepath.Join(t.TempDir(), "hub.conf")
+	exp, err := exec.Command(wghub, "--backend", "openwrt", "--root", root, "export").Output()
 	if err != nil {
-		t.Fatalf("setup: %v\n%s", err, out)
+		t.Fatalf("export: %v", err)
 	}
-	for i := 0; i < 250; i++ {
-		call(t, root, "peer_add", []byte(fmt.Sprintf(`{"name":"p%03d"}`, i)))
+	if err := os.WriteFile(conf, exp, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	prefix := []string{}
-	if os.Geteuid() == 0 {
-		if _, err := exec.LookPath("wireguard-go"); err == nil {
-			ns := fmt.Sprintf("wghub-%d-bench", os.Getpid())
-			exec.Command("ip", "netns", "add", ns).Run()
-			t.Cleanup(func() {
-				exec.Command("ip", "netns", "exec", ns, "ip", "link", "del", iface).Run()
-				exec.Command("ip", "netns", "del", ns).Run()
-				os.Remove("/var/run/wireguard/" + iface + ".sock")
-			})
-			prefix = []string{"ip", "netns", "exec", ns}
-			conf := filepath.Join(root, "hub.conf")
-			exp, _ := exec.Command(wghub, "--backend", "openwrt", "--root", root, "export").Output()
-			os.WriteFile(conf, exp, 0o600)
-			for _, c := range [][]string{{"wireguard-go", iface}, {"sh", "-c", "wg-quick strip " + conf + " > " + conf + ".s && wg setconf " + iface + " " + conf + ".s"}} {
-				if out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, c...)...).CombinedOutput(); err != nil {
-					t.Fatalf("%v: %v %s", c, err, out)
-				}
-			}
-			time.Sleep(200 * time.Millisecond)
+	for _, c := range [][]string{
+		{"wireguard-go", iface},
+		{"sh", "-c", `wg-quick strip "$1" > "$1.s" && wg setconf "$2" "$1.s"`, "sh", conf, iface},
+	} {
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, c...)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v %s", c, err, out)
 		}
 	}
-	measure := func(argv ...string) (float64, int64) {
-		const n = 30
-		var total time.Duration
-		var rss int64
-		for i := 0; i < n; i++ {
-			// GNU time reports the command's own peak RSS; a direct child's
-			// rusage would start from this test process's high-water mark.
-			rssFile := filepath.Join(t.TempDir(), "rss")
-			full := append(append([]string{}, prefix...), append([]string{"/usr/bin/time", "-f", "%M", "-o", rssFile}, argv...)...)
-			cmd := exec.Command(full[0], full[1:]...)
-			cmd.Stdin = strings.NewReader("{}")
-			start := time.Now()
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("%v: %v (needs GNU time: apt-get install time)", argv, err)
-			}
-			total += time.Since(start)
-			raw, _ := os.ReadFile(rssFile)
-			r, _ := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
-			rss = max(rss, r)
-			if i == 0 && argv[0] == wghub && !strings.Contains(string(out), `"up":true`) && len(prefix) > 0 {
-				t.Fatalf("status did not read the live device: %.200s", out)
-			}
+	benchStatus(t, "live userspace device, via ip netns exec", []string{"ip", "netns", "exec", ns}, root, peers)
+}
+
+// benchStatus times "call status" run under prefix and prints the figures.
+func benchStatus(t *testing.T, where string, prefix []string, root string, peers int) {
+	argv := append(append([]string{}, prefix...), wghub, "--backend", "openwrt", "--root", root, "call", "status")
+	m := measure(t, prefix, argv[len(prefix):])
+	var st struct {
+		Up    bool
+		Peers []json.RawMessage
+	}
+	if err := json.Unmarshal(m.out, &st); err != nil || len(st.Peers) != peers || st.Up != (prefix != nil) {
+		t.Fatalf("status: up %v, %d peers, %v: %.200s", st.Up, len(st.Peers), err, m.out)
+	}
+	fmt.Printf("bench: wghub call status, %d peers (%s): %s; reply %d bytes\n", peers, where, m, len(m.out))
+	if prefix != nil {
+		fmt.Printf("bench: wg show all dump, same device (the floor): %s\n", measure(t, prefix, []string{"wg", "show", "all", "dump"}))
+	}
+}
+
+type figures struct {
+	walls     []time.Duration // sorted
+	rusageRSS int64           // KiB, ProcessState's Maxrss: an upper bound
+	timeRSS   int64           // KiB, from GNU time; 0 without it
+	out       []byte
+}
+
+func (f figures) String() string {
+	var sum time.Duration
+	for _, w := range f.walls {
+		sum += w
+	}
+	rss := "n/a (no /usr/bin/time)"
+	if f.timeRSS > 0 {
+		rss = fmt.Sprintf("%d KiB", f.timeRSS)
+	}
+	return fmt.Sprintf("%d calls, mean %.2f ms, median %.2f ms, max %.2f ms; peak RSS %s (GNU time), ProcessState Maxrss %d KiB (upper bound; the test has %s resident)",
+		len(f.walls), ms(sum/time.Duration(len(f.walls))), ms(f.walls[len(f.walls)/2]), ms(f.walls[len(f.walls)-1]),
+		rss, f.rusageRSS, selfRSS())
+}
+
+// measure runs prefix+argv 50 times for wall time and ProcessState's
+// Maxrss, then 10 times under GNU time for the command's own peak RSS.
+func measure(t *testing.T, prefix, argv []string) figures {
+	t.Helper()
+	var f figures
+	full := append(append([]string{}, prefix...), argv...)
+	for range 50 {
+		cmd := exec.Command(full[0], full[1:]...)
+		cmd.Stdin = strings.NewReader("{ }")
+		start := time.Now()
+		out, err := cmd.Output()
+		f.walls = append(f.walls, time.Since(start))
+		if err != nil {
+			t.Fatalf("%v: %v", argv, err)
 		}
-		return float64(total.Microseconds()) / n / 1000, rss
+		f.out = out
+		f.rusageRSS = max(f.rusageRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
 	}
-	where := "sandbox, no device"
-	if len(prefix) > 0 {
-		where = "live userspace device, via ip netns exec"
+	slices.Sort(f.walls)
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		return f
 	}
-	ms, rss := measure(wghub, "--backend", "openwrt", "--root", root, "call", "status")
-	fmt.Printf("bench: wghub call status, 250 peers (%s): %.2f ms/call, peak RSS %d KiB\n", where, ms, rss)
-	if len(prefix) > 0 {
-		ms, rss = measure("wg", "show", "all", "dump")
-		fmt.Printf("bench: wg show all dump, same device (floor):   %.2f ms/call, peak RSS %d KiB\n", ms, rss)
+	for range 10 {
+		rss := filepath.Join(t.TempDir(), "rss")
+		full := append(append([]string{}, prefix...), append([]string{"/usr/bin/time", "-f", "%M", "-o", rss}, argv...)...)
+		cmd := exec.Command(full[0], full[1:]...)
+		cmd.Stdin = strings.NewReader("{ }")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("/usr/bin/time: %v %s", err, out)
+		}
+		b, _ := os.ReadFile(rss)
+		var kib int64
+		fmt.Sscan(strings.TrimSpace(string(b)), &kib)
+		f.timeRSS = max(f.timeRSS, kib)
 	}
+	return f
+}
+
+// selfRSS is this process's VmRSS line from /proc.
+func selfRSS() string {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	return "?"
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func lookPath(names ...string) bool {
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			return false
+		}
+	}
+	return true
 }
