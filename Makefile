@@ -3,7 +3,7 @@
 
 GO        ?= go
 BIN       := build/wghub
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION   ?= $(shell ./scripts/ipk.sh version 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -buildid= -X github.com/wghub/wghub/cli.version=$(VERSION)
 FUZZTIME  ?= 10s
 

@@ -22,7 +22,7 @@ if [ "$(id -u)" -eq 0 ] && [ -d netns-tests ]; then
 	WGHUB_BENCH=1 go test -count=1 -run 'Throughput' -v ./netns-tests/ | grep -iE 'mbit|throughput|ok|FAIL' || true
 fi
 
-if [ -x scripts/ipk-bench.sh ]; then
+if [ -x scripts/ipk.sh ]; then
 	hdr "package sizes per architecture, and cold start under qemu"
-	./scripts/ipk-bench.sh
+	./scripts/ipk.sh bench
 fi

@@ -1,164 +1,107 @@
-// Command mkipk builds wghub's two packages — wghub for one architecture
-// and luci-app-wghub for all — as reproducible .ipk files. `make ipk`
-// runs it once per target; OpenWrt's SDK builds the same packages from
+// Command mkipk packs one OpenWrt .ipk from a spec file (see
+// ipk.ParseSpec), reproducibly: the same spec, sources and epoch give the
+// same bytes. `make ipk` (scripts/ipk.sh) runs it for wghub on each target
+// and for luci-app-wghub; OpenWrt's SDK builds the same packages from
 // openwrt/wghub/Makefile instead.
+//
+//	mkipk [-C DIR] [-o OUTDIR] [-epoch SECONDS] [-var NAME=VALUE]... SPEC
+//
+// It prints the path of the package it wrote. The epoch defaults to
+// $SOURCE_DATE_EPOCH; one of them is required. Exit status 2 is a usage
+// error, 1 any other.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wghub/wghub/ipk"
 )
 
-const (
-	maintainer = "wghub developers <wghub@users.noreply.invalid>"
-	url        = "https://github.com/wghub/wghub"
-	license    = "MIT"
-)
-
-// Scripts in the shape OpenWrt's package-pack.mk generates: the default
-// hooks from /lib/functions.sh (they run uci-defaults and enable init
-// scripts), then the package's own part, which does nothing in an image
-// build (IPKG_INSTROOT set).
-const postinstHead = `#!/bin/sh
-[ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0
-[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0
-. ${IPKG_INSTROOT}/lib/functions.sh
-default_postinst $0 $@
-`
-
-const prerm = `#!/bin/sh
-[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0
-. ${IPKG_INSTROOT}/lib/functions.sh
-default_prerm $0 $@
-`
-
 func main() {
-	var (
-		pkg     = flag.String("package", "wghub", "wghub or luci-app-wghub")
-		version = flag.String("version", "", "package version")
-		arch    = flag.String("arch", "", "OpenWrt architecture, e.g. mipsel_24kc")
-		bin     = flag.String("bin", "", "wghub binary for -arch")
-		files   = flag.String("files", "openwrt/wghub/files", "wghub's files/ directory")
-		luci    = flag.String("luci", "luci/luci-app-wghub", "luci-app-wghub's directory")
-		out     = flag.String("o", "dist", "output directory")
-	)
-	flag.Parse()
-	epoch := time.Unix(0, 0)
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			fail("SOURCE_DATE_EPOCH %q is not a number", s)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type varFlag map[string]string
+
+func (v varFlag) String() string { return "" }
+
+func (v varFlag) Set(s string) error {
+	k, val, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	v[k] = val
+	return nil
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("mkipk", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	dir := fl.String("C", ".", "directory the spec's source paths are relative to")
+	out := fl.String("o", "dist", "output directory")
+	epochFlag := fl.String("epoch", os.Getenv("SOURCE_DATE_EPOCH"), "mtime of every entry, in seconds since 1970 (default $SOURCE_DATE_EPOCH)")
+	vars := varFlag{}
+	fl.Var(vars, "var", "NAME=VALUE for ${NAME} in the spec (repeatable)")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mkipk [-C DIR] [-o OUTDIR] [-epoch SECONDS] [-var NAME=VALUE]... SPEC")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
 		}
-		epoch = time.Unix(n, 0)
+		return 2
 	}
-	if *version == "" {
-		fail("-version is required")
+	if fl.NArg() != 1 {
+		fl.Usage()
+		return 2
 	}
-	var p *ipk.Package
-	switch *pkg {
-	case "wghub":
-		p = wghub(*version, *arch, *bin, *files)
-	case "luci-app-wghub":
-		p = luciApp(*version, *luci)
-	default:
-		fail("unknown package %q", *pkg)
+	epoch, err := strconv.ParseInt(*epochFlag, 10, 64)
+	if err != nil || epoch < 0 {
+		fmt.Fprintf(stderr, "mkipk: epoch %q: want seconds since 1970 (-epoch or SOURCE_DATE_EPOCH)\n", *epochFlag)
+		return 2
 	}
-	p.Time = epoch
+	path, err := build(fl.Arg(0), *dir, *out, epoch, vars)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkipk: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, path)
+	return 0
+}
+
+func build(spec, dir, out string, epoch int64, vars map[string]string) (string, error) {
+	src, err := os.ReadFile(spec)
+	if err != nil {
+		return "", err
+	}
+	p, err := ipk.ParseSpec(src, vars, dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", spec, err)
+	}
+	p.Epoch = epoch
 	b, err := p.Build()
 	if err != nil {
-		fail("%v", err)
+		return "", fmt.Errorf("%s: %w", spec, err)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fail("%v", err)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
 	}
-	dst := filepath.Join(*out, p.FileName())
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		fail("%v", err)
+	dst := filepath.Join(out, p.FileName())
+	tmp := dst + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return "", err
 	}
-	fmt.Println(dst)
-}
-
-func wghub(version, arch, bin, files string) *ipk.Package {
-	if arch == "" || bin == "" {
-		fail("-arch and -bin are required for wghub")
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return "", err
 	}
-	return &ipk.Package{
-		Name: "wghub", Version: version, Architecture: arch,
-		Depends:    []string{"libc", "kmod-wireguard", "wireguard-tools", "rpcd"},
-		Section:    "net",
-		Maintainer: maintainer, License: license, Source: "feeds/packages/net/wghub", URL: url,
-		Description: `WireGuard hub-and-spoke VPN on the router
- wghub makes the router the hub of a WireGuard VPN: each device has one
- tunnel to it and reaches the LAN through it. One command (or one click in
- LuCI) sets up the interface, firewall zone, forwarding, masquerade and WAN
- rule; peers are added and removed live, without dropping other tunnels.`,
-		Files: []ipk.File{
-			{Path: "/usr/sbin/wghub", Mode: 0o755, Data: read(bin)},
-			{Path: "/usr/libexec/rpcd/wghub", Mode: fs.ModeSymlink, Data: []byte("/usr/sbin/wghub")},
-			{Path: "/etc/config/wghub", Mode: 0o600, Data: read(filepath.Join(files, "wghub.config"))},
-			{Path: "/etc/uci-defaults/90-wghub", Mode: 0o755, Data: read(filepath.Join(files, "wghub.uci-defaults"))},
-		},
-		Conffiles: []string{"/etc/config/wghub"},
-		Postinst: postinstHead + `[ -n "${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload
-exit 0
-`,
-		Prerm: prerm,
-	}
-}
-
-func luciApp(version, dir string) *ipk.Package {
-	p := &ipk.Package{
-		Name: "luci-app-wghub", Version: version, Architecture: "all",
-		Depends:    []string{"libc", "luci-base", "wghub"},
-		Section:    "luci",
-		Maintainer: maintainer, License: license, Source: "feeds/luci/applications/luci-app-wghub", URL: url,
-		Description: `LuCI support for wghub
- A page under VPN to set up the WireGuard hub, see who is connected, add a
- device and scan its QR code, enable, disable or remove it.`,
-		Postinst: postinstHead + `[ -n "${IPKG_INSTROOT}" ] || {
-	rm -f /tmp/luci-indexcache.*
-	rm -rf /tmp/luci-modulecache/
-	killall -HUP rpcd 2>/dev/null
-}
-exit 0
-`,
-		Prerm: prerm,
-	}
-	// htdocs/ goes under /www, root/ is the filesystem root, as luci.mk does.
-	for src, dst := range map[string]string{"htdocs": "/www", "root": "/"} {
-		base := filepath.Join(dir, src)
-		filepath.WalkDir(base, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				fail("%v", err)
-			}
-			if d.IsDir() {
-				return nil
-			}
-			rel, _ := filepath.Rel(base, path)
-			p.Files = append(p.Files, ipk.File{Path: strings.ReplaceAll(filepath.Join(dst, rel), "//", "/"), Mode: 0o644, Data: read(path)})
-			return nil
-		})
-	}
-	return p
-}
-
-func read(path string) []byte {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		fail("%v", err)
-	}
-	return b
-}
-
-func fail(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "mkipk: "+format+"\n", a...)
-	os.Exit(1)
+	return dst, nil
 }

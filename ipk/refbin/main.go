@@ -1,8 +1,10 @@
 //go:build refbin
 
-// Command refbin is the size reference for `make bench`: a program that
-// links wghub's three dependencies (wgctrl, netlink, go-iptables) and
-// nothing of wghub, so the ratio shows what wghub itself adds.
+// Command refbin is the size reference for `scripts/ipk.sh bench`: it links
+// wghub's dependencies (wgctrl, wgtypes, netlink, go-iptables) and nothing
+// of wghub, using one symbol of each so the linker keeps them, so the
+// ratio wghub/refbin shows what wghub's own code adds. The build tag keeps
+// it out of `go build ./...` and `go vet ./...`.
 package main
 
 import (
@@ -12,19 +14,21 @@ import (
 	"github.com/coreos/go-iptables/iptables"
 	"github.com/vishvananda/netlink"
 	"golang.zx2c4.com/wireguard/wgctrl"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
 func main() {
-	c, err := wgctrl.New()
-	if err == nil {
+	if c, err := wgctrl.New(); err == nil {
 		d, _ := c.Devices()
 		fmt.Println(len(d))
 	}
+	k, _ := wgtypes.GeneratePrivateKey()
+	fmt.Println(k.PublicKey())
 	l, _ := netlink.LinkList()
-	ipt, _ := iptables.New()
-	if ipt != nil {
+	fmt.Println(len(l))
+	if ipt, err := iptables.New(); err == nil {
 		ok, _ := ipt.ChainExists("filter", "FORWARD")
 		fmt.Println(ok)
 	}
-	fmt.Println(len(l), len(os.Args))
+	fmt.Println(len(os.Args))
 }
