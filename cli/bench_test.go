@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"fmt"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ import (
 // transaction (building it through n processes would dominate the run).
 func treeWithPeers(b *testing.B, n int) string {
 	b.Helper()
-	root := sandbox(b)
+	root := wghubtest.Sandbox(b)
 	mustRun(b, root, "--no-apply", "setup", "--endpoint", "vpn.example.org", "--subnet", "10.64.0.0/16")
 	tree := &uci.Tree{Dir: root}
 	_, err := tree.Update(hub.OpenWrt.Configs(), func(cfgs map[string]*uci.Config) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/wghub/wghub/internal/wghubtest"
-	sandboxtree "github.com/wghub/wghub/sandbox"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -26,15 +25,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
-}
-
-func sandbox(t testing.TB) string {
-	t.Helper()
-	dir, err := sandboxtree.Copy(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 type result struct {
@@ -86,7 +76,7 @@ func snapshot(t testing.TB, dir string) map[string]string {
 // TestBadInputWritesNothing: every bad input gives a clear error and a
 // non-zero exit, and every file stays byte-identical.
 func TestBadInputWritesNothing(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
 	mustRun(t, root, "peer", "add", "laptop")
 	// Fill a tiny second hub? No: exhaust via a /30 on a separate tree below.
@@ -137,7 +127,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 }
 
 func TestExhaustedPool(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	mustRun(t, root, "setup", "--endpoint", "vpn.example.org", "--subnet", "10.99.0.0/30")
 	mustRun(t, root, "peer", "add", "one")
 	before := snapshot(t, root)
@@ -160,7 +150,7 @@ func TestConcurrentPeerAdd(t *testing.T) {
 		t.Skip("short")
 	}
 	const n = 100
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
 	var wg sync.WaitGroup
 	errs := make(chan string, n)
@@ -195,7 +185,7 @@ func TestConcurrentPeerAdd(t *testing.T) {
 }
 
 func TestSetupTeardownByteIdentical(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	before := snapshot(t, root)
 	mustRun(t, root, "setup", "--endpoint", "vpn.example.org", "--ipv6")
 	mustRun(t, root, "peer", "add", "a", "--psk")
@@ -211,7 +201,7 @@ func TestSetupTeardownByteIdentical(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	before := snapshot(t, root)
 	out := mustRun(t, root, "--dry-run", "setup", "--endpoint", "vpn.example.org")
 	if !strings.Contains(out, "+config interface 'wg0'") && !strings.Contains(out, "interface 'wg0'") {
@@ -226,7 +216,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 func TestKeyFilesArePrivate(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	os.Remove(filepath.Join(root, "wghub"))
 	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
 	mustRun(t, root, "peer", "add", "a")

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"fmt"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,7 @@ func userspaceDevice(t *testing.T) (dev string, inNS func(args ...string) (strin
 // server config through the real wg-quick strip and wg setconf.
 func TestConfigsAcceptedByWG(t *testing.T) {
 	dev, inNS := userspaceDevice(t)
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	// An address, not a name: wg resolves endpoints, and the test has no DNS.
 	mustRun(t, root, "setup", "--endpoint", "127.0.0.1", "--subnet6", "fd42:1::/64")
 	mustRun(t, root, "peer", "add", "split", "--psk")

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	sandboxtree "github.com/wghub/wghub/sandbox"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -20,16 +20,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-// sandbox copies the shipped stock-router tree into a temp dir.
-func sandbox(t *testing.T) string {
-	t.Helper()
-	dir, err := sandboxtree.Copy(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 func manager(root string) *control.Manager {
 	return &control.Manager{Tree: &uci.Tree{Dir: root}, Backend: openwrt.New(root, nil), NoApply: true}
@@ -109,7 +99,7 @@ func diffs(m *control.Manager) []byte {
 // step's file diff against testdata/golden.
 func TestGolden(t *testing.T) {
 	ctx := context.Background()
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	stock := snapshot(t, root)
 	m := manager(root)
 
@@ -155,7 +145,7 @@ func TestGolden(t *testing.T) {
 
 func TestImportGolden(t *testing.T) {
 	ctx := context.Background()
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	stock := snapshot(t, root)
 	m := manager(root)
 	conf, err := os.ReadFile(filepath.Join("testdata", "server.conf"))
@@ -199,7 +189,7 @@ func TestImportRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := sandbox(t)
+			root := wghubtest.Sandbox(t)
 			before := snapshot(t, root)
 			_, err := manager(root).Import(context.Background(), []byte(tt.conf), control.SetupRequest{})
 			if err == nil || !strings.Contains(err.Error(), tt.errHas) {

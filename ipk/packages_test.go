@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wghub/wghub/sandbox"
+	"github.com/wghub/wghub/internal/wghubtest"
 )
 
 // What TestPackages builds: `make ipk`'s script with a fixed version and epoch.
@@ -307,10 +307,7 @@ var keyRE = regexp.MustCompile(`[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=`)
 // files, keys masked.
 func runAll(t *testing.T, qemu, bin string) (string, string) {
 	t.Helper()
-	root, err := sandbox.Copy(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := wghubtest.Sandbox(t)
 	mask := func(s string) string { return keyRE.ReplaceAllString(strings.ReplaceAll(s, root, "ROOT"), "KEY") }
 	var all strings.Builder
 	for _, r := range qemuRuns {

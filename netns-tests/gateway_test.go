@@ -3,7 +3,7 @@
 package netnstests
 
 import (
-	"github.com/wghub/wghub/sandbox"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,10 +34,7 @@ func TestGatewayHitless(t *testing.T) {
 	MustRun(t, extNS, "ip", "addr", "add", "198.51.100.2/24", "dev", veth+"x")
 	MustRun(t, extNS, "ip", "link", "set", veth+"x", "up")
 
-	root, err := sandbox.Copy(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := wghubtest.Sandbox(t)
 	wgHub, wgExt := Iface(hubNS, 'g'), Iface(extNS, 'e')
 	w := func(args ...string) string {
 		t.Helper()

@@ -23,7 +23,6 @@ import (
 	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/internal/wghubtest"
 	"github.com/wghub/wghub/rpcd"
-	sandboxtree "github.com/wghub/wghub/sandbox"
 )
 
 // wghub is the real binary, built once: the tests run it as rpcd does.
@@ -42,15 +41,6 @@ func TestMain(m *testing.M) {
 }
 
 // sandbox returns a fresh copy of the stock OpenWrt config tree.
-func sandbox(t testing.TB) string {
-	t.Helper()
-	dir, err := sandboxtree.Copy(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // plugin runs "wghub --backend openwrt ARGS..." the way rpcd runs a plugin:
 // the input on stdin, stderr discarded, the config root from the
 // environment. It returns stdout; a plugin must exit 0 when it answered.
@@ -160,7 +150,7 @@ func TestList(t *testing.T) {
 	if all := slices.Sorted(slices.Values(append(read, write...))); !slices.Equal(all, slices.Sorted(maps.Keys(want))) {
 		t.Errorf("method table has %v, the contract %v", all, slices.Sorted(maps.Keys(want)))
 	}
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	for name, args := range want {
 		ex, ok := list[name].(map[string]any)
 		if !ok {
@@ -240,7 +230,7 @@ func str(v any) string { return fmt.Sprint(v) }
 // TestMethods drives every method through one hub's life, success and
 // failure, as LuCI would.
 func TestMethods(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	const byodKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 	type check func(t *testing.T, r map[string]any)
 	is := func(path []any, want string) check {
@@ -384,7 +374,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 // TestBadInput: malformed or hostile input gets an error reply, and no
 // file in the tree changes.
 func TestBadInput(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org"}`))
 	call(t, root, "peer_add", []byte(`{"name":"laptop","psk":true}`))
 	before := snapshot(t, root)
@@ -466,7 +456,7 @@ var secretRE = regexp.MustCompile(`option (?:private_key|preshared_key) '([^']+)
 // TestReadsRevealNoSecrets: no private or preshared key in the tree shows
 // up in any read-group reply.
 func TestReadsRevealNoSecrets(t *testing.T) {
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	call(t, root, "setup", []byte(`{"endpoint":"vpn.example.org","subnet6":"fd42:9::/64"}`))
 	for _, in := range []string{
 		`{"name":"laptop","psk":true}`,
@@ -583,7 +573,7 @@ func TestBenchCallStatus(t *testing.T) {
 		t.Skip("set WGHUB_BENCH=1")
 	}
 	const peers = 250
-	root := sandbox(t)
+	root := wghubtest.Sandbox(t)
 	iface := fmt.Sprintf("wgb%d", os.Getpid()%100000)
 	cli := func(args ...string) {
 		t.Helper()

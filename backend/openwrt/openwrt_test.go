@@ -7,16 +7,13 @@ import (
 	"testing"
 
 	"github.com/wghub/wghub/control"
-	"github.com/wghub/wghub/sandbox"
+	"github.com/wghub/wghub/internal/wghubtest"
 	"github.com/wghub/wghub/uci"
 )
 
 // setUp returns a sandbox tree with a hub set up (UCI only).
 func setUp(t *testing.T) (string, *control.Manager) {
-	root, err := sandbox.Copy(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := wghubtest.Sandbox(t)
 	m := &control.Manager{Tree: &uci.Tree{Dir: root}, Backend: New(root, nil), NoApply: true}
 	if _, err := m.Setup(context.Background(), control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
 		t.Fatal(err)

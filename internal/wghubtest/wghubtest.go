@@ -1,5 +1,5 @@
-// Package wghubtest builds the real wghub binary for tests that run it the
-// way users, scripts and rpcd do.
+// Package wghubtest helps tests that run wghub the way users, scripts and
+// rpcd do: it builds the real binary and copies the stock config tree.
 package wghubtest
 
 import (
@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
+
+	"github.com/wghub/wghub/sandbox"
 )
 
 // Build compiles cmd/wghub into a fresh temporary directory and returns the
@@ -22,4 +25,15 @@ func Build() (bin string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("building wghub: %v\n%s", err, out)
 	}
 	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// Sandbox copies the stock-router config tree (package sandbox) into a
+// temporary directory of the test and returns it.
+func Sandbox(t testing.TB) string {
+	t.Helper()
+	dir, err := sandbox.Copy(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
