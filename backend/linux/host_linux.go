@@ -13,6 +13,7 @@ import (
 
 	"github.com/coreos/go-iptables/iptables"
 	"github.com/vishvananda/netlink"
+	"github.com/wghub/wghub/backend/live"
 	"golang.zx2c4.com/wireguard/wgctrl"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
@@ -197,9 +198,6 @@ func (h *Host) Down(ctx context.Context, s Spec) error {
 // sessions, handshakes and counters of other peers are untouched. An error
 // wraps os.ErrNotExist when iface is not running.
 func (h *Host) ApplyPeers(iface string, add []wgtypes.PeerConfig, remove []wgtypes.Key, routesAdd, routesDel []netip.Prefix) error {
-	if _, err := h.Status(iface); err != nil {
-		return err
-	}
 	peers := make([]wgtypes.PeerConfig, 0, len(add)+len(remove))
 	for _, k := range remove {
 		peers = append(peers, wgtypes.PeerConfig{PublicKey: k, Remove: true})
@@ -208,30 +206,8 @@ func (h *Host) ApplyPeers(iface string, add []wgtypes.PeerConfig, remove []wgtyp
 		p.Remove = false
 		peers = append(peers, p)
 	}
-	if len(peers) > 0 {
-		if err := h.wg.ConfigureDevice(iface, wgtypes.Config{Peers: peers}); err != nil {
-			return fmt.Errorf("linux: configuring peers on %s: %w", iface, err)
-		}
-	}
-	if len(routesAdd)+len(routesDel) == 0 {
-		return nil
-	}
-	link, err := h.nl.LinkByName(iface)
-	if err != nil {
-		return fmt.Errorf("linux: %s: %w", iface, err)
-	}
-	for _, r := range routesDel {
-		err := h.nl.RouteDel(route(link.Attrs().Index, r))
-		if err != nil && !errors.Is(err, syscall.ESRCH) && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("linux: deleting route %s via %s: %w", r, iface, err)
-		}
-	}
-	for _, r := range routesAdd {
-		if err := h.nl.RouteReplace(route(link.Attrs().Index, r)); err != nil {
-			return fmt.Errorf("linux: adding route %s via %s: %w", r, iface, err)
-		}
-	}
-	return nil
+	// The same minimal change the OpenWrt backend makes: one implementation.
+	return live.Apply(h.wg, h.nl, iface, peers, routesAdd, routesDel)
 }
 
 // configureDevice sets key, port and peers, changing only what differs:
