@@ -205,6 +205,10 @@ func readArgs(stdin io.Reader, t reflect.Type) (any, error) {
 	if data[0] != '{' {
 		return nil, invalid("arguments must be one JSON object")
 	}
+	data, err = dropSession(data)
+	if err != nil {
+		return nil, err
+	}
 	v := reflect.New(t).Interface()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -215,6 +219,33 @@ func readArgs(stdin io.Reader, t reflect.Type) (any, error) {
 		return nil, invalid("arguments must be one JSON object, with nothing after it")
 	}
 	return v, nil
+}
+
+// SessionField is the argument uhttpd's /ubus handler adds to every call
+// (rpcd passes it on to exec plugins): the caller's rpcd session id.
+const SessionField = "ubus_rpc_session"
+
+// dropSession removes SessionField from a top-level JSON object, so that
+// calls from LuCI decode like calls from a shell. Only a string value is
+// taken for a session; any other extra field stays an error.
+func dropSession(data []byte) ([]byte, error) {
+	if !bytes.Contains(data, []byte(SessionField)) {
+		return data, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, decodeError(err, reflect.TypeOf(struct{}{}))
+	}
+	sid, ok := m[SessionField]
+	if !ok {
+		return data, nil
+	}
+	var s string
+	if json.Unmarshal(sid, &s) != nil {
+		return nil, invalid("argument %q must be a string", SessionField)
+	}
+	delete(m, SessionField)
+	return json.Marshal(m)
 }
 
 // decodeError names the argument at fault; args is the argument struct type.
