@@ -23,6 +23,10 @@ type Change struct {
 // Tree is a directory of UCI config files, such as /etc/config.
 type Tree struct {
 	Dir string
+	// Hook, when set, is called before every write-related step of a
+	// commit or recovery (see Step); an error it returns fails that step.
+	// Tests use it to kill, fail or record commits.
+	Hook func(Step) error
 }
 
 // tempMark names the temporary files of a commit: ".NAME.wghub-XXXXXX".
@@ -47,6 +51,9 @@ func (t *Tree) path(name string) (string, error) {
 func (t *Tree) Load(name string) (*Config, error) {
 	p, err := t.path(name)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := t.Recover(); err != nil {
 		return nil, err
 	}
 	f, data, err := openLocked(p, syscall.LOCK_SH)
@@ -140,6 +147,10 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	how := syscall.LOCK_EX
 	if !write {
 		how = syscall.LOCK_SH
+		// A plan must see the finished state of an interrupted change.
+		if _, err := t.Recover(); err != nil {
+			return nil, err
+		}
 	}
 	dir, err := os.Open(t.Dir)
 	if err != nil {
@@ -148,6 +159,21 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	defer dir.Close()
 	if err := flock(dir, how); err != nil {
 		return nil, err
+	}
+	if write {
+		// Before reading anything: finish a change a crash interrupted
+		// (see journal.go), and drop the temporary files of writers that
+		// died before their commit point.
+		if _, err := t.recoverLocked(); err != nil {
+			return nil, err
+		}
+		removeStaleJournal(t.Dir)
+		for i, p := range paths {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real
+			}
+			removeStale(filepath.Dir(p), names[i])
+		}
 	}
 	files := make([]*loaded, len(names))
 	cfgs := make(map[string]*Config, len(names))
@@ -205,24 +231,11 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	if !write {
 		return changes, nil
 	}
-	for _, l := range files {
-		removeStale(filepath.Dir(l.path), l.name)
+	if len(changed) == 0 {
+		return changes, nil
 	}
-	synced := map[string]bool{}
-	for i, l := range changed {
-		if changes[i].New == nil {
-			if err := os.Remove(l.path); err != nil {
-				return nil, fmt.Errorf("uci: removing emptied %s: %w", l.path, err)
-			}
-		} else if err := writeAtomic(l, changes[i].New); err != nil {
-			return nil, err
-		}
-		if d := filepath.Dir(l.path); !synced[d] {
-			synced[d] = true
-			if err := syncDir(d); err != nil {
-				return nil, err
-			}
-		}
+	if err := t.commit(changed, changes); err != nil {
+		return nil, err
 	}
 	return changes, nil
 }
@@ -246,46 +259,6 @@ func syncDir(dir string) error {
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("uci: syncing %s: %w", dir, err)
 	}
-	return nil
-}
-
-// writeAtomic replaces l.path with data: a temporary file in the same
-// directory, synced, with the original's mode and owner, renamed over it.
-// A crash leaves either the old file or the new one, never half of one.
-func writeAtomic(l *loaded, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(l.path), "."+l.name+tempMark)
-	if err != nil {
-		return fmt.Errorf("uci: %w", err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("uci: writing %s: %w", l.name, err)
-	}
-	if err := tmp.Chmod(l.mode); err != nil {
-		return fmt.Errorf("uci: %w", err)
-	}
-	if l.uid >= 0 {
-		tmp.Chown(l.uid, l.gid) // best effort: only root may give files away
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("uci: syncing %s: %w", l.name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("uci: %w", err)
-	}
-	if testHookBeforeRename != nil {
-		testHookBeforeRename(l.name)
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
-		return fmt.Errorf("uci: replacing %s: %w", l.path, err)
-	}
-	ok = true
 	return nil
 }
 

@@ -1,0 +1,481 @@
+package uci
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+)
+
+// A commit of several configs is made atomic by a journal: every new file
+// is first written to a temporary file and synced, then the journal (the
+// old and the new bytes of every config in the change) is written, synced
+// and renamed to JournalName, and only then are the temporary files renamed
+// over the configs. The journal's rename is the commit point: a crash or
+// power cut before it leaves every config as it was (the temporary files
+// are stray and removed later); after it, the next wghub run finds the
+// journal and rolls the change forward. A failure after the commit point
+// (a rename refused) puts back what was already renamed, so the caller
+// sees either everything or nothing.
+
+// JournalName is the journal's file name in the tree's directory. libuci
+// skips names with a '.', so it never shows up as a config.
+const JournalName = ".wghub-journal"
+
+// journalTemp prefixes the journal's own temporary files.
+const journalTemp = ".wghub-journal.new-"
+
+// StepOp names one write-related step of a commit.
+type StepOp string
+
+// The steps a commit or a recovery takes, in the terms a power-cut model
+// needs: data written to a new file, fsync of a file, rename, removal and
+// fsync of a directory.
+const (
+	StepWrite   StepOp = "write"   // Path is created (O_EXCL) with Data
+	StepSync    StepOp = "sync"    // Path's data made durable
+	StepRename  StepOp = "rename"  // Path renamed to To
+	StepRemove  StepOp = "remove"  // Path removed
+	StepSyncDir StepOp = "syncdir" // Path (a directory) made durable
+)
+
+// Step is one write-related step, as Tree.Hook sees it before it happens.
+type Step struct {
+	Op   StepOp
+	Path string
+	To   string // StepRename: the new name
+	Data []byte // StepWrite: the bytes written
+}
+
+func (s Step) String() string {
+	switch s.Op {
+	case StepRename:
+		return fmt.Sprintf("%s %s -> %s", s.Op, filepath.Base(s.Path), filepath.Base(s.To))
+	case StepWrite:
+		return fmt.Sprintf("%s %s (%d bytes)", s.Op, filepath.Base(s.Path), len(s.Data))
+	}
+	return fmt.Sprintf("%s %s", s.Op, filepath.Base(s.Path))
+}
+
+func (t *Tree) step(s Step) error {
+	if t.Hook != nil {
+		return t.Hook(s)
+	}
+	return nil
+}
+
+// CommitError is a commit that did not happen. Pending is false when every
+// config is as it was before; true when neither finishing nor undoing the
+// change succeeded: the journal stays and the next run of wghub finishes
+// it (or undoes it), so the files end up before or after, never half.
+type CommitError struct {
+	Err     error
+	Pending bool
+}
+
+func (e *CommitError) Error() string {
+	if e.Pending {
+		return fmt.Sprintf("uci: the change was interrupted (%v); it is kept in %s and the next wghub run finishes it", e.Err, JournalName)
+	}
+	return fmt.Sprintf("uci: nothing was saved: %v", e.Err)
+}
+
+func (e *CommitError) Unwrap() error { return e.Err }
+
+// Recovery tells what Recover did with an interrupted change.
+type Recovery struct {
+	Configs []string // the configs of the change
+	// Forward: the change was finished; else it was undone, because a
+	// config had meanwhile been changed by someone else (kept as it is).
+	Forward  bool
+	Conflict []string // configs changed by someone else since the crash
+}
+
+// journal is the file's content: the configs of one change.
+type journal struct {
+	Version int            `json:"version"`
+	Files   []journalEntry `json:"files"`
+}
+
+type journalEntry struct {
+	Config    string      `json:"config"`
+	Mode      os.FileMode `json:"mode"`
+	UID       int         `json:"uid"`
+	GID       int         `json:"gid"`
+	OldExists bool        `json:"old_exists"`
+	Old       []byte      `json:"old"`
+	NewExists bool        `json:"new_exists"`
+	New       []byte      `json:"new"`
+}
+
+// encode renders the journal with a checksum line, so a torn or emptied
+// journal is recognised (and ignored: it was never committed).
+func (j *journal) encode() []byte {
+	b, _ := json.Marshal(j)
+	sum := sha256.Sum256(b)
+	return append(append(b, '\n'), hex.EncodeToString(sum[:])+"\n"...)
+}
+
+func decodeJournal(data []byte) (*journal, bool) {
+	body, sumLine, ok := bytes.Cut(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if !ok {
+		return nil, false
+	}
+	sum := sha256.Sum256(body)
+	if hex.EncodeToString(sum[:]) != string(sumLine) {
+		return nil, false
+	}
+	var j journal
+	if json.Unmarshal(body, &j) != nil || j.Version != 1 {
+		return nil, false
+	}
+	return &j, true
+}
+
+// commit makes changes[i] the content of files[i], all or nothing. The
+// directory lock and every existing file's lock are held.
+func (t *Tree) commit(files []*loaded, changes []Change) error {
+	// Refuse early what a rename would refuse later: a read-only mount or
+	// an immutable file. Nothing is visible yet.
+	for _, l := range files {
+		if err := writable(l); err != nil {
+			return &CommitError{Err: err}
+		}
+	}
+	temps := make([]string, len(files))
+	cleanup := func() {
+		for _, p := range temps {
+			if p != "" {
+				os.Remove(p)
+			}
+		}
+	}
+	for i, l := range files {
+		if changes[i].New == nil {
+			continue
+		}
+		p, err := t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].New, l.mode, l.uid, l.gid)
+		if err != nil {
+			cleanup()
+			return &CommitError{Err: fmt.Errorf("writing %s: %w", l.name, err)}
+		}
+		temps[i] = p
+	}
+	j := &journal{Version: 1}
+	for i, l := range files {
+		j.Files = append(j.Files, journalEntry{Config: l.name, Mode: l.mode, UID: l.uid, GID: l.gid,
+			OldExists: l.exists, Old: l.old, NewExists: changes[i].New != nil, New: changes[i].New})
+	}
+	jpath := filepath.Join(t.Dir, JournalName)
+	jtmp, err := t.writeTemp(t.Dir, journalTemp, j.encode(), 0o600, -1, -1)
+	if err != nil {
+		cleanup()
+		return &CommitError{Err: fmt.Errorf("writing the journal: %w", err)}
+	}
+	if err := t.rename(jtmp, jpath); err != nil {
+		os.Remove(jtmp)
+		cleanup()
+		return &CommitError{Err: fmt.Errorf("writing the journal: %w", err)}
+	}
+	if err := t.syncDir(t.Dir); err != nil {
+		// The journal may or may not be durable: undo it like a failed
+		// rename below.
+		return t.undo(files, j, 0, temps, err)
+	}
+	// Committed: from here on the change is finished, or undone.
+	for i, l := range files {
+		var err error
+		if testHookBeforeRename != nil {
+			testHookBeforeRename(l.name)
+		}
+		if temps[i] == "" {
+			err = t.remove(l.path)
+			if errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+		} else {
+			err = t.rename(temps[i], l.path)
+		}
+		if err != nil {
+			return t.undo(files, j, i, temps, err)
+		}
+		temps[i] = ""
+	}
+	for _, d := range dirsOf(t.Dir, files) {
+		if err := t.syncDir(d); err != nil {
+			return t.undo(files, j, len(files), temps, err)
+		}
+	}
+	// Done: a journal left behind now (removal failed) only describes a
+	// finished change; the next run sees that and deletes it.
+	if t.remove(jpath) == nil {
+		t.syncDir(t.Dir)
+	}
+	return nil
+}
+
+// undo puts back the old content of files[:done] after cause stopped the
+// commit, then drops the journal. If that fails too, the journal stays for
+// the next run.
+func (t *Tree) undo(files []*loaded, j *journal, done int, temps []string, cause error) error {
+	for _, p := range temps {
+		if p != "" {
+			os.Remove(p)
+		}
+	}
+	for i := range done {
+		if err := t.put(files[i].path, &j.Files[i], false); err != nil {
+			return &CommitError{Err: fmt.Errorf("%v; putting back %s: %v", cause, files[i].name, err), Pending: true}
+		}
+	}
+	for _, d := range dirsOf(t.Dir, files) {
+		if err := t.syncDir(d); err != nil {
+			return &CommitError{Err: fmt.Errorf("%v; %v", cause, err), Pending: true}
+		}
+	}
+	if err := t.remove(filepath.Join(t.Dir, JournalName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &CommitError{Err: fmt.Errorf("%v; removing the journal: %v", cause, err), Pending: true}
+	}
+	if err := t.syncDir(t.Dir); err != nil {
+		return &CommitError{Err: fmt.Errorf("%v; %v", cause, err), Pending: true}
+	}
+	return &CommitError{Err: cause}
+}
+
+// put makes path hold e's new (forward) or old content: a synced temporary
+// file renamed over it, or its removal.
+func (t *Tree) put(path string, e *journalEntry, forward bool) error {
+	exists, data := e.OldExists, e.Old
+	if forward {
+		exists, data = e.NewExists, e.New
+	}
+	if !exists {
+		err := t.remove(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	tmp, err := t.writeTemp(filepath.Dir(path), "."+e.Config+tempMark, data, e.Mode, e.UID, e.GID)
+	if err != nil {
+		return err
+	}
+	if err := t.rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// writeTemp creates a new file (O_EXCL: never one someone else made) in
+// dir, writes data, sets mode and owner, syncs it and returns its path.
+func (t *Tree) writeTemp(dir, prefix string, data []byte, mode os.FileMode, uid, gid int) (string, error) {
+	f, err := os.CreateTemp(dir, prefix)
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	fail := func(err error) (string, error) {
+		f.Close()
+		os.Remove(name)
+		return "", err
+	}
+	if err := t.step(Step{Op: StepWrite, Path: name, Data: data}); err != nil {
+		return fail(err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if uid >= 0 {
+		f.Chown(uid, gid) // best effort: only root may give files away
+	}
+	if err := t.step(Step{Op: StepSync, Path: name}); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(name)
+		return "", err
+	}
+	return name, nil
+}
+
+func (t *Tree) rename(from, to string) error {
+	if err := t.step(Step{Op: StepRename, Path: from, To: to}); err != nil {
+		return err
+	}
+	return os.Rename(from, to)
+}
+
+func (t *Tree) remove(path string) error {
+	if err := t.step(Step{Op: StepRemove, Path: path}); err != nil {
+		return err
+	}
+	return os.Remove(path)
+}
+
+func (t *Tree) syncDir(dir string) error {
+	if err := t.step(Step{Op: StepSyncDir, Path: dir}); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// dirsOf lists the directories a commit touches: the tree's (which holds
+// the journal) and those of symlinked configs' targets.
+func dirsOf(tree string, files []*loaded) []string {
+	out := []string{tree}
+	for _, l := range files {
+		if d := filepath.Dir(l.path); !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// writable refuses a config on a read-only mount or marked immutable, and
+// a directory that cannot take the temporary files.
+func writable(l *loaded) error {
+	if err := syscall.Access(filepath.Dir(l.path), 2 /* W_OK */); err != nil {
+		return fmt.Errorf("%s: directory not writable: %w", l.name, err)
+	}
+	if l.exists {
+		if err := syscall.Access(l.path, 2); err != nil {
+			return fmt.Errorf("%s is read-only: %w", l.path, err)
+		}
+	}
+	return nil
+}
+
+// Recover finishes (or undoes) a change that a crash interrupted after its
+// commit point. It returns nil, nil when there was nothing to do. Every
+// wghub run calls it before reading or writing configs.
+func (t *Tree) Recover() (*Recovery, error) {
+	if _, err := os.Lstat(filepath.Join(t.Dir, JournalName)); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // the common case: no lock taken
+	}
+	dir, err := os.Open(t.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("uci: %w", err)
+	}
+	defer dir.Close()
+	if err := flock(dir, syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
+	return t.recoverLocked()
+}
+
+// recoverLocked is Recover with the directory lock held.
+func (t *Tree) recoverLocked() (*Recovery, error) {
+	jpath := filepath.Join(t.Dir, JournalName)
+	data, err := os.ReadFile(jpath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("uci: reading %s: %w", JournalName, err)
+	}
+	j, ok := decodeJournal(data)
+	if !ok {
+		// Torn: the crash came before the commit point was durable, so
+		// no config was touched.
+		if err := t.remove(jpath); err != nil {
+			return nil, fmt.Errorf("uci: removing a torn %s: %w", JournalName, err)
+		}
+		return nil, t.syncDir(t.Dir)
+	}
+	rec := &Recovery{Forward: true}
+	paths := make([]string, len(j.Files))
+	states := make([]int, len(j.Files)) // 0 old, 1 new, 2 neither
+	var locks []*os.File
+	defer func() {
+		for _, f := range locks {
+			f.Close()
+		}
+	}()
+	for i := range j.Files {
+		e := &j.Files[i]
+		rec.Configs = append(rec.Configs, e.Config)
+		p, err := t.path(e.Config)
+		if err != nil {
+			return nil, err
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		paths[i] = p
+		f, cur, err := openLocked(p, syscall.LOCK_EX)
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if exists {
+			locks = append(locks, f)
+		}
+		switch {
+		case exists == e.NewExists && (!exists || bytes.Equal(cur, e.New)):
+			states[i] = 1
+		case exists == e.OldExists && (!exists || bytes.Equal(cur, e.Old)):
+			states[i] = 0
+		default:
+			states[i] = 2
+			rec.Conflict = append(rec.Conflict, e.Config)
+			rec.Forward = false
+		}
+	}
+	for i := range j.Files {
+		switch {
+		case states[i] == 2:
+			continue // someone else's edit: theirs to keep
+		case rec.Forward && states[i] == 0:
+			err = t.put(paths[i], &j.Files[i], true)
+		case !rec.Forward && states[i] == 1:
+			err = t.put(paths[i], &j.Files[i], false)
+		}
+		if err != nil {
+			return nil, &CommitError{Err: fmt.Errorf("finishing an interrupted change of %s: %w", j.Files[i].Config, err), Pending: true}
+		}
+	}
+	dirs := []string{t.Dir}
+	for _, p := range paths {
+		if d := filepath.Dir(p); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	for _, d := range dirs {
+		if err := t.syncDir(d); err != nil {
+			return nil, &CommitError{Err: err, Pending: true}
+		}
+	}
+	if err := t.remove(jpath); err != nil {
+		return nil, &CommitError{Err: err, Pending: true}
+	}
+	if err := t.syncDir(t.Dir); err != nil {
+		return nil, &CommitError{Err: err, Pending: true}
+	}
+	return rec, nil
+}
+
+// removeStaleJournal deletes journal temporary files of a writer that died
+// before its commit point. Only under the exclusive directory lock.
+func removeStaleJournal(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, journalTemp+"*"))
+	for _, p := range stale {
+		os.Remove(p)
+	}
+}
