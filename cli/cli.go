@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/wghub/wghub/backend/openwrt"
@@ -29,6 +30,10 @@ const (
 	exitOK    = 0
 	exitError = 1
 	exitUsage = 2
+	// exitNotApplied: the change was saved but could not be applied to the
+	// running system (a warning says why); it takes effect at the next
+	// reload or boot. Distinct from a failure, which saved nothing.
+	exitNotApplied = 3
 )
 
 const usage = `usage: wghub [--root DIR] [--backend openwrt|linux] [--no-apply] [--dry-run] COMMAND
@@ -56,7 +61,11 @@ rpcd plugin: wghub list | wghub call METHOD   (JSON on stdin and stdout)
 
 The config root also comes from $WGHUB_ROOT. Peer changes apply live, without
 restarting the interface; --no-apply only writes UCI; --dry-run prints the
-change and writes nothing.
+change (keys masked) and writes nothing. Commands that change the hub take
+--json to print {"saved", "applied", "warning"}.
+
+Exit status: 0 done, 1 failed (nothing saved), 2 usage, 3 saved but not
+applied to the running system (the warning says why).
 `
 
 // usageError is a command-line mistake: exit code 2.
@@ -82,6 +91,7 @@ type globals struct {
 	backend string
 	noApply bool
 	dryRun  bool
+	json    bool // a write command's --json: print the outcome as JSON
 }
 
 // Run executes one wghub command and returns the process exit code.
@@ -93,6 +103,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ue usageError
 	switch {
+	case err == nil && e.mgr != nil && e.mgr.Outcome.NotApplied():
+		fmt.Fprintf(stderr, "wghub: saved, not applied: %s\n", e.mgr.Outcome.Warning)
+		return exitNotApplied
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
@@ -226,8 +239,60 @@ func (e *env) printChanges() {
 		return
 	}
 	for _, c := range e.mgr.Changes {
-		fmt.Fprint(e.stdout, uci.Diff(c))
+		fmt.Fprint(e.stdout, maskSecrets(uci.Diff(c)))
 	}
+}
+
+// secretLine matches a UCI line (in a diff) whose option holds a key.
+var secretLine = regexp.MustCompile(`(?m)^([ +-]?[ \t]*(?:option|o)[ \t]+['"]?(?:private_key|preshared_key|peer_psk)['"]?[ \t]+).*$`)
+
+// maskSecrets hides the values of key options: a dry run shows what
+// would change, not the keys themselves.
+func maskSecrets(diff string) string {
+	return secretLine.ReplaceAllString(diff, "${1}'<hidden>'")
+}
+
+// jsonFlag adds --json to a command that changes the hub.
+func (e *env) jsonFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&e.global.json, "json", false, "print the outcome as JSON")
+}
+
+// report ends a write command: the outcome (and extra fields) as JSON with
+// --json, else the human line.
+func (e *env) report(human func(), extra map[string]any) error {
+	if e.global.json {
+		out := map[string]any{}
+		for k, v := range extra {
+			out[k] = v
+		}
+		o := e.mgr.Outcome
+		out["saved"], out["applied"] = o.Saved, o.Applied
+		if o.Warning != "" {
+			out["warning"] = o.Warning
+		}
+		if o.Note != "" {
+			out["note"] = o.Note
+		}
+		if o.Recovered != "" {
+			out["recovered"] = o.Recovered
+		}
+		if e.global.dryRun {
+			var diff strings.Builder
+			for _, c := range e.mgr.Changes {
+				diff.WriteString(maskSecrets(uci.Diff(c)))
+			}
+			out["diff"] = diff.String()
+		}
+		return writeJSON(e.stdout, out)
+	}
+	e.printChanges()
+	if !e.global.dryRun {
+		human()
+	}
+	if n := e.mgr.Outcome.Note; n != "" {
+		fmt.Fprintf(e.stderr, "wghub: %s\n", n)
+	}
+	return nil
 }
 
 // multi is a repeatable string flag.

@@ -83,6 +83,7 @@ func (e *env) setup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	var r control.SetupRequest
 	finish := setupFlags(fs, &r)
+	e.jsonFlag(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -93,9 +94,13 @@ func (e *env) setup(args []string) error {
 	if err != nil {
 		return err
 	}
-	e.printChanges()
-	e.reportSetup(res)
-	return nil
+	return e.report(func() { e.reportSetup(res) }, setupJSON(res))
+}
+
+func setupJSON(res *control.SetupResult) map[string]any {
+	s := res.Hub.Settings
+	return map[string]any{"created": res.Created, "changed": res.Changed, "interface": s.Interface,
+		"listen_port": s.Port(), "public_key": res.Hub.PrivateKey.PublicKey().String()}
 }
 
 func (e *env) reportSetup(res *control.SetupResult) {
@@ -131,17 +136,16 @@ func joinPrefixes(ps []netip.Prefix) string {
 
 func (e *env) teardown(args []string) error {
 	fs := flag.NewFlagSet("teardown", flag.ContinueOnError)
+	e.jsonFlag(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if err := e.mgr.Teardown(e.ctx); err != nil {
 		return err
 	}
-	e.printChanges()
-	if !e.global.dryRun {
+	return e.report(func() {
 		fmt.Fprintln(e.stdout, "wghub: removed the hub, its peers and its firewall sections")
-	}
-	return nil
+	}, nil)
 }
 
 func (e *env) updown(cmd string, args []string) error {
@@ -240,6 +244,7 @@ func (e *env) importConf(args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	var r control.SetupRequest
 	finish := setupFlags(fs, &r)
+	e.jsonFlag(fs)
 	pos, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -255,12 +260,12 @@ func (e *env) importConf(args []string) error {
 	if err != nil {
 		return err
 	}
-	e.printChanges()
-	e.reportSetup(res)
-	if !e.global.dryRun {
+	extra := setupJSON(res)
+	extra["peers"] = len(res.Hub.Peers)
+	return e.report(func() {
+		e.reportSetup(res)
 		fmt.Fprintf(e.stdout, "imported %d peer(s)\n", len(res.Hub.Peers))
-	}
-	return nil
+	}, extra)
 }
 
 func (e *env) export(args []string) error {
@@ -286,6 +291,7 @@ func (e *env) peer(args []string) error {
 		return e.peerAdd(args)
 	case "remove", "rm", "enable", "disable":
 		fs := flag.NewFlagSet("peer "+sub, flag.ContinueOnError)
+		e.jsonFlag(fs)
 		pos, err := parseFlags(fs, args, 1)
 		if err != nil {
 			return err
@@ -298,12 +304,10 @@ func (e *env) peer(args []string) error {
 		if err != nil {
 			return err
 		}
-		e.printChanges()
-		if !e.global.dryRun {
-			done := map[string]string{"remove": "removed", "rm": "removed", "enable": "enabled", "disable": "disabled"}[sub]
+		done := map[string]string{"remove": "removed", "rm": "removed", "enable": "enabled", "disable": "disabled"}[sub]
+		return e.report(func() {
 			fmt.Fprintf(e.stdout, "wghub: peer %s %s\n", pos[0], done)
-		}
-		return nil
+		}, map[string]any{"name": pos[0], "done": done})
 	case "list", "ls":
 		fs := flag.NewFlagSet("peer list", flag.ContinueOnError)
 		asJSON := fs.Bool("json", false, "JSON output")
@@ -351,6 +355,7 @@ func (e *env) peer(args []string) error {
 func (e *env) peerAdd(args []string) error {
 	fs := flag.NewFlagSet("peer add", flag.ContinueOnError)
 	var r hub.PeerRequest
+	e.jsonFlag(fs)
 	ip := fs.String("ip", "", "VPN address (default: lowest free)")
 	pub := fs.String("public-key", "", "the device's own public key (the hub then stores no client secret)")
 	fs.BoolVar(&r.PSK, "psk", false, "add a preshared key")
@@ -389,14 +394,12 @@ func (e *env) peerAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	e.printChanges()
-	if !e.global.dryRun {
+	return e.report(func() {
 		fmt.Fprintf(e.stdout, "wghub: added peer %s at %s\n", p.Name, joinPrefixes(p.Addresses))
 		if p.PrivateKey != nil {
-			fmt.Fprintf(e.stdout, "client config: wghub peer config %s   (QR: wghub peer qr %s)\n", p.Name, p.Name)
+			fmt.Fprintf(e.stdout, "client config: wghub peer config %s   (QR: wghub peer qr %s)\n", quoteArg(p.Name), quoteArg(p.Name))
 		}
-	}
-	return nil
+	}, map[string]any{"peer": control.Info(p)})
 }
 
 func (e *env) peerQR(args []string) error {
@@ -473,4 +476,15 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// quoteArg quotes a peer name for a shell command line when it needs it
+// ("my tablet", "Anna's phone").
+func quoteArg(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.@%+=:,/", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -68,6 +68,8 @@ type Manager struct {
 	// Changes holds the file changes of the last operation (planned ones in
 	// a dry run).
 	Changes []uci.Change
+	// Outcome says whether the last operation saved and applied its change.
+	Outcome Outcome
 }
 
 func (m *Manager) logf(format string, a ...any) {
@@ -80,17 +82,26 @@ func (m *Manager) layout() hub.Layout { return m.Backend.Layout() }
 
 // transact runs fn on the layout's configs under the tree's lock.
 func (m *Manager) transact(fn func(cfgs map[string]*uci.Config) error) error {
+	m.Outcome = Outcome{}
+	m.Changes = nil
+	if err := m.recover(); err != nil {
+		return err
+	}
 	var err error
 	if m.DryRun {
 		m.Changes, err = m.Tree.Plan(m.layout().Configs(), fn)
 	} else {
 		m.Changes, err = m.Tree.Update(m.layout().Configs(), fn)
+		m.Outcome.Saved = err == nil && len(m.Changes) > 0
 	}
 	return err
 }
 
 // Load reads the hub (and its configs) without locking for write.
 func (m *Manager) Load() (*hub.Hub, map[string]*uci.Config, error) {
+	if err := m.recover(); err != nil {
+		return nil, nil, err
+	}
 	cfgs := map[string]*uci.Config{}
 	for _, n := range m.layout().Configs() {
 		c, err := m.Tree.Load(n)
@@ -129,23 +140,21 @@ func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.H
 }
 
 // applyPeers pushes the difference between old and h to the running
-// interface. A failure here is reported, not returned: UCI already holds
-// the change and the next ifup applies it.
+// interface. A failure here is a warning in the outcome, not an error: UCI
+// already holds the change and the next ifup applies it.
 func (m *Manager) applyPeers(ctx context.Context, old, h *hub.Hub) {
-	if m.NoApply || m.DryRun {
+	if !m.Outcome.Saved || m.NoApply || m.DryRun {
+		m.applied(h.Settings.Interface, nil)
 		return
 	}
 	d := Delta(old, h)
 	if d.Empty() {
+		m.applied(h.Settings.Interface, nil)
 		return
 	}
 	err := m.Backend.ApplyPeers(ctx, h.Settings.Interface, d)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		m.logf("%s is not running; the change applies when it comes up", h.Settings.Interface)
-	case err != nil:
-		m.logf("warning: saved, but applying live to %s failed: %v", h.Settings.Interface, err)
-	default:
+	m.applied(h.Settings.Interface, err)
+	if err == nil {
 		m.logf("applied live to %s (%d peer change(s), no restart)", h.Settings.Interface, len(d.Peers))
 	}
 }

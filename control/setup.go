@@ -75,11 +75,11 @@ func (m *Manager) Setup(ctx context.Context, r SetupRequest) (*SetupResult, erro
 		return nil, err
 	}
 	res.Changed = len(m.Changes) > 0
-	if res.Changed && !m.NoApply && !m.DryRun {
-		if err := m.Backend.ApplySetup(ctx, old, res.Hub); err != nil {
-			return res, fmt.Errorf("control: saved, but applying failed: %w", err)
-		}
+	var aerr error
+	if m.Outcome.Saved && !m.NoApply {
+		aerr = m.Backend.ApplySetup(ctx, old, res.Hub)
 	}
+	m.applied(res.Hub.Settings.Interface, aerr)
 	return res, nil
 }
 
@@ -230,9 +230,11 @@ func (m *Manager) Teardown(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !m.NoApply && !m.DryRun {
-		return m.Backend.ApplySetup(ctx, old, nil)
+	var aerr error
+	if m.Outcome.Saved && !m.NoApply {
+		aerr = m.Backend.ApplySetup(ctx, old, nil)
 	}
+	m.applied(old.Settings.Interface, aerr)
 	return nil
 }
 

@@ -184,7 +184,29 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 	if err != nil {
 		return errorReply(err)
 	}
+	if m.write && m.name != "peer_config" {
+		return withOutcome(out, &mgr.Outcome)
+	}
 	return out
+}
+
+// withOutcome adds to a write method's reply whether the change was saved
+// and applied: "saved", "applied", and "warning" (saved, not applied: why)
+// or "note" (not applied because the interface is down), so that LuCI can
+// tell a warning from a failure.
+func withOutcome(reply any, o *control.Outcome) any {
+	b, err := json.Marshal(reply)
+	var m map[string]any
+	if err != nil || json.Unmarshal(b, &m) != nil || m == nil {
+		m = map[string]any{}
+	}
+	m["saved"], m["applied"] = o.Saved, o.Applied
+	for k, v := range map[string]string{"warning": o.Warning, "note": o.Note, "recovered": o.Recovered} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // readArgs reads at most MaxInput bytes and decodes one JSON object into a
