@@ -101,7 +101,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"bad endpoint", []string{"setup", "--endpoint", "a b"}, "endpoint"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"unknown flag", []string{"peer", "add", "x", "--nope"}, "flag provided but not defined"},
-		{"move interface", []string{"setup", "--interface", "wg1"}, "teardown first"},
+		{"move interface", []string{"setup", "--interface", "wg1"}, "after a teardown"},
 	}
 	before := snapshot(t, root)
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/qr"
 	"github.com/wghub/wghub/wgquick"
@@ -324,10 +325,10 @@ func errorReply(err error) map[string]string {
 	switch {
 	case errors.As(err, &e):
 		code = e.Code
-	case errors.Is(err, hub.ErrNotSetUp):
+	case errors.Is(err, errkind.NotFound), errors.Is(err, errkind.NotSetUp):
 		code = CodeNotFound
-	case strings.HasPrefix(err.Error(), "hub: no peer named "):
-		code = CodeNotFound
+	case errors.Is(err, errkind.Invalid):
+		code = CodeInvalidArgument
 	}
 	return map[string]string{"error": err.Error(), "code": code}
 }
