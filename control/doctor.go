@@ -73,13 +73,13 @@ func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {
 			lp, ok := live[p.PublicKey]
 			switch {
 			case !ok:
-				add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q is configured but not on the running interface", p.Name),
+				add("peer_"+p.ID, false, fmt.Sprintf("peer %q is configured but not on the running interface", p.Name),
 					"re-apply: wghub peer disable, then enable "+p.Name)
 			case lp.LastHandshakeTime.IsZero():
-				add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q never completed a handshake", p.Name),
+				add("peer_"+p.ID, false, fmt.Sprintf("peer %q never completed a handshake", p.Name),
 					fmt.Sprintf("check the client has this hub's current config (wghub peer config %s), that UDP port %d is reachable from outside and the endpoint is right", p.Name, h.Settings.Port()))
 			default:
-				add("peer_"+hub.PeerID(p.Name), true, fmt.Sprintf("peer %q last handshake %s ago", p.Name, time.Since(lp.LastHandshakeTime).Round(time.Second)), "")
+				add("peer_"+p.ID, true, fmt.Sprintf("peer %q last handshake %s ago", p.Name, time.Since(lp.LastHandshakeTime).Round(time.Second)), "")
 			}
 		}
 	}

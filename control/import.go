@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
@@ -46,19 +47,25 @@ func (m *Manager) Import(ctx context.Context, conf []byte, r SetupRequest) (*Set
 			subnets = append(subnets, sn)
 		}
 	}
-	seen := map[string]bool{}
-	for i, cp := range c.Peers {
-		name := cp.Name
-		if hub.ValidateName(name) != nil {
-			name = fmt.Sprintf("peer%d", i+1)
-		}
-		for n := 2; seen[hub.PeerID(name)]; n++ {
-			name = fmt.Sprintf("%s-%d", cp.Name, n)
-			if hub.ValidateName(name) != nil {
-				name = fmt.Sprintf("peer%d-%d", i+1, n)
+	var taken []string
+	isTaken := func(n string) bool {
+		for _, t := range taken {
+			if hub.SameName(t, n) {
+				return true
 			}
 		}
-		seen[hub.PeerID(name)] = true
+		return false
+	}
+	for i, cp := range c.Peers {
+		name := strings.TrimSpace(cp.Name)
+		if hub.ValidateName(name) != nil {
+			name = fmt.Sprintf("peer %d", i+1)
+		}
+		base := name
+		for n := 2; isTaken(name); n++ {
+			name = fmt.Sprintf("%s (%d)", base, n)
+		}
+		taken = append(taken, name)
 		p := hub.Peer{Name: name, PublicKey: cp.PublicKey, PresharedKey: cp.PresharedKey}
 		for _, a := range cp.AllowedIPs {
 			if a.IsSingleIP() && inAny(subnets, a.Addr()) {

@@ -97,13 +97,19 @@ func (m *Manager) newHub(cfgs map[string]*uci.Config, r SetupRequest) (*hub.Hub,
 		DNS:       host.DNS,
 		LANDevice: host.LANDevice,
 	}}
+	// Names the owner already uses are theirs: an interface section (or
+	// peer sections for it) or a firewall zone of that name.
+	nc := cfgs[m.layout().Network]
 	if r.Interface != "" {
 		h.Settings.Interface = r.Interface
-	}
-	if nc := cfgs[m.layout().Network]; nc != nil {
-		if s := nc.Section(h.Settings.Interface); s != nil {
-			return nil, errkind.Conflictf("interface", "%s: a section %q already exists and is not wghub's; choose another interface name, or import that server", m.layout().Network, h.Settings.Interface)
+		if hub.InterfaceTaken(nc, r.Interface) {
+			return nil, errkind.Conflictf("interface", "%s: %q is already used by a section there that is not wghub's; choose another interface name, or import that server", m.layout().Network, h.Settings.Interface)
 		}
+	} else {
+		h.Settings.Interface = hub.FreeInterface(nc, hub.DefaultInterface)
+	}
+	if fw := m.layout().Firewall; fw != "" {
+		h.Settings.Zone = hub.FreeZoneName(cfgs[fw], hub.DefaultZone)
 	}
 	// IPv4 always; --subnet replaces the default, --subnet6 adds IPv6.
 	h.Settings.Subnets = []netip.Prefix{hub.DefaultSubnet}

@@ -52,11 +52,22 @@ type Hub struct {
 	// Foreign are allowed IPs of peer sections on the interface that wghub
 	// does not manage (added in LuCI, say); they are never handed out again.
 	Foreign []netip.Prefix
+
+	// Set by Load, for Store: the firewall sections the hub owns by role,
+	// and the interface addresses and name as loaded, so that Store can
+	// tell wghub's list entries from the owner's.
+	fw          map[string]string
+	loadedAddrs []string
+	loadedIface string
 }
 
 // Peer is one spoke.
 type Peer struct {
-	Name         string
+	// Name is free text, as the owner wrote it (LuCI's description).
+	Name string
+	// ID names the peer's UCI sections (wghub_<ID>, client_<ID>); Store
+	// gives a new peer one, and it never changes, whatever the name does.
+	ID           string
 	PublicKey    wgtypes.Key
 	PresharedKey *wgtypes.Key
 	// PrivateKey is the client's key when the hub generated it, so the
@@ -75,12 +86,32 @@ func (p *Peer) AllowedIPs() []netip.Prefix {
 	return append(append([]netip.Prefix(nil), p.Addresses...), p.Routes...)
 }
 
-// Peer returns the peer called name.
+// Peer returns the peer called name: its exact name, else its name in
+// another case, else its section ("wghub_3"). A name two peers share (as a
+// hand or LuCI edit can make) is a conflict that names their sections.
 func (h *Hub) Peer(name string) (*Peer, error) {
-	for i := range h.Peers {
-		if h.Peers[i].Name == name {
-			return &h.Peers[i], nil
+	for _, match := range []func(p *Peer) bool{
+		func(p *Peer) bool { return p.Name == name },
+		func(p *Peer) bool { return strings.EqualFold(p.Name, name) },
+		func(p *Peer) bool { return p.ID != "" && PeerSection(p.ID) == name },
+	} {
+		var found []*Peer
+		for i := range h.Peers {
+			if match(&h.Peers[i]) {
+				found = append(found, &h.Peers[i])
+			}
 		}
+		switch len(found) {
+		case 0:
+			continue
+		case 1:
+			return found[0], nil
+		}
+		var secs []string
+		for _, p := range found {
+			secs = append(secs, PeerSection(p.ID))
+		}
+		return nil, errkind.Conflictf("name", "%d peers are named %q (sections %s): rename one, or name it by its section", len(found), name, strings.Join(secs, ", "))
 	}
 	return nil, errkind.NotFoundf("no peer named %q", name)
 }
@@ -104,31 +135,9 @@ func (s *Settings) Port() int {
 }
 
 var (
-	peerNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	ifaceNameRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 	zoneNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 )
-
-// MaxNameLen bounds peer names: they become UCI section names and labels in
-// narrow LuCI tables.
-const MaxNameLen = 32
-
-// ValidateName checks a peer name.
-func ValidateName(name string) error {
-	switch {
-	case name == "":
-		return errkind.Invalidf("name", "the peer name is empty")
-	case len(name) > MaxNameLen:
-		return errkind.Invalidf("name", "peer name %.20q... is %d characters, at most %d allowed", name, len(name), MaxNameLen)
-	case !peerNameRE.MatchString(name):
-		return errkind.Invalidf("name", "peer name %q: use letters, digits, '-' and '_', starting with a letter or digit", name)
-	}
-	return nil
-}
-
-// PeerID is the peer's part of its UCI section names. UCI names allow only
-// [A-Za-z0-9_], so '-' becomes '_'; two names that map to one id conflict.
-func PeerID(name string) string { return strings.ReplaceAll(name, "-", "_") }
 
 // Validate checks settings on their own (not against the LAN/WAN).
 func (s *Settings) Validate() error {
@@ -140,19 +149,13 @@ func (s *Settings) Validate() error {
 	}
 	var v4, v6 int
 	for _, p := range s.Subnets {
-		if p != p.Masked() {
-			return errkind.Invalidf(subnetField(p), "VPN subnet %s has host bits set (did you mean %s?)", p, p.Masked())
+		if err := CheckSubnet(subnetField(p), p); err != nil {
+			return err
 		}
 		if p.Addr().Is4() {
 			v4++
-			if p.Bits() > 30 {
-				return errkind.Invalidf("subnet", "VPN subnet %s is too small for a hub and a peer", p)
-			}
 		} else {
 			v6++
-			if p.Bits() > 126 {
-				return errkind.Invalidf("subnet6", "VPN subnet %s is too small for a hub and a peer", p)
-			}
 		}
 	}
 	if v4+v6 == 0 {

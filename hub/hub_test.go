@@ -23,13 +23,25 @@ func TestValidateName(t *testing.T) {
 		{strings.Repeat("a", MaxNameLen+1), false},
 		{strings.Repeat("a", 200), false},
 		{"", false},
-		{"-lead", false},
-		{"has space", false},
-		{"quote'd", false},
-		{`dq"`, false},
+		// Names as people write them.
+		{"-lead", true},
+		{"my tablet", true},
+		{"Anna's phone", true},
+		{`dq"`, true},
+		{"dot.name", true},
+		{"Ännas Telefon", true},
+		{"手机", true},
+		{strings.Repeat("ä", MaxNameLen), true}, // characters, not bytes
+		{strings.Repeat("ä", MaxNameLen+1), false},
 		{"new\nline", false},
-		{"dot.name", false},
-		{"ünï", false},
+		{"tab\there", false},
+		{"nul\x00", false},
+		{"del\x7f", false},
+		{"ls\u2028", false},
+		{" lead", false},
+		{"trail ", false},
+		{"   ", false},
+		{"bad\xffutf8", false},
 	}
 	for _, tt := range tests {
 		err := ValidateName(tt.name)
@@ -193,13 +205,15 @@ func TestAddPeerConflicts(t *testing.T) {
 		field  string
 	}{
 		{PeerRequest{Name: "a-b"}, "already exists", errkind.Conflict, "name"},
-		{PeerRequest{Name: "a_b"}, "too close to", errkind.Conflict, "name"},
+		{PeerRequest{Name: "A-B"}, "already exists", errkind.Conflict, "name"}, // case does not make a new name
 		{PeerRequest{Name: "c", PublicKey: &pub}, "already uses public key", errkind.Conflict, "public_key"},
 		{PeerRequest{Name: "c", PublicKey: &hubPub}, "hub's own", errkind.Conflict, "public_key"},
 		{PeerRequest{Name: "c", PublicKey: &wgtypes.Key{}}, "all-zero", errkind.Invalid, "public_key"},
 		{PeerRequest{Name: "c", LAN: []netip.Prefix{netip.MustParsePrefix("192.168.100.0/25")}}, "overlaps the VPN", errkind.Invalid, "lan"},
 		{PeerRequest{Name: "c", Routes: []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")}}, "overlaps the VPN", errkind.Invalid, "routes"},
-		{PeerRequest{Name: "c d"}, "use letters", errkind.Invalid, "name"},
+		{PeerRequest{Name: "c\nd"}, "control character", errkind.Invalid, "name"},
+		{PeerRequest{Name: "c", Routes: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}}, "all traffic", errkind.Invalid, "routes"},
+		{PeerRequest{Name: "c", Routes: []netip.Prefix{netip.MustParsePrefix("224.0.0.0/24")}}, "multicast", errkind.Invalid, "routes"},
 	} {
 		_, err := h.AddPeer(tt.r)
 		if err == nil || !strings.Contains(err.Error(), tt.errHas) {

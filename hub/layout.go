@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -45,12 +44,6 @@ const (
 	hubSection     = "hub"
 	clientType     = "client"
 	peerPrefix     = "wghub_"
-	fwZone         = "wghub_zone"
-	fwToLAN        = "wghub_lan"
-	fwToWAN        = "wghub_wan"
-	fwMasq4        = "wghub_masq"
-	fwMasq6        = "wghub_masq6"
-	fwListenRule   = "wghub_listen"
 	lanDeviceOpt   = "lan_device"
 	peerTypePrefix = "wireguard_"
 )
@@ -58,8 +51,8 @@ const (
 // PeerType is the UCI section type netifd reads peers of iface from.
 func PeerType(iface string) string { return peerTypePrefix + iface }
 
-// PeerSection is the name of a managed peer's section.
-func PeerSection(name string) string { return peerPrefix + PeerID(name) }
+// PeerSection is the name of the peer section of the peer with UCI id id.
+func PeerSection(id string) string { return peerPrefix + id }
 
 // clientSection names a peer's client section in the hub config. The prefix
 // keeps peer ids apart from the "hub" and interface sections, which share
@@ -97,6 +90,7 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	s.LANZone = strOpt(hs, "lan_zone", DefaultLANZone)
 	s.WANZone = strOpt(hs, "wan_zone", DefaultWANZone)
 	s.LANDevice, _ = hs.Get(lanDeviceOpt)
+	h.fw = loadFirewallNames(hs)
 
 	nc := cfgs[l.Network]
 	if nc == nil {
@@ -114,8 +108,11 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 		return nil, fmt.Errorf("%s.%s.private_key is not a valid key", l.Network, s.Interface)
 	}
 
+	h.loadedAddrs = prefixStrings(s.Addresses())
+	h.loadedIface = s.Interface
+	owned := ownedPeerIDs(hc)
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
-		if !strings.HasPrefix(ps.Name(), peerPrefix) || ps.Anonymous() {
+		if !owned[peerID(ps)] {
 			for _, a := range ps.List("allowed_ips") {
 				if p, err := parsePrefix(a); err == nil {
 					h.Foreign = append(h.Foreign, p)
@@ -133,8 +130,14 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 }
 
 func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
-	id := strings.TrimPrefix(ps.Name(), peerPrefix)
-	p := &Peer{Name: strOpt(ps, "description", id)}
+	id := peerID(ps)
+	p := &Peer{ID: id, Name: strOpt(ps, "description", "")}
+	if cs := hc.Section(clientSection(id)); p.Name == "" && cs != nil {
+		p.Name = strOpt(cs, "name", "")
+	}
+	if p.Name == "" {
+		p.Name = id
+	}
 	where := fmt.Sprintf("peer %q", p.Name)
 	pub, _ := ps.Get("public_key")
 	var err error
@@ -189,6 +192,9 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	if hc == nil || nc == nil {
 		return fmt.Errorf("configs %q and %q must be loaded", l.Hub, l.Network)
 	}
+	if err := h.Validate(); err != nil {
+		return err
+	}
 	hs, err := ensure(hc, "hub", hubSection)
 	if err != nil {
 		return err
@@ -215,18 +221,18 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	w.set(is, "proto", "wireguard")
 	w.set(is, "private_key", h.PrivateKey.String())
 	w.set(is, "listen_port", strconv.Itoa(s.Port()))
-	w.list(is, "addresses", prefixStrings(s.Addresses()))
+	// Addresses the owner added to the interface stay.
+	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
 	keep := map[string]bool{}
-	ids := map[string]string{}
+	owned := ownedPeerIDs(hc)
 	for i := range h.Peers {
 		p := &h.Peers[i]
-		id := PeerID(p.Name)
-		if other, dup := ids[id]; dup {
-			return errkind.Conflictf("name", "peer names %q and %q conflict (both are stored as %q)", other, p.Name, id)
+		if p.ID == "" {
+			p.ID = newPeerID(h, nc, hc)
 		}
-		ids[id] = p.Name
-		name := peerPrefix + id
+		id := p.ID
+		name := PeerSection(id)
 		keep[name] = true
 		ps := nc.Section(name)
 		if ps == nil {
@@ -257,7 +263,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		return w.err
 	}
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
-		if strings.HasPrefix(ps.Name(), peerPrefix) && !ps.Anonymous() && !keep[ps.Name()] {
+		if owned[peerID(ps)] && !keep[ps.Name()] {
 			nc.Delete(ps)
 		}
 	}
@@ -270,8 +276,11 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		if err := storeFirewall(cfgs[l.Firewall], h); err != nil {
 			return err
 		}
+		for _, r := range fwRoles {
+			w.opt(hs, "fw_"+r.role, h.fw[r.role])
+		}
 	}
-	return nil
+	return w.err
 }
 
 // Remove deletes everything Store wrote for the hub in cfgs.
@@ -285,9 +294,10 @@ func Remove(cfgs map[string]*uci.Config, l Layout) error {
 		return ErrNotSetUp
 	}
 	iface := strOpt(hs, "interface", DefaultInterface)
+	owned := ownedPeerIDs(hc)
 	if nc := cfgs[l.Network]; nc != nil {
 		for _, ps := range nc.SectionsByType(PeerType(iface)) {
-			if strings.HasPrefix(ps.Name(), peerPrefix) && !ps.Anonymous() {
+			if owned[peerID(ps)] {
 				nc.Delete(ps)
 			}
 		}
@@ -298,19 +308,17 @@ func Remove(cfgs map[string]*uci.Config, l Layout) error {
 	for _, cs := range hc.SectionsByType(clientType) {
 		hc.Delete(cs)
 	}
+	fw := loadFirewallNames(hs)
 	hc.Delete(hs)
-	if l.Firewall != "" && cfgs[l.Firewall] != nil {
-		fc := cfgs[l.Firewall]
-		for _, n := range firewallSections {
-			if sec := fc.Section(n); sec != nil {
+	if fc := cfgs[l.Firewall]; l.Firewall != "" && fc != nil {
+		for _, r := range fwRoles {
+			if sec := ownedFirewallSection(fc, fw, r); sec != nil {
 				fc.Delete(sec)
 			}
 		}
 	}
 	return nil
 }
-
-var firewallSections = []string{fwZone, fwToLAN, fwToWAN, fwMasq4, fwMasq6, fwListenRule}
 
 // storeFirewall writes the zone, forwardings, masquerade and listen rule.
 //
@@ -322,32 +330,52 @@ var firewallSections = []string{fwZone, fwToLAN, fwToWAN, fwMasq4, fwMasq6, fwLi
 // firewall3 (snats.c, OpenWrt 19.07+) and firewall4 both read `config nat`.
 func storeFirewall(fc *uci.Config, h *Hub) error {
 	if fc == nil {
-		return errors.New("firewall config not loaded")
+		return fmt.Errorf("firewall config not loaded")
 	}
 	s := &h.Settings
+	if h.fw == nil {
+		h.fw = map[string]string{}
+	}
 	w := writer{}
-	sec := func(typ, name string) *uci.Section {
-		x, err := ensure(fc, typ, name)
+	sec := func(role string) *uci.Section {
+		x, err := h.firewallSection(fc, role)
 		if err != nil && w.err == nil {
 			w.err = err
 		}
 		return x
 	}
-	z := sec("zone", fwZone)
+	drop := func(role string) {
+		if x := ownedFirewallSection(fc, h.fw, roleOf(role)); x != nil {
+			fc.Delete(x)
+		}
+		delete(h.fw, role)
+	}
+	z := sec("zone")
+	if w.err == nil {
+		if other := zoneNamed(fc, s.Zone, z); other != "" {
+			return errkind.Conflictf("zone", "the firewall already has a zone named %q (section %s); firewall4 would not load with two", s.Zone, other)
+		}
+	}
 	w.set(z, "name", s.Zone)
-	w.list(z, "network", []string{s.Interface})
-	w.set(z, "input", "ACCEPT")
-	w.set(z, "output", "ACCEPT")
-	w.set(z, "forward", "REJECT")
+	// Networks the owner added to the zone stay.
+	var prev []string
+	if h.loadedIface != "" {
+		prev = []string{h.loadedIface}
+	}
+	w.ownList(z, "network", []string{s.Interface}, prev)
+	// Policies are set when the zone is made; the owner may tighten them.
+	w.def(z, "input", "ACCEPT")
+	w.def(z, "output", "ACCEPT")
+	w.def(z, "forward", "REJECT")
 
-	f := sec("forwarding", fwToLAN)
+	f := sec("lan")
 	w.set(f, "src", s.Zone)
 	w.set(f, "dest", s.LANZone)
 
 	for _, fam := range []struct {
-		name, family string
+		role, family string
 		v4           bool
-	}{{fwMasq4, "ipv4", true}, {fwMasq6, "ipv6", false}} {
+	}{{"masq", "ipv4", true}, {"masq6", "ipv6", false}} {
 		var src []string
 		for _, sn := range s.Subnets {
 			if sn.Addr().Is4() == fam.v4 {
@@ -355,12 +383,10 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 			}
 		}
 		if len(src) == 0 {
-			if x := fc.Section(fam.name); x != nil {
-				fc.Delete(x)
-			}
+			drop(fam.role)
 			continue
 		}
-		n := sec("nat", fam.name)
+		n := sec(fam.role)
 		w.set(n, "name", "wghub-masquerade-"+fam.family)
 		w.set(n, "src", s.LANZone)
 		w.set(n, "src_ip", src[0])
@@ -368,7 +394,7 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 		w.set(n, "target", "MASQUERADE")
 	}
 
-	r := sec("rule", fwListenRule)
+	r := sec("listen")
 	w.set(r, "name", "Allow-wghub-"+s.Interface)
 	w.set(r, "src", s.WANZone)
 	w.set(r, "proto", "udp")
@@ -380,11 +406,11 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 		full = full || p.FullTunnel && !p.Disabled
 	}
 	if full {
-		f := sec("forwarding", fwToWAN)
+		f := sec("wan")
 		w.set(f, "src", s.Zone)
 		w.set(f, "dest", s.WANZone)
-	} else if x := fc.Section(fwToWAN); x != nil {
-		fc.Delete(x)
+	} else {
+		drop("wan")
 	}
 	return w.err
 }

@@ -25,11 +25,8 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 		return nil, err
 	}
 	for _, p := range h.Peers {
-		if p.Name == r.Name {
-			return nil, errkind.Conflictf("name", "a peer named %q already exists", r.Name)
-		}
-		if PeerID(p.Name) == PeerID(r.Name) {
-			return nil, errkind.Conflictf("name", "peer name %q is too close to the existing peer %q (both are stored as %q)", r.Name, p.Name, PeerID(r.Name))
+		if SameName(p.Name, r.Name) {
+			return nil, errkind.Conflictf("name", "a peer named %q already exists", p.Name)
 		}
 	}
 	p := Peer{Name: r.Name, FullTunnel: r.FullTunnel, LAN: r.LAN}
@@ -85,6 +82,9 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 // checkRoute refuses a routed subnet that would steal the VPN's, the LAN's
 // or another peer's traffic.
 func (h *Hub) checkRoute(rt netip.Prefix) error {
+	if err := CheckRoute(rt); err != nil {
+		return err
+	}
 	for _, sn := range h.Settings.Subnets {
 		if rt.Overlaps(sn) {
 			return errkind.Invalidf("routes", "route %s overlaps the VPN subnet %s", rt, sn)
@@ -107,18 +107,23 @@ func (h *Hub) checkRoute(rt netip.Prefix) error {
 
 // RemovePeer deletes the peer called name.
 func (h *Hub) RemovePeer(name string) (*Peer, error) {
+	found, err := h.Peer(name)
+	if err != nil {
+		return nil, err
+	}
 	for i := range h.Peers {
-		if h.Peers[i].Name == name {
+		if &h.Peers[i] == found {
 			p := h.Peers[i]
 			h.Peers = append(h.Peers[:i], h.Peers[i+1:]...)
 			return &p, nil
 		}
 	}
-	return nil, errkind.NotFoundf("no peer named %q", name)
+	panic("unreachable")
 }
 
 // PeerUpdate changes an existing peer; nil fields stay as they are.
 type PeerUpdate struct {
+	Name       *string // a new name (the UCI sections keep their id)
 	Enabled    *bool
 	FullTunnel *bool
 	LAN        *[]netip.Prefix // pointer to nil: back to the hub's LAN subnets
@@ -129,6 +134,17 @@ func (h *Hub) UpdatePeer(name string, u PeerUpdate) (*Peer, error) {
 	p, err := h.Peer(name)
 	if err != nil {
 		return nil, err
+	}
+	if u.Name != nil && *u.Name != p.Name {
+		if err := ValidateName(*u.Name); err != nil {
+			return nil, err
+		}
+		for i := range h.Peers {
+			if o := &h.Peers[i]; o != p && SameName(o.Name, *u.Name) {
+				return nil, errkind.Conflictf("name", "a peer named %q already exists", o.Name)
+			}
+		}
+		p.Name = *u.Name
 	}
 	if u.Enabled != nil {
 		p.Disabled = !*u.Enabled

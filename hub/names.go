@@ -1,0 +1,41 @@
+package hub
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wghub/wghub/errkind"
+)
+
+// MaxNameLen bounds peer names, in characters: long enough for "Anna's
+// phone (work, 2024)", short enough for a LuCI table.
+const MaxNameLen = 64
+
+// ValidateName checks a peer name: free text as people write it (any
+// letters, spaces, apostrophes), 1 to MaxNameLen characters, valid UTF-8,
+// no control characters (UCI values cannot hold line breaks) and no spaces
+// at either end (they would be invisible in every listing).
+func ValidateName(name string) error {
+	n := utf8.RuneCountInString(name)
+	switch {
+	case name == "" || strings.TrimSpace(name) == "":
+		return errkind.Invalidf("name", "the peer name is empty")
+	case !utf8.ValidString(name):
+		return errkind.Invalidf("name", "the peer name is not valid UTF-8 text")
+	case n > MaxNameLen:
+		return errkind.Invalidf("name", "the peer name is %d characters long, at most %d are allowed", n, MaxNameLen)
+	case strings.TrimSpace(name) != name:
+		return errkind.Invalidf("name", "the peer name %q starts or ends with a space", name)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return errkind.Invalidf("name", "the peer name %q contains a control character (U+%04X)", name, r)
+		}
+	}
+	return nil
+}
+
+// SameName reports whether two names would be taken for one: names differ
+// in more than case.
+func SameName(a, b string) bool { return strings.EqualFold(a, b) }
