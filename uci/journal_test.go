@@ -405,3 +405,34 @@ func TestRecoverConflict(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestParseErrorHidesSecrets: a broken line that sets a key gives an error
+// with the option's name and line, and not one character of the value.
+func TestParseErrorHidesSecrets(t *testing.T) {
+	key := "aGVsbG8gd29ybGQgdGhpcyBpcyBhIHNlY3JldCBrZXk="
+	for _, tc := range []string{
+		"config interface 'wg0'\n\toption private_key '" + key + "\n",
+		"config interface 'wg0'\n\toption private_key \"" + key + "\n\toption x 'y'\n",
+		"config interface 'wg0'\n\toption 'preshared_key' '" + key[:20] + "'" + key[20:] + "' extra\n",
+		"config interface 'wg0'\n\tlist peer_psk '" + key + "\\",
+	} {
+		_, err := Parse("network", []byte(tc))
+		if err == nil {
+			t.Fatalf("no error for %q", tc)
+		}
+		msg := err.Error()
+		for i := 0; i+4 <= len(key); i++ {
+			if strings.Contains(msg, key[i:i+4]) {
+				t.Fatalf("error %q carries %q of the key", msg, key[i:i+4])
+			}
+		}
+		if !strings.Contains(msg, "network:2") || !strings.Contains(msg, "_key") && !strings.Contains(msg, "peer_psk") {
+			t.Errorf("error %q does not name the line and option", msg)
+		}
+	}
+	// Other lines keep their token, which helps find the mistake.
+	_, err := Parse("network", []byte("config interface 'wg0'\n\toption mtu '1400\n"))
+	if err == nil || !strings.Contains(err.Error(), "1400") {
+		t.Errorf("non-secret error lost its token: %v", err)
+	}
+}

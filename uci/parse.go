@@ -56,7 +56,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		p.fetch()
 		cmds, err := p.line()
 		if err != nil {
-			return nil, err
+			return nil, redactSecret(err, data[start:p.end])
 		}
 		u := &unit{raw: data[start:p.end], orig: true, cmds: cmds}
 		u.indent = leadingSpace(u.raw)
