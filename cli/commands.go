@@ -420,12 +420,12 @@ func (e *env) peerQR(args []string) error {
 	}
 	// The image holds the client's private key: files are 0600.
 	if *png != "" {
-		if err := os.WriteFile(*png, code.PNG(8), 0o600); err != nil {
+		if err := writePrivate(*png, code.PNG(8)); err != nil {
 			return err
 		}
 	}
 	if *svg != "" {
-		if err := os.WriteFile(*svg, code.SVG(8), 0o600); err != nil {
+		if err := writePrivate(*svg, code.SVG(8)); err != nil {
 			return err
 		}
 	}

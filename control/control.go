@@ -84,6 +84,9 @@ func (m *Manager) layout() hub.Layout { return m.Backend.Layout() }
 func (m *Manager) transact(fn func(cfgs map[string]*uci.Config) error) error {
 	m.Outcome = Outcome{}
 	m.Changes = nil
+	// wghub's own config holds client keys (and, on a plain Linux host,
+	// the hub's): 0600, never through a symlink.
+	m.Tree.Private = []string{m.layout().Hub}
 	if err := m.recover(); err != nil {
 		return err
 	}

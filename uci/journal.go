@@ -415,7 +415,7 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 		if err != nil {
 			return nil, err
 		}
-		if real, err := filepath.EvalSymlinks(p); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil && !t.isPrivate(e.Config) {
 			p = real
 		}
 		paths[i] = p

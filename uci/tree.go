@@ -27,6 +27,10 @@ type Tree struct {
 	// commit or recovery (see Step); an error it returns fails that step.
 	// Tests use it to kill, fail or record commits.
 	Hook func(Step) error
+	// Private names configs that hold private keys: written mode 0600
+	// (an existing file's wider mode is narrowed at the next write) and
+	// never through a symbolic link.
+	Private []string
 }
 
 // tempMark names the temporary files of a commit: ".NAME.wghub-XXXXXX".
@@ -199,6 +203,11 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 		}
 		if real, err := filepath.EvalSymlinks(paths[i]); err == nil {
 			l.path = real // libuci too writes through a symlink
+		}
+		if write && t.isPrivate(n) {
+			if err := checkPrivate(paths[i], f, l); err != nil {
+				return nil, err
+			}
 		}
 		if cfgs[n], err = Parse(n, data); err != nil {
 			return nil, err
