@@ -186,6 +186,13 @@ func TestImportRejects(t *testing.T) {
 		{"hub not first host", strings.Replace(s, "Address = 192.168.100.1/24", "Address = 192.168.100.5/24", 1), "first host"},
 		{"no key", strings.Replace(s, "PrivateKey", "# PrivateKey", 1), "no PrivateKey"},
 		{"garbage", "[Interface\n", "unknown section"},
+		// The route checks of peer add apply to imported peers too.
+		{"route 0.0.0.0/0", s + "\n[Peer]\nPublicKey = 8JWl1vMD6IL4rrAN1y5m9ZSEaqKgcDhYbW4/E6yJ/3k=\nAllowedIPs = 192.168.100.40/32, 0.0.0.0/0\n", "all traffic"},
+		{"route over the LAN", s + "\n[Peer]\nPublicKey = 8JWl1vMD6IL4rrAN1y5m9ZSEaqKgcDhYbW4/E6yJ/3k=\nAllowedIPs = 192.168.100.40/32, 192.168.1.0/24\n", "overlaps the LAN"},
+		{"route over the VPN", s + "\n[Peer]\nPublicKey = 8JWl1vMD6IL4rrAN1y5m9ZSEaqKgcDhYbW4/E6yJ/3k=\nAllowedIPs = 192.168.100.0/25\n", "overlaps the VPN subnet"},
+		{"route over another peer's", s + "\n[Peer]\nPublicKey = 8JWl1vMD6IL4rrAN1y5m9ZSEaqKgcDhYbW4/E6yJ/3k=\nAllowedIPs = 192.168.100.40/32, 10.20.0.128/25\n", "routed to peer"},
+		{"multicast route", s + "\n[Peer]\nPublicKey = 8JWl1vMD6IL4rrAN1y5m9ZSEaqKgcDhYbW4/E6yJ/3k=\nAllowedIPs = 192.168.100.40/32, 224.0.0.0/24\n", "multicast"},
+		{"multicast subnet", strings.Replace(s, "Address = 192.168.100.1/24", "Address = 224.0.0.1/24", 1), "multicast"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
