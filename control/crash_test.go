@@ -28,7 +28,7 @@ var crashOps = map[string]func(m *control.Manager) error{
 		return err
 	},
 	"peer-add": func(m *control.Manager) error {
-		_, err := m.PeerAdd(context.Background(), hub.PeerRequest{Name: "newone", PSK: true})
+		_, err := m.PeerAdd(context.Background(), hub.PeerRequest{Name: "new one", PSK: true})
 		return err
 	},
 	"peer-remove": func(m *control.Manager) error { return m.PeerRemove(context.Background(), "laptop") },
