@@ -7,8 +7,13 @@
 // the files under a lock and package backend/... applies the result to the
 // running system.
 //
-// wghub owns only sections it can recognise by name: the hub's interface,
-// peer sections named "wghub_<id>" and firewall sections named "wghub_*".
-// Everything else in the user's files is left alone, so removing what wghub
-// added gives back the files as they were.
+// wghub owns only sections its own config marks as its own (see owner.go):
+// the interface the hub section names, peer sections wghub_<id> that have a
+// client_<id> section in /etc/config/wghub, and the firewall sections the
+// hub section lists in fw_<role> options. A peer's name is free text (its
+// LuCI description); its id is a number given once. Everything else in the
+// owner's files, including what the owner adds to wghub's sections, is left
+// alone, so removing what wghub added gives back the files as they were.
+// Every hub is validated as a whole (Hub.Validate) before it is stored,
+// whether it came from a request, an import or a hand-edited file.
 package hub

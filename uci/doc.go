@@ -22,7 +22,12 @@
 // Tree commits like libuci — flock on the config file, temporary file in
 // the same directory, fsync, keep mode, rename — plus a flock on the
 // directory that serialises wghub's own writers, also for files that do
-// not exist yet.
+// not exist yet. A commit of several files is atomic across them through a
+// journal (journal.go): all new files are written and synced first, then
+// the journal, whose rename is the commit point; a crash after it is
+// finished by the next Load or Update (Recover). Configs named in
+// Tree.Private are kept 0600 and never written through a symlink. Parse
+// errors on lines that set a key never quote the value.
 //
 // Not covered: libuci's delta files (pending `uci set` changes in /tmp/.uci
 // are neither read nor replayed), the override directory /var/run/uci,
