@@ -48,6 +48,8 @@ Hub:
   doctor [--json]                         check what breaks hub-and-spoke and say how to fix it
   import FILE.conf [--endpoint ..]        adopt an existing wg-quick server config
   export                                  print the hub as a wg-quick server config (has its private key)
+  recover                                 finish a change a crash interrupted (every command does
+                                          this first; run at boot before netifd and the firewall)
   version
 
 Peers:
@@ -172,6 +174,8 @@ func (e *env) run(args []string) error {
 		return e.export(rest)
 	case "peer":
 		return e.peer(rest)
+	case "recover":
+		return e.recover(rest)
 	}
 	return usagef("unknown command %q", cmd)
 }
@@ -324,4 +328,28 @@ func parseFlags(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 		return nil, usagef("%s: expected %d argument(s), got %d", fs.Name(), npos, len(pos))
 	}
 	return pos, nil
+}
+
+// recover finishes or undoes a change an earlier run was killed in. Every
+// command does so first; this one does only that, for a boot hook that
+// must run before netifd and the firewall read the files.
+func (e *env) recover(args []string) error {
+	fs := flag.NewFlagSet("recover", flag.ContinueOnError)
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	rec, err := e.mgr.Tree.Recover()
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		fmt.Fprintln(e.stdout, "wghub: no interrupted change")
+		return nil
+	}
+	what := "finished"
+	if !rec.Forward {
+		what = "undid (changed since by someone else: " + strings.Join(rec.Conflict, ", ") + ")"
+	}
+	fmt.Fprintf(e.stdout, "wghub: %s an interrupted change of %s\n", what, strings.Join(rec.Configs, ", "))
+	return nil
 }

@@ -259,7 +259,8 @@ func TestMethods(t *testing.T) {
 					t.Errorf("public_key %v", r["public_key"])
 				}
 			}}},
-		{"setup again changes nothing", "setup", `{"endpoint":"vpn.example.org","subnet":"10.99.0.0/24","port":51821}`, "", []check{is(p("changed"), "false"), is(p("created"), "false")}},
+		{"setup again changes nothing", "setup", `{"endpoint":"vpn.example.org","subnet":"10.99.0.0/24","port":51821}`, "", []check{is(p("changed"), "false"), is(p("created"), "false"),
+			is(p("saved"), "false"), is(p("applied"), "true"), is(p("warning"), "<nil>")}},
 		{"setup subnet overlapping the LAN", "setup", `{"subnet":"192.168.1.0/24"}`, "INVALID_ARGUMENT", nil},
 		{"setup port out of range", "setup", `{"port":70000}`, "INVALID_ARGUMENT", nil},
 		{"setup bad subnet", "setup", `{"subnet":"10.0.0.0/33"}`, "INVALID_ARGUMENT", nil},
@@ -274,6 +275,9 @@ func TestMethods(t *testing.T) {
 		{"settings_set port is setup's", "settings_set", `{"port":1}`, "INVALID_ARGUMENT", nil},
 		{"peer_add generated key and psk", "peer_add", `{"name":"laptop","psk":true}`, "",
 			[]check{is(p("peer", "name"), "laptop"), is(p("peer", "has_private_key"), "true"), is(p("peer", "has_psk"), "true"),
+				// Saved; not applied because wg0 is not running here: a note, not a warning.
+				is(p("saved"), "true"), is(p("applied"), "false"), is(p("warning"), "<nil>"),
+				is(p("note"), "wg0 is not running; the change takes effect when it comes up"),
 				is(p("peer", "addresses"), "[10.99.0.2/32 fd42:9::2/128]"), is(p("peer", "enabled"), "true")}},
 		{"peer_add ip and full tunnel", "peer_add", `{"name":"phone","ip":"10.99.0.50","full_tunnel":true}`, "",
 			[]check{is(p("peer", "addresses", 0), "10.99.0.50/32"), is(p("peer", "full_tunnel"), "true")}},
