@@ -23,7 +23,7 @@ type failingBackend struct {
 }
 
 func (b failingBackend) ApplyPeers(context.Context, string, control.PeerDelta) error { return b.err }
-func (b failingBackend) ApplySetup(context.Context, *hub.Hub, *hub.Hub) error      { return b.err }
+func (b failingBackend) ApplySetup(context.Context, *hub.Hub, *hub.Hub) error        { return b.err }
 
 // TestOutcome: every operation says whether it saved and applied its
 // change, and why not: a failed apply is a warning beside a saved change
