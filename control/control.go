@@ -87,8 +87,10 @@ func (m *Manager) transact(fn func(cfgs map[string]*uci.Config) error) error {
 	// wghub's own config holds client keys (and, on a plain Linux host,
 	// the hub's): 0600, never through a symlink.
 	m.Tree.Private = []string{m.layout().Hub}
-	if err := m.recover(); err != nil {
-		return err
+	if !m.DryRun { // a dry run writes nothing, not even a recovery
+		if err := m.recover(); err != nil {
+			return err
+		}
 	}
 	var err error
 	if m.DryRun {

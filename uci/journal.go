@@ -71,6 +71,10 @@ func (t *Tree) step(s Step) error {
 	return nil
 }
 
+// ErrPending is returned by Plan while a change a crash interrupted is
+// still to be finished (by Recover, or any Update).
+var ErrPending = errors.New("uci: an interrupted change is pending; the next wghub command that writes (or wghub recover) finishes it")
+
 // CommitError is a commit that did not happen. Pending is false when every
 // config is as it was before; true when neither finishing nor undoing the
 // change succeeded: the journal stays and the next run of wghub finishes

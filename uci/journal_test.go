@@ -43,13 +43,18 @@ func jChange(m map[string]*Config) error {
 // on anything else but temporary files.
 func configs(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	return readConfigs(t, dir, false)
+}
+
+func readConfigs(t *testing.T, dir string, journalOK bool) map[string]string {
+	t.Helper()
 	out := map[string]string{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		if e.Name() == JournalName {
+		if e.Name() == JournalName && !journalOK {
 			t.Errorf("journal left in %s", dir)
 		}
 		if strings.HasPrefix(e.Name(), ".") {
@@ -434,5 +439,32 @@ func TestParseErrorHidesSecrets(t *testing.T) {
 	_, err := Parse("network", []byte("config interface 'wg0'\n\toption mtu '1400\n"))
 	if err == nil || !strings.Contains(err.Error(), "1400") {
 		t.Errorf("non-secret error lost its token: %v", err)
+	}
+}
+
+// TestPlanWithPendingJournal: a plan (a dry run) never finishes an
+// interrupted change, since it writes nothing; it says one is pending.
+func TestPlanWithPendingJournal(t *testing.T) {
+	tr := &Tree{Dir: memDir(t)}
+	writeTree(t, tr.Dir, jBefore)
+	trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
+	k := slices.IndexFunc(trace, func(s Step) bool { return s.Op == StepRename && filepath.Base(s.To) == "firewall" })
+	states := powerCut(bytesMap(jBefore), trace, k+1)
+	cut := materialize(t, tr.Dir, states[len(states)-1])
+	before := readConfigs(t, cut.Dir, true)
+	if _, err := cut.Plan(jNames, jChange); !errors.Is(err, ErrPending) {
+		t.Fatalf("plan: %v, want ErrPending", err)
+	}
+	if got := readConfigs(t, cut.Dir, true); !maps.Equal(got, before) {
+		t.Error("the plan wrote")
+	}
+	if _, err := os.Stat(filepath.Join(cut.Dir, JournalName)); err != nil {
+		t.Error("the plan removed the journal")
+	}
+	if _, err := cut.Update(jNames, func(map[string]*Config) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := configs(t, cut.Dir); !maps.Equal(got, jAfter) {
+		t.Errorf("after the next update: %q", got)
 	}
 }

@@ -151,10 +151,6 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	how := syscall.LOCK_EX
 	if !write {
 		how = syscall.LOCK_SH
-		// A plan must see the finished state of an interrupted change.
-		if _, err := t.Recover(); err != nil {
-			return nil, err
-		}
 	}
 	dir, err := os.Open(t.Dir)
 	if err != nil {
@@ -163,6 +159,14 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	defer dir.Close()
 	if err := flock(dir, how); err != nil {
 		return nil, err
+	}
+	if !write {
+		// Under the shared lock no writer is mid-commit: a journal now is
+		// a crashed one, which a plan must not finish (it writes nothing)
+		// and cannot ignore.
+		if _, err := os.Lstat(filepath.Join(t.Dir, JournalName)); err == nil {
+			return nil, ErrPending
+		}
 	}
 	if write {
 		// Before reading anything: finish a change a crash interrupted
