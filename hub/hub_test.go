@@ -272,3 +272,23 @@ func TestClientConfig(t *testing.T) {
 		t.Errorf("v6 endpoint:\n%s", conf)
 	}
 }
+
+// TestLoadedNamesAreClean: a description edited by hand to span lines (a
+// UCI quote may) or to be too long loads as a name that ValidateName
+// accepts, so an export never gets extra lines from it.
+func TestLoadedNamesAreClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\n[Peer]\nPublicKey = x": "a [Peer] PublicKey = x",
+		"  tab\tbed  ":             "tab bed",
+		strings.Repeat("é", 70):    strings.Repeat("é", MaxNameLen),
+		"\n":                       "",
+	} {
+		got := cleanName(in)
+		if got != want {
+			t.Errorf("cleanName(%q) = %q, want %q", in, got, want)
+		}
+		if got != "" && ValidateName(got) != nil {
+			t.Errorf("cleanName(%q) = %q, which ValidateName refuses", in, got)
+		}
+	}
+}

@@ -135,6 +135,7 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	if cs := hc.Section(clientSection(id)); p.Name == "" && cs != nil {
 		p.Name = strOpt(cs, "name", "")
 	}
+	p.Name = cleanName(p.Name)
 	if p.Name == "" {
 		p.Name = id
 	}

@@ -39,3 +39,22 @@ func ValidateName(name string) error {
 // SameName reports whether two names would be taken for one: names differ
 // in more than case.
 func SameName(a, b string) bool { return strings.EqualFold(a, b) }
+
+// cleanName makes a name read from a file (a hand or LuCI edit) one that
+// ValidateName accepts: control characters (a UCI value may span lines)
+// become spaces, so that no name can add lines to an exported config, and
+// it is cut to MaxNameLen characters.
+func cleanName(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > MaxNameLen {
+		s = strings.TrimSpace(string(r[:MaxNameLen]))
+	}
+	return s
+}
