@@ -184,12 +184,12 @@ func (s *Settings) Validate() error {
 	for i, a := range s.Subnets {
 		for _, l := range s.LAN {
 			if Overlaps(a, l) {
-				return errkind.Invalidf("lan", "VPN subnet %s overlaps LAN subnet %s", a, l)
+				return errkind.Conflictf("", "VPN subnet %s overlaps LAN subnet %s", a, l)
 			}
 		}
 		for _, b := range s.Subnets[:i] {
 			if Overlaps(a, b) {
-				return errkind.Invalidf("subnet6", "VPN subnets %s and %s overlap", a, b)
+				return errkind.Conflictf("", "VPN subnets %s and %s overlap", a, b)
 			}
 		}
 	}
