@@ -39,7 +39,28 @@ const DefaultRoot = "/etc/wghub"
 type Backend struct {
 	Root string // the config tree; "" means DefaultRoot
 	Log  io.Writer
-	host *linux.Host
+	// Open opens the system layer on first use; nil means linux.Host's.
+	// Tests put a fake here.
+	Open func(log io.Writer) (System, error)
+	host System
+}
+
+// System is what the adapter uses of the system layer (*linux.Host).
+type System interface {
+	Up(ctx context.Context, s linux.Spec) error
+	Down(ctx context.Context, s linux.Spec) error
+	ApplyPeers(iface string, add []wgtypes.PeerConfig, remove []wgtypes.Key, routesAdd, routesDel []netip.Prefix) error
+	Status(iface string) (*wgtypes.Device, error)
+	MissingRule(s linux.Spec) string
+	Close() error
+}
+
+func openHost(log io.Writer) (System, error) {
+	h, err := linux.NewWithOptions(linux.Options{Log: log})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -75,12 +96,18 @@ func (b *Backend) logf(format string, a ...any) {
 	}
 }
 
-func (b *Backend) h() (*linux.Host, error) {
+// h opens the system layer, refusing for a tree that is not this host's:
+// every change to the running system goes through here.
+func (b *Backend) h() (System, error) {
 	if !b.Live() {
 		return nil, b.notLive()
 	}
 	if b.host == nil {
-		h, err := linux.NewWithOptions(linux.Options{Log: b.Log})
+		open := b.Open
+		if open == nil {
+			open = openHost
+		}
+		h, err := open(b.Log)
 		if err != nil {
 			return nil, err
 		}
