@@ -19,8 +19,14 @@ import (
 // fakeSystem records every call that would change the host.
 type fakeSystem struct{ calls []string }
 
-func (f *fakeSystem) Up(context.Context, linux.Spec) error   { f.calls = append(f.calls, "up"); return nil }
-func (f *fakeSystem) Down(context.Context, linux.Spec) error { f.calls = append(f.calls, "down"); return nil }
+func (f *fakeSystem) Up(context.Context, linux.Spec) error {
+	f.calls = append(f.calls, "up")
+	return nil
+}
+func (f *fakeSystem) Down(context.Context, linux.Spec) error {
+	f.calls = append(f.calls, "down")
+	return nil
+}
 func (f *fakeSystem) ApplyPeers(string, []wgtypes.PeerConfig, []wgtypes.Key, []netip.Prefix, []netip.Prefix) error {
 	f.calls = append(f.calls, "peers")
 	return nil
