@@ -86,7 +86,7 @@ func (b *Backend) ApplySetup(ctx context.Context, old, h *hub.Hub) error {
 	steps := [][]string{{"ubus", "call", "network", "reload"}, {"/etc/init.d/firewall", "reload"}}
 	for _, s := range steps {
 		if out, err := exec.CommandContext(ctx, s[0], s[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("openwrt: %s: %v: %s", strings.Join(s, " "), err, strings.TrimSpace(string(out)))
+			return fmt.Errorf("%s: %v: %s", strings.Join(s, " "), err, strings.TrimSpace(string(out)))
 		}
 	}
 	if h != nil {
