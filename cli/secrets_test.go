@@ -130,7 +130,7 @@ func TestParseErrorCarriesNoKey(t *testing.T) {
 }
 
 // TestOutcomeJSON: a write command's --json says saved and applied; a
-// change that cannot be applied because wg0 is down is saved with a note,
+// change that is not applied because the tree is a sandbox is saved with a note,
 // exit 0.
 func TestOutcomeJSON(t *testing.T) {
 	root := wghubtest.Sandbox(t)
@@ -140,7 +140,7 @@ func TestOutcomeJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &o); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if o["saved"] != true || o["applied"] != false || !strings.Contains(o["note"].(string), "not running") || o["warning"] != nil {
+	if o["saved"] != true || o["applied"] != false || !strings.Contains(o["note"].(string), "not this host") || o["warning"] != nil {
 		t.Errorf("outcome %v", o)
 	}
 	out = mustRun(t, root, "--no-apply", "peer", "disable", "my tablet", "--json")

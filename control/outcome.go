@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/wghub/wghub/backend"
 )
 
 // Outcome says what the last operation did: whether the change was saved
@@ -40,6 +42,8 @@ func (m *Manager) applied(iface string, err error) {
 		o.Applied = false
 	case err == nil:
 		o.Applied = true
+	case errors.Is(err, backend.ErrNotLive):
+		o.Note = err.Error() // a sandbox tree: this host runs something else
 	case errors.Is(err, os.ErrNotExist):
 		o.Note = fmt.Sprintf("%s is not running; the change takes effect when it comes up", iface)
 	default:

@@ -144,8 +144,10 @@ func (s *Settings) Validate() error {
 	if len(s.Interface) == 0 || len(s.Interface) > 15 || !ifaceNameRE.MatchString(s.Interface) {
 		return errkind.Invalidf("interface", "interface name %q: 1-15 letters, digits or '_'", s.Interface)
 	}
-	if s.ListenPort < 0 || s.ListenPort > 65535 {
-		return errkind.Invalidf("port", "port %d is out of range 1-65535", s.ListenPort)
+	if s.ListenPort != 0 {
+		if err := ValidatePort(s.ListenPort); err != nil {
+			return err
+		}
 	}
 	var v4, v6 int
 	for _, p := range s.Subnets {
@@ -179,20 +181,37 @@ func (s *Settings) Validate() error {
 			return err
 		}
 	}
-	if s.Keepalive < 0 || s.Keepalive > 65535 {
-		return errkind.Invalidf("keepalive", "keepalive %d is out of range 0-65535", s.Keepalive)
+	if err := ValidateKeepalive(s.Keepalive); err != nil {
+		return err
 	}
 	for i, a := range s.Subnets {
 		for _, l := range s.LAN {
 			if Overlaps(a, l) {
-				return errkind.Invalidf("lan", "VPN subnet %s overlaps LAN subnet %s", a, l)
+				return errkind.Conflictf("", "VPN subnet %s overlaps LAN subnet %s", a, l)
 			}
 		}
 		for _, b := range s.Subnets[:i] {
 			if Overlaps(a, b) {
-				return errkind.Invalidf("subnet6", "VPN subnets %s and %s overlap", a, b)
+				return errkind.Conflictf("", "VPN subnets %s and %s overlap", a, b)
 			}
 		}
+	}
+	return nil
+}
+
+// ValidatePort checks a listen port: the one check and message for every
+// interface.
+func ValidatePort(n int) error {
+	if n < 1 || n > 65535 {
+		return errkind.Invalidf("port", "port %d is out of range 1-65535", n)
+	}
+	return nil
+}
+
+// ValidateKeepalive checks a PersistentKeepalive interval (0 is off).
+func ValidateKeepalive(n int) error {
+	if n < 0 || n > 65535 {
+		return errkind.Invalidf("keepalive", "keepalive %d is out of range 0-65535", n)
 	}
 	return nil
 }

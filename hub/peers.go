@@ -60,7 +60,7 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 	for _, l := range r.LAN {
 		for _, sn := range h.Settings.Subnets {
 			if l.Overlaps(sn) {
-				return nil, errkind.Invalidf("lan", "LAN %s overlaps the VPN subnet %s", l, sn)
+				return nil, errkind.Conflictf("lan", "LAN %s overlaps the VPN subnet %s", l, sn)
 			}
 		}
 	}
@@ -87,12 +87,12 @@ func (h *Hub) checkRoute(rt netip.Prefix) error {
 	}
 	for _, sn := range h.Settings.Subnets {
 		if rt.Overlaps(sn) {
-			return errkind.Invalidf("routes", "route %s overlaps the VPN subnet %s", rt, sn)
+			return errkind.Conflictf("routes", "route %s overlaps the VPN subnet %s", rt, sn)
 		}
 	}
 	for _, l := range h.Settings.LAN {
 		if rt.Overlaps(l) {
-			return errkind.Invalidf("routes", "route %s overlaps the LAN %s", rt, l)
+			return errkind.Conflictf("routes", "route %s overlaps the LAN %s", rt, l)
 		}
 	}
 	for _, p := range h.Peers {
@@ -156,7 +156,7 @@ func (h *Hub) UpdatePeer(name string, u PeerUpdate) (*Peer, error) {
 		for _, l := range *u.LAN {
 			for _, sn := range h.Settings.Subnets {
 				if l.Overlaps(sn) {
-					return nil, errkind.Invalidf("lan", "LAN %s overlaps the VPN subnet %s", l, sn)
+					return nil, errkind.Conflictf("lan", "LAN %s overlaps the VPN subnet %s", l, sn)
 				}
 			}
 		}
