@@ -101,7 +101,7 @@ func TestChecks(t *testing.T) {
 		field string // "" accepted
 	}{
 		{&PeerAdd{Name: "ok"}, ""},
-		{&PeerAdd{Name: "bad name"}, "name"},
+		{&PeerAdd{Name: "bad\nname"}, "name"},
 		{&PeerAdd{Name: "k", PublicKey: "AAAA"}, "public_key"},
 		{&PeerAdd{Name: "k", IP: "1.2.3"}, "ip"},
 		{&PeerAdd{Name: "k", LAN: []string{"10.0.0.0/24,x"}}, "lan"},
