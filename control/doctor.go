@@ -49,6 +49,16 @@ func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {
 	add("subnet_overlap", overlap == "", orText(overlap, "VPN subnets overlap no local network"),
 		"move the VPN to a free subnet: wghub teardown, then wghub setup --subnet CIDR")
 
+	if fw := m.layout().Firewall; fw != "" && cfgs[fw] != nil {
+		n := 0
+		for _, z := range cfgs[fw].SectionsByType("zone") {
+			if v, _ := z.Get("name"); v == h.Settings.Zone {
+				n++
+			}
+		}
+		add("zone_name", n <= 1, fmt.Sprintf("%d firewall zone(s) named %q", n, h.Settings.Zone),
+			fmt.Sprintf("firewall4 does not load with two zones of one name: rename the other zone %q", h.Settings.Zone))
+	}
 	out = append(out, m.Backend.Checks(ctx, h, cfgs)...)
 
 	dev, err := m.Backend.Device(h.Settings.Interface)

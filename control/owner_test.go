@@ -397,3 +397,34 @@ func TestHandEditedSubnetRefused(t *testing.T) {
 	}
 	sameTree(t, before, snapshot(t, root))
 }
+
+// TestDoctorZoneClash: a zone the owner adds later under the hub's zone
+// name (firewall4 would not load) is a doctor failure.
+func TestDoctorZoneClash(t *testing.T) {
+	ctx := context.Background()
+	root := wghubtest.Sandbox(t)
+	m := manager(root)
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	zoneCheck := func() control.Check {
+		checks, err := m.Doctor(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range checks {
+			if c.Name == "zone_name" {
+				return c
+			}
+		}
+		t.Fatal("no zone_name check")
+		return control.Check{}
+	}
+	if c := zoneCheck(); !c.OK {
+		t.Errorf("fresh hub: %+v", c)
+	}
+	appendFile(t, filepath.Join(root, "firewall"), "\nconfig zone\n\toption name 'vpn'\n")
+	if c := zoneCheck(); c.OK || !strings.Contains(c.Message, "2 firewall zone(s)") {
+		t.Errorf("with a second vpn zone: %+v", c)
+	}
+}
