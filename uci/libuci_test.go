@@ -249,3 +249,65 @@ func TestLibuciParse(t *testing.T) {
 	t.Logf("%d of %d inputs accepted", accepted, len(in))
 	l.diffAll(t, in)
 }
+
+// TestLibuciWriter: what wghub writes reads back in libuci as wghub's
+// model says. Every accepted file of TestLibuciParse's inputs gets random
+// edits (randomEdits: sections added and deleted, options set, lists set
+// and appended, options removed); `uci export` of the written bytes must
+// equal the model, and `uci -X show` wghub's reading of them.
+func TestLibuciWriter(t *testing.T) {
+	l := newLibuci(t)
+	n := 1500
+	if testing.Short() {
+		n = 200
+	}
+	type edited struct {
+		label       string
+		in, out     []byte
+		want, wantS string
+	}
+	var all []edited
+	for i, x := range append(corpus(t), generated(2, n)...) {
+		c, err := Parse("t", x.data)
+		if err != nil {
+			continue
+		}
+		randomEdits(t, c, rand.New(rand.NewPCG(uint64(i), 7)))
+		out := c.Bytes()
+		re, err := Parse("t", out)
+		if err != nil {
+			t.Errorf("%s: edited output does not parse: %v\nin:  %q\nout: %q", x.label, err, x.data, out)
+			continue
+		}
+		all = append(all, edited{x.label, x.data, out, export(c), show(re)})
+	}
+	const batch = 150
+	bad := 0
+	for start := 0; start < len(all); start += batch {
+		part := all[start:min(start+batch, len(all))]
+		files := map[string][]byte{}
+		wantExp, wantShow := "", ""
+		for i, e := range part { // f0000... sort as they are numbered
+			n := fmt.Sprintf("f%04d", i)
+			files[n] = e.out
+			wantExp += strings.Replace(e.want, "package t\n", "package "+n+"\n", 1)
+			wantShow += strings.ReplaceAll("\n"+e.wantS, "\nt.", "\n"+n+".")[1:]
+		}
+		if l.run(files, "export") == wantExp && l.run(files, "-X", "show") == wantShow {
+			continue
+		}
+		for _, e := range part {
+			got := l.read("t", e.out)
+			if got.export == e.want && got.show == e.wantS {
+				continue
+			}
+			if bad++; bad > 5 {
+				t.Errorf("%s: differs too", e.label)
+				continue
+			}
+			t.Errorf("%s: libuci reads the edited file differently\nin:  %q\nout: %q\nlibuci: %v\nwghub model:\n%s",
+				e.label, e.in, e.out, got, e.want)
+		}
+	}
+	t.Logf("%d edited files compared", len(all))
+}
