@@ -1,0 +1,185 @@
+package uci
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Writing beside libuci. libuci's commit (file.c, uci_file_commit) locks
+// the config it opened, writes the new contents to ".NAME.uci-XXXXXX",
+// unlocks, and only then renames that over the config. So a writer that
+// merely locks the config can lose an update in three ways:
+//
+//  1. It locks in that window, reads the old contents, and one of the two
+//     renames undoes the other.
+//  2. A libuci commit that waited on the lock of a file since replaced
+//     (libuci never checks) goes on from that file's stale contents and
+//     undoes every commit since.
+//  3. wghub itself replaces the file while a libuci commit waits on its
+//     lock: that commit then reads the contents from before wghub's.
+//
+// An update therefore (openForUpdate) locks the file, checks that the path
+// still names it, and reads it only when no libuci commit can be under
+// way: no fresh ".NAME.uci-*" file in the config directory (1), and no
+// other process holding a deleted former version of the file open for
+// writing (2); otherwise it lets go and tries again. And after renaming
+// its new file into place it writes the same contents into the replaced
+// file, still locked and no longer linked (3), so whoever waits on it
+// reads wghub's update and keeps it. (libuci's own commits lose each
+// other's edits in all three ways; TestLibuciConcurrentCommits measures.)
+
+// busyTimeout bounds how long an update waits for libuci commits.
+const busyTimeout = 10 * time.Second
+
+// staleTemp is the age from which a ".NAME.uci-*" file is taken to be
+// left behind by a crashed commit (a live one lasts milliseconds).
+const staleTemp = 10 * time.Second
+
+// BusyError: libuci commits of the config kept going on for busyTimeout.
+type BusyError struct{ Config string }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("uci: %s: another program's commit of this config is still in progress", e.Config)
+}
+
+// openForUpdate opens path (config name in the directory dir) for
+// writing, locks it exclusively and reads it, once no libuci commit of it
+// can be under way. The file is open read-write where permitted, so that
+// writeAtomic can bring it up to date for processes waiting on its lock.
+func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
+	deadline := time.Now().Add(busyTimeout)
+	delay := time.Millisecond
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrPermission) {
+			f, err = os.Open(path)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("uci: %w", err)
+		}
+		if err := flock(f, syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("uci: %w", err)
+		}
+		// Checked in this order: a commit seen in neither check can
+		// only have finished, and then the path no longer names st.
+		busy := staleWriter(path) || libuciTemp(dir, name)
+		cur, err := os.Stat(path)
+		if err == nil && os.SameFile(st, cur) && !busy {
+			if !st.Mode().IsRegular() {
+				f.Close()
+				return nil, nil, fmt.Errorf("uci: %s is not a regular file", path)
+			}
+			data, err := io.ReadAll(f)
+			if err != nil {
+				f.Close()
+				return nil, nil, fmt.Errorf("uci: %w", err)
+			}
+			return f, data, nil
+		}
+		f.Close()
+		if err != nil && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("uci: %w", err)
+		}
+		if busy {
+			if time.Now().After(deadline) {
+				return nil, nil, &BusyError{Config: name}
+			}
+			time.Sleep(delay)
+			delay = min(2*delay, 20*time.Millisecond)
+		}
+	}
+}
+
+// libuciTemp reports whether a libuci commit of config name has its new
+// file in dir and not yet renamed it.
+func libuciTemp(dir, name string) bool {
+	ms, _ := filepath.Glob(filepath.Join(dir, "."+name+".uci-*"))
+	for _, m := range ms {
+		if st, err := os.Lstat(m); err == nil && time.Since(st.ModTime()) < staleTemp {
+			return true
+		}
+	}
+	return false
+}
+
+// staleWriter reports whether another process has a file open for
+// writing that was path before path was replaced: a libuci commit going
+// on (or about to, once it has its lock) from stale contents. Where /proc
+// cannot be read nothing can be seen and it reports false.
+//
+// Every process is looked at, not only those /proc/locks lists: a commit
+// that opened the file just before it was replaced is not listed until
+// it calls flock, which may be much later on a busy machine.
+func staleWriter(path string) bool {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	want := real + " (deleted)"
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, p := range procs {
+		pid := p.Name()
+		if pid[0] < '0' || pid[0] > '9' || pid == self {
+			continue
+		}
+		fdDir := "/proc/" + pid + "/fd/"
+		fds, err := os.ReadDir(fdDir)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if l, err := os.Readlink(fdDir + fd.Name()); err == nil && l == want && openForWriting(pid, fd.Name()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// openForWriting reads the access mode of a process's open file from
+// /proc/PID/fdinfo/FD ("flags:" in octal).
+func openForWriting(pid, fd string) bool {
+	info, err := os.ReadFile("/proc/" + pid + "/fdinfo/" + fd)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return err == nil && flags&(syscall.O_WRONLY|syscall.O_RDWR) != 0
+		}
+	}
+	return false
+}
+
+// refreshReplaced writes data over the file just replaced at its path, f,
+// still locked by this process: a libuci commit waiting on that lock
+// reads it next and so builds on data instead of the old contents. It is
+// no longer linked, so a crash here harms nothing on disk; the contents
+// are padded with newlines (blank lines to a parser) to at least the old
+// length and written in one call, so no truncation is needed.
+func refreshReplaced(f *os.File, old, data []byte) {
+	if pad := len(old) - len(data); pad > 0 {
+		data = append(append([]byte{}, data...), bytes.Repeat([]byte{'\n'}, pad)...)
+	}
+	f.WriteAt(data, 0) // best effort: a read-only file stays as it was
+}
