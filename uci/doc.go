@@ -28,7 +28,11 @@
 // Tree commits like libuci — flock on the config file, temporary file in
 // the same directory, fsync, keep mode, rename — plus a flock on the
 // directory that serialises wghub's own writers, also for files that do
-// not exist yet.
+// not exist yet. Unlike libuci it never loses an update to a concurrent
+// `uci commit`, which unlocks before it renames: it reads only when no
+// such commit is under way and leaves the replaced file up to date for
+// commits queued on its lock (lock.go explains). libuci's commits lose
+// each other's edits in these ways; wghub cannot prevent that.
 //
 // Not covered: libuci's delta files (pending `uci set` changes in /tmp/.uci
 // are neither read nor replayed), the override directory /var/run/uci,

@@ -1,14 +1,18 @@
 package uci
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // race is one run of concurrent writers on network.lan: owners (real
@@ -197,4 +201,203 @@ func TestLibuciConcurrentCommits(t *testing.T) {
 	if withWghub.otherLost > 0 || withWghub.otherFailed > 0 || withWghub.overwritten > 0 {
 		t.Errorf("wghub lost updates or overwrote owner edits\n%s", report)
 	}
+}
+
+// lockWaiters counts the processes waiting for an exclusive flock on
+// inode ino, from /proc/locks ("1: -> FLOCK  ADVISORY  WRITE PID MAJ:MIN:INO ...").
+func lockWaiters(t *testing.T, ino uint64) int {
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		t.Skip("no /proc/locks")
+	}
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 7 || f[1] != "->" || f[2] != "FLOCK" || f[4] != "WRITE" {
+			continue
+		}
+		dev := strings.Split(f[6], ":")
+		if dev[len(dev)-1] == strconv.FormatUint(ino, 10) {
+			n++
+		}
+	}
+	return n
+}
+
+func inode(t *testing.T, path string) uint64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t).Ino
+}
+
+// until polls cond; the test's own timeout bounds it.
+func until(cond func() bool) {
+	for !cond() {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func addW(tr *Tree, v string) error {
+	_, err := tr.Update([]string{"network"}, func(m map[string]*Config) error {
+		return m["network"].Section("lan").AddList("w", v)
+	})
+	return err
+}
+
+// TestLibuciLock: the three ways a writer that only flocks loses updates
+// beside libuci's commit (see lock.go), each made to happen.
+func TestLibuciLock(t *testing.T) {
+	const lan = "config interface 'lan'\n\toption proto 'static'\n"
+	// A real `uci commit` and a wghub update wait on the same lock (a
+	// shared lock held by the test lets the commit read the file first
+	// and then queue for its exclusive lock), in turns first in the
+	// queue; both edits survive. When wghub goes first, the commit goes
+	// on from the file wghub has just replaced, which wghub must have
+	// brought up to date; when the commit goes first, wghub must wait for
+	// its rename.
+	t.Run("real uci commit queued with wghub", func(t *testing.T) {
+		bin := libuciBin(t)
+		for i := range 20 {
+			tr := tempTree(t, map[string]string{"network": lan})
+			p := filepath.Join(tr.Dir, "network")
+			args := []string{"-c", tr.Dir, "-t", filepath.Join(tr.Dir, ".delta"), "-C", filepath.Join(tr.Dir, ".conf2")}
+			if out, err := exec.Command(bin, append(args, "add_list", "network.lan.x=owner")...).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+			ino := inode(t, p)
+			h, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Flock(int(h.Fd()), syscall.LOCK_SH); err != nil {
+				t.Fatal(err)
+			}
+			// The first in the queue gets the lock first: take turns.
+			commit := exec.Command(bin, append(args, "commit", "network")...)
+			done := make(chan error)
+			for k, first := range []bool{i%2 == 0, i%2 != 0} {
+				if first {
+					if err := commit.Start(); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					go func() { done <- addW(tr, "wghub") }()
+				}
+				until(func() bool { return lockWaiters(t, ino) == k+1 })
+			}
+			h.Close()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if err := commit.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(p)
+			if x, w := listOf(t, b, "x"), listOf(t, b, "w"); len(x) != 1 || len(w) != 1 {
+				t.Fatalf("round %d: x=%q w=%q, want both edits:\n%s", i, x, w, b)
+			}
+		}
+	})
+	// libuci between its unlock and its rename: its new file exists.
+	// wghub must wait for the rename and then edit the renamed file.
+	t.Run("commit between unlock and rename", func(t *testing.T) {
+		tr := tempTree(t, map[string]string{"network": lan})
+		tmp := filepath.Join(tr.Dir, ".network.uci-AbC123")
+		if err := os.WriteFile(tmp, []byte(lan+"\tlist x 'owner'\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		busy := make(chan struct{}, 1)
+		testHookBusy = func() {
+			select {
+			case busy <- struct{}{}:
+			default:
+			}
+		}
+		defer func() { testHookBusy = nil }()
+		done := make(chan error)
+		go func() { done <- addW(tr, "wghub") }()
+		select {
+		case <-busy:
+		case err := <-done:
+			t.Fatalf("update went ahead during a libuci commit: %v", err)
+		}
+		if err := os.Rename(tmp, filepath.Join(tr.Dir, "network")); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(filepath.Join(tr.Dir, "network"))
+		if want := lan + "\tlist x 'owner'\n\tlist w 'wghub'\n"; string(b) != want {
+			t.Errorf("got %q, want %q", b, want)
+		}
+	})
+	// A process (a libuci commit that queued on the old file's lock) holds
+	// the replaced file open for writing: wghub waits until it is done.
+	t.Run("commit working from a replaced file", func(t *testing.T) {
+		tr := tempTree(t, map[string]string{"network": lan})
+		p := filepath.Join(tr.Dir, "network")
+		holder := exec.Command("sh", "-c", `exec 3<>"$0"; read x`, p)
+		stdin, err := holder.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := holder.Start(); err != nil {
+			t.Fatal(err)
+		}
+		fd3 := fmt.Sprintf("/proc/%d/fd/3", holder.Process.Pid)
+		until(func() bool { l, _ := os.Readlink(fd3); return l == p })
+		if err := os.WriteFile(p+".new", []byte(lan+"\tlist x 'owner'\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(p+".new", p); err != nil {
+			t.Fatal(err)
+		}
+		busy := make(chan struct{}, 1)
+		testHookBusy = func() {
+			select {
+			case busy <- struct{}{}:
+			default:
+			}
+		}
+		defer func() { testHookBusy = nil }()
+		done := make(chan error)
+		go func() { done <- addW(tr, "wghub") }()
+		select {
+		case <-busy:
+		case err := <-done:
+			t.Fatalf("update went ahead beside a writer of the replaced file: %v", err)
+		}
+		stdin.Close()
+		holder.Wait()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("stuck commit times out, stale one is ignored", func(t *testing.T) {
+		tr := tempTree(t, map[string]string{"network": lan})
+		tmp := filepath.Join(tr.Dir, ".network.uci-AbC123")
+		if err := os.WriteFile(tmp, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		defer func(d time.Duration) { busyTimeout = d }(busyTimeout)
+		busyTimeout = 50 * time.Millisecond
+		var be *BusyError
+		if err := addW(tr, "wghub"); !errors.As(err, &be) || be.Config != "network" {
+			t.Fatalf("got %v, want a BusyError", err)
+		}
+		b, _ := os.ReadFile(filepath.Join(tr.Dir, "network"))
+		if string(b) != lan {
+			t.Fatalf("written while busy: %q", b)
+		}
+		old := time.Now().Add(-staleTemp - time.Minute)
+		if err := os.Chtimes(tmp, old, old); err != nil {
+			t.Fatal(err)
+		}
+		if err := addW(tr, "wghub"); err != nil {
+			t.Fatalf("a temporary file left by a crashed commit blocks: %v", err)
+		}
+	})
 }

@@ -37,8 +37,13 @@ import (
 // reads wghub's update and keeps it. (libuci's own commits lose each
 // other's edits in all three ways; TestLibuciConcurrentCommits measures.)
 
-// busyTimeout bounds how long an update waits for libuci commits.
-const busyTimeout = 10 * time.Second
+// busyTimeout bounds how long an update waits for libuci commits (a
+// variable for tests).
+var busyTimeout = 10 * time.Second
+
+// testHookBusy, when set by tests, runs each time an update finds a
+// libuci commit under way.
+var testHookBusy func()
 
 // staleTemp is the age from which a ".NAME.uci-*" file is taken to be
 // left behind by a crashed commit (a live one lasts milliseconds).
@@ -96,6 +101,9 @@ func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
 			return nil, nil, fmt.Errorf("uci: %w", err)
 		}
 		if busy {
+			if testHookBusy != nil {
+				testHookBusy()
+			}
 			if time.Now().After(deadline) {
 				return nil, nil, &BusyError{Config: name}
 			}
