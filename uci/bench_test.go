@@ -70,3 +70,17 @@ func BenchmarkLoadEditCommit(b *testing.B) {
 	b.ReportMetric(float64(ms.HeapInuse)/1024, "heap-KiB")
 	runtime.KeepAlive(keep)
 }
+
+// BenchmarkStaleWriterScan: the look through /proc an update makes before
+// it reads a config (lock.go), on this machine's processes.
+func BenchmarkStaleWriterScan(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "network")
+	if err := os.WriteFile(p, []byte("config interface 'lan'\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if staleWriter(p) {
+			b.Fatal("a stale writer of a new temporary file")
+		}
+	}
+}

@@ -228,7 +228,9 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 		} else if err := writeAtomic(l, changes[i].New); err != nil {
 			return nil, err
 		}
-		refreshReplaced(l.f, l.old, changes[i].New) // see lock.go
+		if l.f != nil {
+			refreshReplaced(l.f, l.old, changes[i].New) // see lock.go
+		}
 		if d := filepath.Dir(l.path); !synced[d] {
 			synced[d] = true
 			if err := syncDir(d); err != nil {

@@ -52,8 +52,8 @@ func testFiles(t testing.TB) map[string][]byte {
 }
 
 // TestShowGolden: what each testdata file means, as `uci -X show` lists
-// it. The golden files were checked by hand against libuci's parser and
-// naming rules (see TestAnonymousNames).
+// it. TestLibuciParse checks the same against the real libuci; these
+// golden files keep the meaning visible and testable without it.
 func TestShowGolden(t *testing.T) {
 	for name, data := range testFiles(t) {
 		c, err := Parse(name, data)
