@@ -36,7 +36,7 @@ func genUCI(r *rand.Rand) []byte {
 		if g.p(0.1) {
 			b.WriteString(g.pick("", "  ", "\t") + nl)
 		}
-		b.WriteString(g.pick("", "", " ", "\t") + g.config())
+		b.WriteString(g.pick("", "", " ", "\t", "\v") + g.config())
 		for range r.IntN(6) {
 			switch {
 			case g.p(0.05):
@@ -80,6 +80,15 @@ func (g *gen) p(f float64) bool { return g.r.Float64() < f }
 
 func (g *gen) pick(s ...string) string { return s[g.r.IntN(len(s))] }
 
+// sep: the blanks between two words; rarely a vertical tab or form feed,
+// blank to libuci's argument parser but not to its command splitter.
+func (g *gen) sep() string {
+	if g.p(0.03) {
+		return g.pick("\v", "\f", " \v")
+	}
+	return g.pick(" ", " ", " ", "\t", "  ")
+}
+
 // trail: nothing, or a trailing comment.
 func (g *gen) trail() string {
 	if g.p(0.1) {
@@ -108,9 +117,9 @@ func (g *gen) config() string {
 		}
 		g.types[name] = typ
 	}
-	s := kw + " " + g.word(typ)
+	s := kw + g.sep() + g.word(typ)
 	if name != "" {
-		s += " " + g.word(name)
+		s += g.sep() + g.word(name)
 	}
 	if g.bad(0.03) {
 		s += " " + g.word("extra")
@@ -127,14 +136,14 @@ func (g *gen) option() string {
 	if g.bad(0.04) {
 		name = g.pick("a-b", "a.b", "", "ä", "a b", "a\tb")
 	}
-	s := kw + " " + g.word(name)
+	s := kw + g.sep() + g.word(name)
 	if g.bad(0.03) {
 		return s // no value
 	}
 	if g.p(0.05) {
 		s += " \\" + g.pick("\n", "\r\n", "") // a continuation
 	} else {
-		s += " "
+		s += g.sep()
 	}
 	s += g.word(g.value())
 	if g.bad(0.03) {
