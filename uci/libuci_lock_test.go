@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wghub/wghub/internal/wghubtest"
 )
 
 // race is one run of concurrent writers on network.lan: owners (real
@@ -400,4 +402,103 @@ func TestLibuciLock(t *testing.T) {
 			t.Fatalf("a temporary file left by a crashed commit blocks: %v", err)
 		}
 	})
+}
+
+// TestLibuciConcurrentPeerAdd: the same race end to end, as the issue
+// found it: `wghub peer add` processes (the real binary, openwrt layout)
+// beside owner `uci add_list network.lan.x=I; uci commit network`
+// processes on one config tree. Every peer that wghub reported added
+// must be in UCI afterwards; the owner edits lost (to each other) are
+// reported.
+func TestLibuciConcurrentPeerAdd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs 90 processes")
+	}
+	bin := libuciBin(t)
+	wghub, cleanup, err := wghubtest.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	root := wghubtest.Sandbox(t) // the config directory, --root
+	dir, tmp := root, t.TempDir()
+	run := func(name string, args ...string) error {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			t.Logf("%s %v: %v %s", filepath.Base(name), args, err, out)
+		}
+		return err
+	}
+	w := []string{"--backend", "openwrt", "--root", root}
+	if err := run(wghub, append(w, "setup", "--endpoint", "198.51.100.1")...); err != nil {
+		t.Fatal(err)
+	}
+	const owners, peers = 60, 30
+	var mu sync.Mutex
+	ok := map[string]bool{}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for k := range owners {
+		for _, owner := range []bool{true, false} {
+			if !owner && k >= peers {
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				var key string
+				var err error
+				if owner {
+					key = "x" + strconv.Itoa(k)
+					save := filepath.Join(tmp, "delta", key)
+					os.MkdirAll(save, 0o700)
+					err = run("sh", "-c", `"$0" "$@" add_list network.lan.x=`+strconv.Itoa(k)+` && "$0" "$@" commit network`,
+						bin, "-c", dir, "-t", save, "-C", filepath.Join(tmp, "conf2"))
+				} else {
+					key = "wghub_p" + strconv.Itoa(k)
+					err = run(wghub, append(w, "peer", "add", "p"+strconv.Itoa(k))...)
+				}
+				mu.Lock()
+				ok[key] = err == nil
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	tr := &Tree{Dir: dir}
+	c, err := tr.Load("network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, v := range c.Section("lan").List("x") {
+		have["x"+v] = true
+	}
+	for _, s := range c.SectionsByType("wireguard_wg0") {
+		if d, _ := s.Get("description"); d != "" {
+			have["wghub_"+d] = true
+		}
+	}
+	var peersLost, peersFailed, ownerLost, ownerFailed int
+	for key, success := range ok {
+		owner := key[0] == 'x'
+		switch {
+		case !success && owner:
+			ownerFailed++
+		case !success:
+			peersFailed++
+		case have[key]:
+		case owner:
+			ownerLost++
+		default:
+			peersLost++
+		}
+	}
+	report := fmt.Sprintf("%d `wghub peer add` beside %d owner `uci add_list; uci commit`: %d peers lost, %d failed; %d owner edits lost, %d failed",
+		peers, owners, peersLost, peersFailed, ownerLost, ownerFailed)
+	t.Log(report)
+	if peersLost > 0 || peersFailed > 0 {
+		t.Error(report)
+	}
 }
