@@ -3,6 +3,7 @@ package uci
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,6 +206,28 @@ func TestLibuciConcurrentCommits(t *testing.T) {
 	}
 }
 
+// TestHelperHolder, run as a child by TestLibuciLock, plays a libuci
+// commit: it opens a config for writing, optionally locks it, says so
+// on stdout and holds it until its stdin closes.
+func TestHelperHolder(t *testing.T) {
+	p := os.Getenv("UCI_TEST_HOLD")
+	if p == "" {
+		t.Skip("only as a child of TestLibuciLock")
+	}
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("UCI_TEST_HOLD_LOCK") == "true" {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Stdout.WriteString("\n")
+	io.Copy(io.Discard, os.Stdin)
+	f.Close()
+}
+
 // lockWaiters counts the processes waiting for an exclusive flock on
 // inode ino, from /proc/locks ("1: -> FLOCK  ADVISORY  WRITE PID MAJ:MIN:INO ...").
 func lockWaiters(t *testing.T, ino uint64) int {
@@ -338,46 +361,69 @@ func TestLibuciLock(t *testing.T) {
 	})
 	// A process (a libuci commit that queued on the old file's lock) holds
 	// the replaced file open for writing: wghub waits until it is done.
-	t.Run("commit working from a replaced file", func(t *testing.T) {
-		tr := tempTree(t, map[string]string{"network": lan})
-		p := filepath.Join(tr.Dir, "network")
-		holder := exec.Command("sh", "-c", `exec 3<>"$0"; read x`, p)
-		stdin, err := holder.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := holder.Start(); err != nil {
-			t.Fatal(err)
-		}
-		fd3 := fmt.Sprintf("/proc/%d/fd/3", holder.Process.Pid)
-		until(func() bool { l, _ := os.Readlink(fd3); return l == p })
-		if err := os.WriteFile(p+".new", []byte(lan+"\tlist x 'owner'\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(p+".new", p); err != nil {
-			t.Fatal(err)
-		}
-		busy := make(chan struct{}, 1)
-		testHookBusy = func() {
-			select {
-			case busy <- struct{}{}:
-			default:
+	// Seen whether it has its lock yet or not; once the file has not
+	// changed for a while only lock holders are looked at ("settled").
+	for _, tt := range []struct {
+		name         string
+		lock, settle bool
+	}{
+		{"commit working from a replaced file", true, false},
+		{"commit about to lock a replaced file", false, false},
+		{"commit working from a replaced file, settled", true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := tempTree(t, map[string]string{"network": lan})
+			p := filepath.Join(tr.Dir, "network")
+			holder := exec.Command(os.Args[0], "-test.run=^TestHelperHolder$")
+			holder.Env = append(os.Environ(), "UCI_TEST_HOLD="+p, "UCI_TEST_HOLD_LOCK="+strconv.FormatBool(tt.lock))
+			stdin, err := holder.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		defer func() { testHookBusy = nil }()
-		done := make(chan error)
-		go func() { done <- addW(tr, "wghub") }()
-		select {
-		case <-busy:
-		case err := <-done:
-			t.Fatalf("update went ahead beside a writer of the replaced file: %v", err)
-		}
-		stdin.Close()
-		holder.Wait()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-	})
+			stdout, err := holder.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := holder.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer holder.Wait()
+			defer stdin.Close()
+			if _, err := stdout.Read(make([]byte, 1)); err != nil { // it has the file open (and locked)
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p+".new", []byte(lan+"\tlist x 'owner'\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(p+".new", p); err != nil {
+				t.Fatal(err)
+			}
+			if tt.settle {
+				defer func(d time.Duration) { recentChange = d }(recentChange)
+				recentChange = 0
+			}
+			busy := make(chan struct{}, 1)
+			testHookBusy = func() {
+				select {
+				case busy <- struct{}{}:
+				default:
+				}
+			}
+			defer func() { testHookBusy = nil }()
+			done := make(chan error)
+			go func() { done <- addW(tr, "wghub") }()
+			select {
+			case <-busy:
+			case err := <-done:
+				t.Fatalf("update went ahead beside a writer of the replaced file: %v", err)
+			}
+			stdin.Close()
+			holder.Wait()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 	t.Run("stuck commit times out, stale one is ignored", func(t *testing.T) {
 		tr := tempTree(t, map[string]string{"network": lan})
 		tmp := filepath.Join(tr.Dir, ".network.uci-AbC123")

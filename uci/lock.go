@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -82,7 +83,7 @@ func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
 		}
 		// Checked in this order: a commit seen in neither check can
 		// only have finished, and then the path no longer names st.
-		busy := staleWriter(path) || libuciTemp(dir, name)
+		busy := staleWriter(path, st) || libuciTemp(dir, name)
 		cur, err := os.Stat(path)
 		if err == nil && os.SameFile(st, cur) && !busy {
 			if !st.Mode().IsRegular() {
@@ -125,28 +126,65 @@ func libuciTemp(dir, name string) bool {
 	return false
 }
 
+// recentChange is how long after the file last changed an update looks
+// at every process's open files, not only at the lock holders (a
+// variable for tests).
+var recentChange = 5 * time.Second
+
 // staleWriter reports whether another process has a file open for
-// writing that was path before path was replaced: a libuci commit going
-// on (or about to, once it has its lock) from stale contents. Where /proc
-// cannot be read nothing can be seen and it reports false.
+// writing that was path before path was replaced (locked is the file now
+// at path): a libuci commit going on, or about to once it has its lock,
+// from stale contents. Where /proc cannot be read nothing can be seen and
+// it reports false.
 //
-// Every process is looked at, not only those /proc/locks lists: a commit
-// that opened the file just before it was replaced is not listed until
-// it calls flock, which may be much later on a busy machine.
-func staleWriter(path string) bool {
+// The processes that hold or wait for an exclusive flock (/proc/locks)
+// are always looked at. A commit that opened the file just before it was
+// replaced is not listed until it calls flock, which on a busy machine
+// may be milliseconds later; so while the file changed recently (its
+// ctime or mtime, both set when a commit's new file was written and
+// renamed) every process is looked at.
+func staleWriter(path string, locked os.FileInfo) bool {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return false
 	}
 	want := real + " (deleted)"
-	procs, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
 	self := strconv.Itoa(os.Getpid())
-	for _, p := range procs {
-		pid := p.Name()
-		if pid[0] < '0' || pid[0] > '9' || pid == self {
+	var pids []string
+	if changed(locked) > time.Now().Add(-recentChange).UnixNano() {
+		procs, err := os.ReadDir("/proc")
+		if err != nil {
+			return false
+		}
+		for _, p := range procs {
+			if c := p.Name()[0]; c >= '0' && c <= '9' {
+				pids = append(pids, p.Name())
+			}
+		}
+	} else {
+		locks, err := os.ReadFile("/proc/locks")
+		if err != nil {
+			return false
+		}
+		// "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF", waiters
+		// with "->" after the number; device major:minor in hex. Only
+		// other files on the config's file system matter.
+		dev, ino := devIno(locked)
+		for _, line := range strings.Split(string(locks), "\n") {
+			f := strings.Fields(strings.Replace(line, "->", "", 1))
+			if len(f) < 6 || f[1] != "FLOCK" || f[3] != "WRITE" || slices.Contains(pids, f[4]) {
+				continue
+			}
+			var maj, min, n uint64
+			if _, err := fmt.Sscanf(f[5], "%x:%x:%d", &maj, &min, &n); err != nil || n == ino ||
+				dev != "" && dev != fmt.Sprintf("%x:%x", maj, min) {
+				continue
+			}
+			pids = append(pids, f[4])
+		}
+	}
+	for _, pid := range pids {
+		if pid == self {
 			continue
 		}
 		fdDir := "/proc/" + pid + "/fd/"
@@ -161,6 +199,28 @@ func staleWriter(path string) bool {
 		}
 	}
 	return false
+}
+
+// devIno gives a file's device as /proc/locks writes it ("8:1", major and
+// minor in hex; "" if unknown) and its inode.
+func devIno(st os.FileInfo) (string, uint64) {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "", 0
+	}
+	d := uint64(sys.Dev)
+	maj := d>>8&0xfff | d>>32&^0xfff
+	min := d&0xff | d>>12&^0xff
+	return fmt.Sprintf("%x:%x", maj, min), sys.Ino
+}
+
+// changed is the later of a file's ctime and mtime, in Unix nanoseconds.
+func changed(st os.FileInfo) int64 {
+	t := st.ModTime().UnixNano()
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		t = max(t, sys.Ctim.Nano())
+	}
+	return t
 }
 
 // openForWriting reads the access mode of a process's open file from
