@@ -217,6 +217,14 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 			return t.undo(files, j, len(files), temps, err)
 		}
 	}
+	// Every file is in place and durable: bring the replaced files, still
+	// locked here, up to date for libuci commits queued on their locks
+	// (lock.go). Not earlier: an undo must leave them as they were.
+	for i, l := range files {
+		if l.f != nil {
+			refreshReplaced(l.f, l.old, changes[i].New)
+		}
+	}
 	// Done: a journal left behind now (removal failed) only describes a
 	// finished change; the next run sees that and deletes it.
 	if t.remove(jpath) == nil {
@@ -406,6 +414,8 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 	rec := &Recovery{Forward: true}
 	paths := make([]string, len(j.Files))
 	states := make([]int, len(j.Files)) // 0 old, 1 new, 2 neither
+	files := make([]*os.File, len(j.Files))
+	olds := make([][]byte, len(j.Files))
 	var locks []*os.File
 	defer func() {
 		for _, f := range locks {
@@ -419,17 +429,21 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Locked as an update locks (lock.go): not while a libuci commit
+		// of the file is between its unlock and its rename.
+		f, cur, err := openForUpdate(t.Dir, e.Config, p)
 		if real, err := filepath.EvalSymlinks(p); err == nil && !t.isPrivate(e.Config) {
 			p = real
 		}
 		paths[i] = p
-		f, cur, err := openLocked(p, syscall.LOCK_EX)
 		exists := err == nil
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
+		files[i] = f
 		if exists {
 			locks = append(locks, f)
+			olds[i] = cur
 		}
 		switch {
 		case exists == e.NewExists && (!exists || bytes.Equal(cur, e.New)):
@@ -464,6 +478,18 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 	for _, d := range dirs {
 		if err := t.syncDir(d); err != nil {
 			return nil, &CommitError{Err: err, Pending: true}
+		}
+	}
+	// As after a commit: libuci commits queued on the replaced files' locks
+	// must build on what is there now.
+	for i, f := range files {
+		e := &j.Files[i]
+		switch {
+		case f == nil || states[i] == 2:
+		case rec.Forward && states[i] == 0:
+			refreshReplaced(f, olds[i], e.New)
+		case !rec.Forward && states[i] == 1:
+			refreshReplaced(f, olds[i], e.Old)
 		}
 	}
 	if err := t.remove(jpath); err != nil {

@@ -112,10 +112,13 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 // Locking: an exclusive flock on the directory serialises every wghub
 // writer, also of files that do not exist yet; then, in name order, an
 // exclusive flock on each existing file, which is the lock libuci's
-// `uci commit` takes, so the two never interleave. Each changed file is
-// written to ".NAME.wghub-XXXXXX" in the same directory, synced, given the
-// original's mode and owner, renamed over the original, and the directory
-// is synced. Temporary files left by a writer that was killed are removed.
+// `uci commit` takes, taken when no libuci commit can be between its
+// unlock and its rename (see lock.go). Each changed file is written to
+// ".NAME.wghub-XXXXXX" in the same directory, synced, given the
+// original's mode and owner, renamed over the original while the
+// original is still locked, the original brought up to date for whoever
+// waits on its lock, and the directory synced. Temporary files left by a
+// writer that was killed are removed.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
 	return t.run(names, fn, true)
 }
@@ -134,6 +137,7 @@ type loaded struct {
 	uid    int
 	gid    int
 	exists bool
+	f      *os.File // the file read, locked until the end
 }
 
 func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool) ([]Change, error) {
@@ -188,7 +192,13 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	for i, n := range names {
 		l := &loaded{name: n, path: paths[i], mode: 0o600, uid: -1, gid: -1}
 		files[i] = l
-		f, data, err := openLocked(paths[i], how)
+		var f *os.File
+		var data []byte
+		if write {
+			f, data, err = openForUpdate(t.Dir, n, paths[i])
+		} else {
+			f, data, err = openLocked(paths[i], how)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			cfgs[n] = New(n)
 			continue
@@ -197,6 +207,7 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 			return nil, err
 		}
 		defer f.Close() // holds the lock until the end
+		l.f = f
 		st, err := f.Stat()
 		if err != nil {
 			return nil, fmt.Errorf("uci: %w", err)
