@@ -73,7 +73,7 @@ func (t *Tree) step(s Step) error {
 
 // ErrPending is returned by Plan while a change a crash interrupted is
 // still to be finished (by Recover, or any Update).
-var ErrPending = errors.New("uci: an interrupted change is pending; the next wghub command that writes (or wghub recover) finishes it")
+var ErrPending = errors.New("an interrupted change is pending; the next wghub command that writes (or wghub recover) finishes it")
 
 // CommitError is a commit that did not happen. Pending is false when every
 // config is as it was before; true when neither finishing nor undoing the
@@ -86,9 +86,9 @@ type CommitError struct {
 
 func (e *CommitError) Error() string {
 	if e.Pending {
-		return fmt.Sprintf("uci: the change was interrupted (%v); it is kept in %s and the next wghub run finishes it", e.Err, JournalName)
+		return fmt.Sprintf("the change was interrupted (%v); it is kept in %s and the next wghub run finishes it", e.Err, JournalName)
 	}
-	return fmt.Sprintf("uci: nothing was saved: %v", e.Err)
+	return fmt.Sprintf("nothing was saved: %v", e.Err)
 }
 
 func (e *CommitError) Unwrap() error { return e.Err }

@@ -12,11 +12,6 @@ import (
 // quote would otherwise carry most of a private key into a status reply.
 var secretOption = regexp.MustCompile(`(?m)^[ \t]*(?:option|list|o|l)[ \t]+['"]?([A-Za-z0-9_]*(?:key|psk|passw|secret)[A-Za-z0-9_]*)`)
 
-// IsSecretOption reports whether an option of this name holds a secret.
-func IsSecretOption(name string) bool {
-	return secretOption.MatchString("option " + name)
-}
-
 // redactSecret drops the quoted token from err when unit (the lines the
 // failing command spans) sets a secret option, and names the option
 // instead.
