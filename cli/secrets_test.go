@@ -25,6 +25,18 @@ func TestWghubConfigPrivate(t *testing.T) {
 		t.Errorf("mode %v after setup, want 0600", st.Mode().Perm())
 	}
 
+	// A wghub config someone else created (owned by nobody): the next
+	// write replaces it with root's own file.
+	if os.Geteuid() == 0 {
+		os.Chown(p, 65534, 65534)
+		mustRun(t, root, "peer", "add", "laptop")
+		var st syscall.Stat_t
+		syscall.Stat(p, &st)
+		if st.Uid != 0 || st.Mode&0o777 != 0o600 {
+			t.Errorf("after a write, owner %d mode %o, want root's own 0600 file", st.Uid, st.Mode&0o777)
+		}
+	}
+
 	root = wghubtest.Sandbox(t)
 	p = filepath.Join(root, "wghub")
 	target := filepath.Join(t.TempDir(), "elsewhere")

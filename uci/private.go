@@ -14,8 +14,9 @@ func (t *Tree) isPrivate(name string) bool { return slices.Contains(t.Private, n
 
 // checkPrivate applies the rules of a private config (Tree.Private) to one
 // being loaded for a write: it is never a symlink (whoever placed the link
-// would choose where the keys go) and its mode is 0600, fixed in place
-// when it was wider, under the lock.
+// would choose where the keys go), its mode is 0600, fixed in place when
+// it was wider, under the lock, and what is written is a new file of the
+// writer's, whoever owned the old one.
 func checkPrivate(path string, f *os.File, l *loaded) error {
 	st, err := os.Lstat(path)
 	if err != nil {
@@ -31,5 +32,8 @@ func checkPrivate(path string, f *os.File, l *loaded) error {
 		}
 	}
 	l.mode = privateMode
+	// The new file is the writer's own, not a copy of whoever created the
+	// old one: someone else's file would give them the keys.
+	l.uid, l.gid = -1, -1
 	return nil
 }
