@@ -263,7 +263,11 @@ func TestPowerCut(t *testing.T) {
 	if counts["after"] == 0 || counts["before"] == 0 {
 		t.Errorf("expected both outcomes: %v", counts)
 	}
-	t.Logf("%d steps, %d power-cut states, all before or after: %v", len(trace), states, counts)
+	ops := map[StepOp]int{}
+	for _, s := range trace {
+		ops[s.Op]++
+	}
+	t.Logf("a 4-file commit: %d steps %v; %d power-cut states, all before or after: %v", len(trace), ops, states, counts)
 }
 
 func stepAt(trace []Step, k int) string {
