@@ -35,9 +35,12 @@ ALL_TARGETS="mipsel_24kc mips_24kc arm_cortex-a7_neon-vfpv4 aarch64_cortex-a53 x
 # The extra component sorts after X.Y.Z and before X.Y.(Z+1) in both. apk's
 # grammar (digits{.digits}[letter]{_suffix}[~hexhash][-rN]) has no
 # pre-release form that opkg orders the same way, so only vX.Y.Z tags count.
+# A tree without git (a tarball) gets 0.0.0-r0 unless VERSION is set.
 version() {
 	local d tag n hash rev=1
-	if d=$(git describe --tags --long --match 'v[0-9]*.[0-9]*.[0-9]*' --dirty --abbrev=7 2>/dev/null); then
+	# Tags other than vX.Y.Z (v2.0.0-rc1, v1.2.3.4) are skipped.
+	if d=$(git describe --tags --long --match 'v[0-9]*.[0-9]*.[0-9]*' --exclude 'v*[!0-9.]*' \
+		--exclude 'v*.*.*.*' --dirty --abbrev=7 2>/dev/null); then
 		case "$d" in *-dirty) rev=0; d=${d%-dirty} ;; esac
 		hash=${d##*-g}; d=${d%-g*}
 		n=${d##*-}; tag=${d%-*}; tag=${tag#v}
