@@ -8,6 +8,7 @@
 #                             and dist/luci-app-wghub_<ver>_all.ipk
 #   scripts/ipk.sh apk        build dist/apk/<arch>/wghub-<ver>.apk for each
 #                             target and dist/apk/noarch/luci-app-wghub-<ver>.apk
+#   scripts/ipk.sh all        both of the above
 #   scripts/ipk.sh feed       build both and make dist/feed/<arch>/ for each
 #                             target: both formats, packages.adb signed with
 #                             APK_KEY, Packages(.gz), Packages.sig when
@@ -200,8 +201,9 @@ bench() {
 case "${1:-}" in
 "") packages ipk ;;
 apk) packages apk ;;
+all) packages ipk apk ;;
 feed) feed ;;
 version) echo "$VERSION" ;;
 bench) bench ;;
-*) echo "usage: $0 [apk|feed|version|bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [apk|all|feed|version|bench]" >&2; exit 2 ;;
 esac
