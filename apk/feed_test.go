@@ -130,22 +130,32 @@ func TestFeedWithApk(t *testing.T) {
 			t.Errorf("rpcd not reloaded after the upgrade:\n%s", log())
 		}
 	})
-	t.Run("tampered package", func(t *testing.T) {
-		tampered := filepath.Join(tmp, "tampered")
-		copyDir(t, feed2, tampered)
-		p := filepath.Join(tampered, "wghub-"+v2+".apk")
-		os.WriteFile(p, []byte(flipInData(t, pkgtest.ReadFile(t, p))), 0o644)
-		r := pkgtest.RouterRoot(t)
-		os.MkdirAll(filepath.Join(r, "etc/apk/keys"), 0o755)
-		os.WriteFile(filepath.Join(r, "etc/apk/keys/wghub-apk.pem"), []byte(pub), 0o644)
-		out, err := apkIn(t, r, []string{filepath.Join(base, "packages.adb"), filepath.Join(tampered, "packages.adb")}, "--initdb", "add", "wghub")
-		if err == nil {
-			t.Errorf("apk installed a package whose data was changed:\n%s", out)
-		}
-		if _, err := os.Stat(filepath.Join(r, "usr/sbin/wghub")); err == nil {
-			t.Error("the tampered binary is installed")
-		}
-	})
+	for name, tamper := range map[string]func(string) string{
+		// a file's contents: the ADB block (and the index's hash of it)
+		// unchanged, the file's own SHA-256 no longer matches
+		"data": func(b string) string { return flipInData(t, b) },
+		// the package's metadata: the ADB block no longer has the hash
+		// the signed index lists
+		"metadata": func(b string) string { return replaceInADB(t, b, "wghub makes", "wghub MAKES") },
+	} {
+		t.Run("tampered package "+name, func(t *testing.T) {
+			tampered := filepath.Join(t.TempDir(), "feed")
+			copyDir(t, feed2, tampered)
+			p := filepath.Join(tampered, "wghub-"+v2+".apk")
+			os.WriteFile(p, []byte(tamper(pkgtest.ReadFile(t, p))), 0o644)
+			r := pkgtest.RouterRoot(t)
+			os.MkdirAll(filepath.Join(r, "etc/apk/keys"), 0o755)
+			os.WriteFile(filepath.Join(r, "etc/apk/keys/wghub-apk.pem"), []byte(pub), 0o644)
+			out, err := apkIn(t, r, []string{filepath.Join(base, "packages.adb"), filepath.Join(tampered, "packages.adb")}, "--initdb", "add", "wghub")
+			// apk says "file integrity error" or "ADB integrity error".
+			if err == nil || !strings.Contains(out, "wghub-"+v2+": ") || !strings.Contains(out, "integrity error") {
+				t.Errorf("apk installed a changed package, or failed for another reason: %v\n%s", err, out)
+			}
+			if _, err := os.Stat(filepath.Join(r, "usr/sbin/wghub")); err == nil {
+				t.Error("the changed package is installed")
+			}
+		})
+	}
 	t.Run("tampered index", func(t *testing.T) {
 		tampered := filepath.Join(tmp, "tampered-index")
 		copyDir(t, feed2, tampered)
