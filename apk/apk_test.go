@@ -54,7 +54,22 @@ func inflateBytes(t *testing.T, b []byte) []byte { t.Helper(); return inflate(t,
 func TestMatchesMkpkg(t *testing.T) {
 	pkgtest.NeedRoot(t) // apk mkpkg stores owners by name: root's files say "root"
 	apkBin := userland.Bin(t, "apk")
-	for _, p := range []*ipk.Package{testPackage(), pkgtest.Stubs("x86_64")[3], pkgtest.Stubs("x86_64")[4]} {
+	pkgs := []*ipk.Package{testPackage(), pkgtest.Stubs("x86_64")[3], pkgtest.Stubs("x86_64")[4]}
+	bin := filepath.Join(t.TempDir(), "wghub")
+	os.WriteFile(bin, bytes.Repeat([]byte("\x7fELF stand-in "), 20000), 0o755)
+	for _, spec := range []string{"wghub", "luci-app-wghub"} { // what make apk packs
+		text, err := os.ReadFile(filepath.Join("..", "openwrt", "ipk", spec+".ipkspec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ipk.ParseSpec(text, map[string]string{"VERSION": "1.0.0-r1", "ARCH": "mipsel_24kc", "BIN": bin}, "..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Epoch = epoch
+		pkgs = append(pkgs, p)
+	}
+	for _, p := range pkgs {
 		t.Run(p.Name, func(t *testing.T) {
 			ours, err := apk.Build(p, apk.GoDeflate)
 			if err != nil {
