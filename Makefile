@@ -50,6 +50,8 @@ bench: build
 ipk:
 	./scripts/ipk.sh
 
+# apk/ is also a directory: both targets must be phony.
+.PHONY: apk feed
 apk:
 	./scripts/ipk.sh apk
 
