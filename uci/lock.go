@@ -60,7 +60,8 @@ func (e *BusyError) Error() string {
 // openForUpdate opens path (config name in the directory dir) for
 // writing, locks it exclusively and reads it, once no libuci commit of it
 // can be under way. The file is open read-write where permitted, so that
-// writeAtomic can bring it up to date for processes waiting on its lock.
+// refreshReplaced can bring it up to date for processes waiting on its
+// lock once it has been replaced. *BusyError after busyTimeout.
 func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
 	deadline := time.Now().Add(busyTimeout)
 	delay := time.Millisecond
