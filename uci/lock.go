@@ -247,6 +247,9 @@ func openForWriting(pid, fd string) bool {
 // are padded with newlines (blank lines to a parser) to at least the old
 // length and written in one call, so no truncation is needed.
 func refreshReplaced(f *os.File, old, data []byte) {
+	if st, err := f.Stat(); err != nil || st.Sys().(*syscall.Stat_t).Nlink != 0 {
+		return // still linked elsewhere (a hard link): someone's file
+	}
 	if pad := len(old) - len(data); pad > 0 {
 		data = append(append([]byte{}, data...), bytes.Repeat([]byte{'\n'}, pad)...)
 	}
