@@ -228,14 +228,19 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 		} else if err := writeAtomic(l, changes[i].New); err != nil {
 			return nil, err
 		}
-		if l.f != nil {
-			refreshReplaced(l.f, l.old, changes[i].New) // see lock.go
-		}
 		if d := filepath.Dir(l.path); !synced[d] {
 			synced[d] = true
 			if err := syncDir(d); err != nil {
 				return nil, err
 			}
+		}
+	}
+	// Only once the whole change is in place (see lock.go): the replaced
+	// files, still locked, get the new contents for libuci commits
+	// queued on them.
+	for i, l := range changed {
+		if l.f != nil {
+			refreshReplaced(l.f, l.old, changes[i].New)
 		}
 	}
 	return changes, nil
