@@ -67,7 +67,9 @@ func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
 	delay := time.Millisecond
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
-		if errors.Is(err, fs.ErrPermission) {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			// A read-only file or mount: the commit itself will say
+			// what fails; there is just nothing to bring up to date.
 			f, err = os.Open(path)
 		}
 		if err != nil {
