@@ -548,3 +548,24 @@ func TestLibuciConcurrentPeerAdd(t *testing.T) {
 		t.Error(report)
 	}
 }
+
+// TestRefreshSparesHardLinks: the replaced file is brought up to date
+// only when nothing links to it any more: a hard link the owner made
+// (a backup, say) keeps the old contents.
+func TestRefreshSparesHardLinks(t *testing.T) {
+	const lan = "config interface 'lan'\n"
+	tr := tempTree(t, map[string]string{"network": lan})
+	bak := filepath.Join(tr.Dir, "network.bak")
+	if err := os.Link(filepath.Join(tr.Dir, "network"), bak); err != nil {
+		t.Fatal(err)
+	}
+	if err := addW(tr, "wghub"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(bak); string(b) != lan {
+		t.Errorf("hard link changed: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(tr.Dir, "network")); string(b) != lan+"\tlist w 'wghub'\n" {
+		t.Errorf("network: %q", b)
+	}
+}

@@ -60,15 +60,16 @@ func (e *BusyError) Error() string {
 // openForUpdate opens path (config name in the directory dir) for
 // writing, locks it exclusively and reads it, once no libuci commit of it
 // can be under way. The file is open read-write where permitted, so that
-// writeAtomic can bring it up to date for processes waiting on its lock.
+// refreshReplaced can bring it up to date for processes waiting on its
+// lock once it has been replaced. *BusyError after busyTimeout.
 func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
 	deadline := time.Now().Add(busyTimeout)
 	delay := time.Millisecond
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
-		// A read-only file or mount: read it; the commit refuses it with
-		// "nothing was saved" before writing anything (journal.go).
-		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			// A read-only file or mount: the commit itself will say
+			// what fails; there is just nothing to bring up to date.
 			f, err = os.Open(path)
 		}
 		if err != nil {
@@ -248,6 +249,9 @@ func openForWriting(pid, fd string) bool {
 // are padded with newlines (blank lines to a parser) to at least the old
 // length and written in one call, so no truncation is needed.
 func refreshReplaced(f *os.File, old, data []byte) {
+	if st, err := f.Stat(); err != nil || st.Sys().(*syscall.Stat_t).Nlink != 0 {
+		return // still linked elsewhere (a hard link): someone's file
+	}
 	if pad := len(old) - len(data); pad > 0 {
 		data = append(append([]byte{}, data...), bytes.Repeat([]byte{'\n'}, pad)...)
 	}
