@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -24,6 +25,10 @@ const byodKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 // keyRE matches a base64 WireGuard key: new keys differ between two runs.
 var keyRE = regexp.MustCompile(`[A-Za-z0-9+/]{43}=`)
 
+// pkgPrefixRE matches a message that starts with one of the module's
+// package names.
+var pkgPrefixRE = regexp.MustCompile(`^(hub|control|rpcd|request|cli|uci|wgquick|backend|linux|openwrt|plainlinux|live|errkind|qr): `)
+
 // kindOfExit maps an exit status back to the error kind it stands for.
 func kindOfExit(code int) string {
 	if code == 0 {
@@ -34,7 +39,7 @@ func kindOfExit(code int) string {
 			return k.String()
 		}
 	}
-	return "exit " + string(rune('0'+code))
+	return fmt.Sprintf("exit %d", code)
 }
 
 // TestCLIAndUbusAgree feeds the same inputs to the command line and to
@@ -164,6 +169,9 @@ func TestCLIAndUbusAgree(t *testing.T) {
 			ubusKind, _ := reply["kind"].(string)
 			if cliKind != tt.kind || ubusKind != tt.kind {
 				t.Fatalf("want %q; the CLI gave %q (exit %d, %q), ubus %q (%s)", tt.kind, cliKind, c.code, c.stderr, ubusKind, raw)
+			}
+			if msg, _ := reply["error"].(string); pkgPrefixRE.MatchString(msg) {
+				t.Errorf("the message LuCI shows starts with a Go package name: %q", msg)
 			}
 			a, b := snapshot(t, cliRoot), snapshot(t, ubusRoot)
 			for f := range a {
