@@ -88,7 +88,7 @@ func TestCLIAndUbusAgree(t *testing.T) {
 		{"add with a LAN list split either way", withHub, "peer_add", `{"name":"l","lan":["10.1.0.0/24","10.2.0.0/24"]}`,
 			[]string{"peer", "add", "l", "--lan", "10.1.0.0/24,10.2.0.0/24"}, "", false},
 		{"add with the psk default", withHub, "peer_add", `{"name":"p"}`, []string{"peer", "add", "p"}, "", false},
-		{"add with its own key", withHub, "peer_add", `{"name":"k","public_key":"gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="}`,
+		{"add with its own key (no psk by default)", withHub, "peer_add", `{"name":"k","public_key":"gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="}`,
 			[]string{"peer", "add", "k", "--public-key", "gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="}, "", false},
 		{"add: bad name", withHub, "peer_add", `{"name":"bad name"}`, []string{"peer", "add", "bad name"}, "invalid", false},
 		{"add: empty name", withHub, "peer_add", `{"name":""}`, []string{"peer", "add", ""}, "invalid", false},
