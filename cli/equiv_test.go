@@ -48,6 +48,64 @@ func kindOfExit(code int) string {
 // kind (the exit status's, the reply's "kind"), the same files afterwards
 // (keys generated in the run masked) and, for reads, the same JSON.
 func TestCLIAndUbusAgree(t *testing.T) {
+	tests := equivCases(t)
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.method] = true
+		t.Run(tt.name, func(t *testing.T) {
+			cliRoot, ubusRoot := copyTree(t, tt.tree), copyTree(t, tt.tree)
+			c := run(t, cliRoot, tt.argv...)
+			cliKind := kindOfExit(c.code)
+			if tt.report && c.code == 1 {
+				cliKind = ""
+			}
+			reply, raw := callIn(t, ubusRoot, tt.method, tt.in)
+			ubusKind, _ := reply["kind"].(string)
+			if cliKind != tt.kind || ubusKind != tt.kind {
+				t.Fatalf("want %q; the CLI gave %q (exit %d, %q), ubus %q (%s)", tt.kind, cliKind, c.code, c.stderr, ubusKind, raw)
+			}
+			if msg, _ := reply["error"].(string); pkgPrefixRE.MatchString(msg) {
+				t.Errorf("the message LuCI shows starts with a Go package name: %q", msg)
+			}
+			a, b := snapshot(t, cliRoot), snapshot(t, ubusRoot)
+			for f := range a {
+				if mask(a[f]) != mask(b[f]) {
+					t.Errorf("%s differs:\n--- CLI\n%s\n--- ubus\n%s", f, a[f], b[f])
+				}
+			}
+			if len(a) != len(b) {
+				t.Errorf("files: CLI %d, ubus %d", len(a), len(b))
+			}
+			if tt.kind == "" && len(tt.argv) > 0 && slices.Contains(tt.argv, "--json") && mask(normalize(t, c.stdout)) != mask(normalize(t, string(raw))) {
+				t.Errorf("output differs:\n--- CLI\n%s\n--- ubus\n%s", c.stdout, raw)
+			}
+			if tt.method == "peer_config" && tt.kind == "" && reply["config"] != c.stdout {
+				t.Errorf("config differs:\n--- CLI\n%s\n--- ubus\n%v", c.stdout, reply["config"])
+			}
+		})
+	}
+	read, write := rpcd.Methods()
+	for _, m := range append(read, write...) {
+		if !covered[m] {
+			t.Errorf("method %s has no case", m)
+		}
+	}
+}
+
+// equivCase is one request, written for ubus and for the command line.
+type equivCase struct {
+	name   string
+	tree   string // the precondition
+	method string
+	in     string   // the ubus arguments
+	argv   []string // the same request on the command line
+	kind   string   // "" accepted, else the error kind both must give
+	report bool     // a report command: exit 1 only says a check failed
+}
+
+// equivCases builds the two precondition trees (no hub; a hub with peers)
+// and returns the requests, covering every ubus method.
+func equivCases(t *testing.T) []equivCase {
 	fresh := wghubtest.Sandbox(t)
 	withHub := wghubtest.Sandbox(t)
 	for _, args := range [][]string{
@@ -59,15 +117,7 @@ func TestCLIAndUbusAgree(t *testing.T) {
 	} {
 		mustRun(t, withHub, args...)
 	}
-	tests := []struct {
-		name   string
-		tree   string // the precondition
-		method string
-		in     string   // the ubus arguments
-		argv   []string // the same request on the command line
-		kind   string   // "" accepted, else the error kind both must give
-		report bool     // a report command: exit 1 only says a check failed
-	}{
+	return []equivCase{
 		// Reads.
 		{"status", withHub, "status", `{}`, []string{"status", "--json"}, "", false},
 		{"status without a hub", fresh, "status", `{}`, []string{"status", "--json"}, "", false},
@@ -154,47 +204,6 @@ func TestCLIAndUbusAgree(t *testing.T) {
 		{"settings_set: bad endpoint", withHub, "settings_set", `{"endpoint":"a\nb"}`, []string{"settings", "set", "--endpoint", "a\nb"}, "invalid", false},
 		{"settings_set: unknown argument", withHub, "settings_set", `{"port":1}`, []string{"settings", "set", "--port", "1"}, "invalid", false},
 		{"settings_set without a hub", fresh, "settings_set", `{"endpoint":"x.example.org"}`, []string{"settings", "set", "--endpoint", "x.example.org"}, "not_set_up", false},
-	}
-	covered := map[string]bool{}
-	for _, tt := range tests {
-		covered[tt.method] = true
-		t.Run(tt.name, func(t *testing.T) {
-			cliRoot, ubusRoot := copyTree(t, tt.tree), copyTree(t, tt.tree)
-			c := run(t, cliRoot, tt.argv...)
-			cliKind := kindOfExit(c.code)
-			if tt.report && c.code == 1 {
-				cliKind = ""
-			}
-			reply, raw := callIn(t, ubusRoot, tt.method, tt.in)
-			ubusKind, _ := reply["kind"].(string)
-			if cliKind != tt.kind || ubusKind != tt.kind {
-				t.Fatalf("want %q; the CLI gave %q (exit %d, %q), ubus %q (%s)", tt.kind, cliKind, c.code, c.stderr, ubusKind, raw)
-			}
-			if msg, _ := reply["error"].(string); pkgPrefixRE.MatchString(msg) {
-				t.Errorf("the message LuCI shows starts with a Go package name: %q", msg)
-			}
-			a, b := snapshot(t, cliRoot), snapshot(t, ubusRoot)
-			for f := range a {
-				if mask(a[f]) != mask(b[f]) {
-					t.Errorf("%s differs:\n--- CLI\n%s\n--- ubus\n%s", f, a[f], b[f])
-				}
-			}
-			if len(a) != len(b) {
-				t.Errorf("files: CLI %d, ubus %d", len(a), len(b))
-			}
-			if tt.kind == "" && len(tt.argv) > 0 && slices.Contains(tt.argv, "--json") && mask(normalize(t, c.stdout)) != mask(normalize(t, string(raw))) {
-				t.Errorf("output differs:\n--- CLI\n%s\n--- ubus\n%s", c.stdout, raw)
-			}
-			if tt.method == "peer_config" && tt.kind == "" && reply["config"] != c.stdout {
-				t.Errorf("config differs:\n--- CLI\n%s\n--- ubus\n%v", c.stdout, reply["config"])
-			}
-		})
-	}
-	read, write := rpcd.Methods()
-	for _, m := range append(read, write...) {
-		if !covered[m] {
-			t.Errorf("method %s has no case", m)
-		}
 	}
 }
 
