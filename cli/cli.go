@@ -175,7 +175,7 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 		if wantHelp {
 			return nil, nil, request.ErrHelp
 		}
-		return nil, nil, usagef("no command (wghub --help lists them)")
+		return nil, nil, usagef("no command")
 	case w0 == "help":
 		return e.helpFor(args[words[0]+1:])
 	case w1 != "" && lookup(w0+" "+w1) != nil:
@@ -189,7 +189,7 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 	case isGroup(w0):
 		return groupCommand(w0), nil, usagef("%s: expected a subcommand", w0)
 	default:
-		return nil, nil, usagef("unknown command %q (wghub --help lists them)", w0)
+		return nil, nil, usagef("unknown command %q", w0)
 	}
 	for i, a := range args {
 		if used > 0 && i == words[0] || used > 1 && i == words[1] {
