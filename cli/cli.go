@@ -79,6 +79,9 @@ type env struct {
 	global globals
 	mgr    *control.Manager
 	close  func() error
+	// readOnly: the command only reads, so a missing config directory is
+	// not created (it reads as "no hub").
+	readOnly bool
 }
 
 // Run executes one wghub command and returns the process exit code.
@@ -130,6 +133,7 @@ func (e *env) run(args []string) (*command, error) {
 		}
 	}
 	if c.open {
+		e.readOnly = c.readOnly
 		if err := e.open(); err != nil {
 			return c, err
 		}
@@ -273,11 +277,14 @@ func (e *env) open() error {
 		return errkind.Invalidf("backend", "unknown backend %q (openwrt or linux)", g.Backend)
 	}
 	if st, err := os.Stat(g.Root); err != nil || !st.IsDir() {
-		if g.Backend == "linux" && errors.Is(err, os.ErrNotExist) {
+		switch {
+		case g.Backend == "linux" && errors.Is(err, os.ErrNotExist) && e.readOnly:
+			// Nothing to read: no hub, and nothing created for a look.
+		case g.Backend == "linux" && errors.Is(err, os.ErrNotExist):
 			if err := os.MkdirAll(g.Root, 0o700); err != nil {
 				return fmt.Errorf("creating config directory: %w", err)
 			}
-		} else {
+		default:
 			return errkind.Invalidf("root", "config directory %s: not a directory", g.Root)
 		}
 	}
