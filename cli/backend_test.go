@@ -58,4 +58,13 @@ func TestBackendFollowsTheTree(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(plain, "network")); err == nil {
 		t.Error("the plain-Linux tree got an OpenWrt network file")
 	}
+
+	// A look at a directory that does not exist creates nothing.
+	missing := filepath.Join(t.TempDir(), "none")
+	if code, out := exe("--backend", "linux", "--root", missing, "status"); code != 0 || !strings.Contains(out, "no hub is set up") {
+		t.Errorf("status of a missing tree: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("status created the config directory")
+	}
 }

@@ -84,6 +84,9 @@ type env struct {
 	global globals
 	mgr    *control.Manager
 	close  func() error
+	// readOnly: the command only reads, so a missing config directory is
+	// not created (it reads as "no hub").
+	readOnly bool
 }
 
 // Run executes one wghub command and returns the process exit code.
@@ -138,6 +141,7 @@ func (e *env) run(args []string) (*command, error) {
 		}
 	}
 	if c.open {
+		e.readOnly = c.readOnly
 		if err := e.open(); err != nil {
 			return c, err
 		}
@@ -183,7 +187,7 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 		if wantHelp {
 			return nil, nil, request.ErrHelp
 		}
-		return nil, nil, usagef("no command (wghub --help lists them)")
+		return nil, nil, usagef("no command")
 	case w0 == "help":
 		return e.helpFor(args[words[0]+1:])
 	case w1 != "" && lookup(w0+" "+w1) != nil:
@@ -197,7 +201,7 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 	case isGroup(w0):
 		return groupCommand(w0), nil, usagef("%s: expected a subcommand", w0)
 	default:
-		return nil, nil, usagef("unknown command %q (wghub --help lists them)", w0)
+		return nil, nil, usagef("unknown command %q", w0)
 	}
 	for i, a := range args {
 		if used > 0 && i == words[0] || used > 1 && i == words[1] {
@@ -281,11 +285,14 @@ func (e *env) open() error {
 		return errkind.Invalidf("backend", "unknown backend %q (openwrt or linux)", g.Backend)
 	}
 	if st, err := os.Stat(g.Root); err != nil || !st.IsDir() {
-		if g.Backend == "linux" && errors.Is(err, os.ErrNotExist) {
+		switch {
+		case g.Backend == "linux" && errors.Is(err, os.ErrNotExist) && e.readOnly:
+			// Nothing to read: no hub, and nothing created for a look.
+		case g.Backend == "linux" && errors.Is(err, os.ErrNotExist):
 			if err := os.MkdirAll(g.Root, 0o700); err != nil {
 				return fmt.Errorf("creating config directory: %w", err)
 			}
-		} else {
+		default:
 			return errkind.Invalidf("root", "config directory %s: not a directory", g.Root)
 		}
 	}

@@ -22,15 +22,16 @@ import (
 
 // A command is one line of the command table.
 type command struct {
-	path    string       // "peer add"
-	aliases []string     // other paths ("peer rm")
-	summary string       // one line for the command list
-	about   string       // more, for its --help; "" when the summary says it all
-	method  string       // the ubus method taking the same arguments; "" if none
-	args    reflect.Type // a request struct: the operation's arguments
-	extra   reflect.Type // command-line-only options (output), or none{}
-	open    bool         // needs the config tree and backend
-	run     func(e *env, args, extra any) error
+	path     string       // "peer add"
+	aliases  []string     // other paths ("peer rm")
+	summary  string       // one line for the command list
+	about    string       // more, for its --help; "" when the summary says it all
+	method   string       // the ubus method taking the same arguments; "" if none
+	args     reflect.Type // a request struct: the operation's arguments
+	extra    reflect.Type // command-line-only options (output), or none{}
+	open     bool         // needs the config tree and backend
+	readOnly bool         // changes nothing
+	run      func(e *env, args, extra any) error
 }
 
 // none is the empty option set.
@@ -63,6 +64,18 @@ func def[A, X any](path, summary, method string, open bool, run func(*env, *A, *
 func (c *command) with(about string, aliases ...string) *command {
 	c.about, c.aliases = about, aliases
 	return c
+}
+
+// reads marks the commands that change nothing.
+func reads(cs ...*command) {
+	for _, c := range cs {
+		c.readOnly = true
+	}
+}
+
+func init() {
+	reads(lookup("status"), lookup("doctor"), lookup("settings"), lookup("export"),
+		lookup("peer list"), lookup("peer config"), lookup("peer qr"))
 }
 
 // commands is the command table; help lists it in this order.

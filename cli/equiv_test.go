@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -24,6 +25,10 @@ const byodKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 // keyRE matches a base64 WireGuard key: new keys differ between two runs.
 var keyRE = regexp.MustCompile(`[A-Za-z0-9+/]{43}=`)
 
+// pkgPrefixRE matches a message that starts with one of the module's
+// package names.
+var pkgPrefixRE = regexp.MustCompile(`^(hub|control|rpcd|request|cli|uci|wgquick|backend|linux|openwrt|plainlinux|live|errkind|qr): `)
+
 // kindOfExit maps an exit status back to the error kind it stands for.
 func kindOfExit(code int) string {
 	if code == 0 {
@@ -34,7 +39,7 @@ func kindOfExit(code int) string {
 			return k.String()
 		}
 	}
-	return "exit " + string(rune('0'+code))
+	return fmt.Sprintf("exit %d", code)
 }
 
 // TestCLIAndUbusAgree feeds the same inputs to the command line and to
@@ -43,6 +48,64 @@ func kindOfExit(code int) string {
 // kind (the exit status's, the reply's "kind"), the same files afterwards
 // (keys generated in the run masked) and, for reads, the same JSON.
 func TestCLIAndUbusAgree(t *testing.T) {
+	tests := equivCases(t)
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.method] = true
+		t.Run(tt.name, func(t *testing.T) {
+			cliRoot, ubusRoot := copyTree(t, tt.tree), copyTree(t, tt.tree)
+			c := run(t, cliRoot, tt.argv...)
+			cliKind := kindOfExit(c.code)
+			if tt.report && c.code == 1 {
+				cliKind = ""
+			}
+			reply, raw := callIn(t, ubusRoot, tt.method, tt.in)
+			ubusKind, _ := reply["kind"].(string)
+			if cliKind != tt.kind || ubusKind != tt.kind {
+				t.Fatalf("want %q; the CLI gave %q (exit %d, %q), ubus %q (%s)", tt.kind, cliKind, c.code, c.stderr, ubusKind, raw)
+			}
+			if msg, _ := reply["error"].(string); pkgPrefixRE.MatchString(msg) {
+				t.Errorf("the message LuCI shows starts with a Go package name: %q", msg)
+			}
+			a, b := snapshot(t, cliRoot), snapshot(t, ubusRoot)
+			for f := range a {
+				if mask(a[f]) != mask(b[f]) {
+					t.Errorf("%s differs:\n--- CLI\n%s\n--- ubus\n%s", f, a[f], b[f])
+				}
+			}
+			if len(a) != len(b) {
+				t.Errorf("files: CLI %d, ubus %d", len(a), len(b))
+			}
+			if tt.kind == "" && len(tt.argv) > 0 && slices.Contains(tt.argv, "--json") && mask(normalize(t, c.stdout)) != mask(normalize(t, string(raw))) {
+				t.Errorf("output differs:\n--- CLI\n%s\n--- ubus\n%s", c.stdout, raw)
+			}
+			if tt.method == "peer_config" && tt.kind == "" && reply["config"] != c.stdout {
+				t.Errorf("config differs:\n--- CLI\n%s\n--- ubus\n%v", c.stdout, reply["config"])
+			}
+		})
+	}
+	read, write := rpcd.Methods()
+	for _, m := range append(read, write...) {
+		if !covered[m] {
+			t.Errorf("method %s has no case", m)
+		}
+	}
+}
+
+// equivCase is one request, written for ubus and for the command line.
+type equivCase struct {
+	name   string
+	tree   string // the precondition
+	method string
+	in     string   // the ubus arguments
+	argv   []string // the same request on the command line
+	kind   string   // "" accepted, else the error kind both must give
+	report bool     // a report command: exit 1 only says a check failed
+}
+
+// equivCases builds the two precondition trees (no hub; a hub with peers)
+// and returns the requests, covering every ubus method.
+func equivCases(t *testing.T) []equivCase {
 	fresh := wghubtest.Sandbox(t)
 	withHub := wghubtest.Sandbox(t)
 	for _, args := range [][]string{
@@ -54,15 +117,7 @@ func TestCLIAndUbusAgree(t *testing.T) {
 	} {
 		mustRun(t, withHub, args...)
 	}
-	tests := []struct {
-		name   string
-		tree   string // the precondition
-		method string
-		in     string   // the ubus arguments
-		argv   []string // the same request on the command line
-		kind   string   // "" accepted, else the error kind both must give
-		report bool     // a report command: exit 1 only says a check failed
-	}{
+	return []equivCase{
 		// Reads.
 		{"status", withHub, "status", `{}`, []string{"status", "--json"}, "", false},
 		{"status without a hub", fresh, "status", `{}`, []string{"status", "--json"}, "", false},
@@ -83,7 +138,7 @@ func TestCLIAndUbusAgree(t *testing.T) {
 		{"add with a LAN list split either way", withHub, "peer_add", `{"name":"l","lan":["10.1.0.0/24","10.2.0.0/24"]}`,
 			[]string{"peer", "add", "l", "--lan", "10.1.0.0/24,10.2.0.0/24"}, "", false},
 		{"add with the psk default", withHub, "peer_add", `{"name":"p"}`, []string{"peer", "add", "p"}, "", false},
-		{"add with its own key", withHub, "peer_add", `{"name":"k","public_key":"gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="}`,
+		{"add with its own key (no psk by default)", withHub, "peer_add", `{"name":"k","public_key":"gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="}`,
 			[]string{"peer", "add", "k", "--public-key", "gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="}, "", false},
 		{"add: bad name", withHub, "peer_add", `{"name":"bad\tname"}`, []string{"peer", "add", "bad\tname"}, "invalid", false},
 		{"add: empty name", withHub, "peer_add", `{"name":""}`, []string{"peer", "add", ""}, "invalid", false},
@@ -149,44 +204,6 @@ func TestCLIAndUbusAgree(t *testing.T) {
 		{"settings_set: bad endpoint", withHub, "settings_set", `{"endpoint":"a\nb"}`, []string{"settings", "set", "--endpoint", "a\nb"}, "invalid", false},
 		{"settings_set: unknown argument", withHub, "settings_set", `{"port":1}`, []string{"settings", "set", "--port", "1"}, "invalid", false},
 		{"settings_set without a hub", fresh, "settings_set", `{"endpoint":"x.example.org"}`, []string{"settings", "set", "--endpoint", "x.example.org"}, "not_set_up", false},
-	}
-	covered := map[string]bool{}
-	for _, tt := range tests {
-		covered[tt.method] = true
-		t.Run(tt.name, func(t *testing.T) {
-			cliRoot, ubusRoot := copyTree(t, tt.tree), copyTree(t, tt.tree)
-			c := run(t, cliRoot, tt.argv...)
-			cliKind := kindOfExit(c.code)
-			if tt.report && c.code == 1 {
-				cliKind = ""
-			}
-			reply, raw := callIn(t, ubusRoot, tt.method, tt.in)
-			ubusKind, _ := reply["kind"].(string)
-			if cliKind != tt.kind || ubusKind != tt.kind {
-				t.Fatalf("want %q; the CLI gave %q (exit %d, %q), ubus %q (%s)", tt.kind, cliKind, c.code, c.stderr, ubusKind, raw)
-			}
-			a, b := snapshot(t, cliRoot), snapshot(t, ubusRoot)
-			for f := range a {
-				if mask(a[f]) != mask(b[f]) {
-					t.Errorf("%s differs:\n--- CLI\n%s\n--- ubus\n%s", f, a[f], b[f])
-				}
-			}
-			if len(a) != len(b) {
-				t.Errorf("files: CLI %d, ubus %d", len(a), len(b))
-			}
-			if tt.kind == "" && len(tt.argv) > 0 && slices.Contains(tt.argv, "--json") && mask(normalize(t, c.stdout)) != mask(normalize(t, string(raw))) {
-				t.Errorf("output differs:\n--- CLI\n%s\n--- ubus\n%s", c.stdout, raw)
-			}
-			if tt.method == "peer_config" && tt.kind == "" && reply["config"] != c.stdout {
-				t.Errorf("config differs:\n--- CLI\n%s\n--- ubus\n%v", c.stdout, reply["config"])
-			}
-		})
-	}
-	read, write := rpcd.Methods()
-	for _, m := range append(read, write...) {
-		if !covered[m] {
-			t.Errorf("method %s has no case", m)
-		}
 	}
 }
 

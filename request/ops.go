@@ -46,19 +46,22 @@ type PeerAdd struct {
 	Name       string   `json:"name" pos:"NAME" help:"the device's name: letters, digits, '-' and '_'"`
 	IP         string   `json:"ip" meta:"ADDR" help:"its VPN address (default: the lowest free one)"`
 	PublicKey  string   `json:"public_key" meta:"KEY" help:"the device's own public key; the hub then stores no client secret"`
-	PSK        *bool    `json:"psk" help:"add a preshared key (default true; --no-psk for none)"`
+	PSK        *bool    `json:"psk" help:"add a preshared key (default: yes, unless --public-key; --no-psk for none)"`
 	FullTunnel bool     `json:"full_tunnel" help:"route all of the device's traffic through the hub"`
 	LAN        []string `json:"lan" meta:"CIDR" help:"LAN subnet this device reaches (default: the hub's)"`
 	Routes     []string `json:"routes" flag:"route" meta:"CIDR" help:"subnet behind this device, routed to it"`
 }
 
 // DefaultPSK is whether a new peer gets a preshared key when the request
-// does not say: yes, from every interface.
-const DefaultPSK = true
+// does not say, the same from every interface: yes when the hub generates
+// the key pair (the client config then carries both), no for a device that
+// brings its own public key (its owner would have to copy the preshared key
+// over by hand).
+func DefaultPSK(ownKey bool) bool { return !ownKey }
 
 // Request converts a to hub's request, checking every argument.
 func (a *PeerAdd) Request() (hub.PeerRequest, error) {
-	r := hub.PeerRequest{Name: a.Name, PSK: DefaultPSK, FullTunnel: a.FullTunnel}
+	r := hub.PeerRequest{Name: a.Name, PSK: DefaultPSK(a.PublicKey != ""), FullTunnel: a.FullTunnel}
 	if err := hub.ValidateName(a.Name); err != nil {
 		return r, err
 	}

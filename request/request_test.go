@@ -130,6 +130,13 @@ func TestChecks(t *testing.T) {
 	if r.PSK {
 		t.Error("psk false ignored")
 	}
+	own := "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+	if r, _ = (&PeerAdd{Name: "a", PublicKey: own}).Request(); r.PSK {
+		t.Error("a preshared key by default for a device with its own key")
+	}
+	if r, _ = (&PeerAdd{Name: "a", PublicKey: own, PSK: ptr(true)}).Request(); !r.PSK {
+		t.Error("psk true ignored for a device with its own key")
+	}
 	r, _ = (&PeerAdd{Name: "a", LAN: []string{"10.1.0.0/24, 10.2.0.1/24"}}).Request()
 	if len(r.LAN) != 2 || r.LAN[1].String() != "10.2.0.0/24" {
 		t.Errorf("comma list: %v", r.LAN)

@@ -95,11 +95,26 @@ func route(link netlink.Link, p netip.Prefix) *netlink.Route {
 	}
 }
 
-// InitialNetns reports whether this process runs in the network namespace
-// of PID 1, the host's own, rather than in one made for it (as by `ip netns
-// exec` or a test). An unreadable namespace counts as the host's.
+// InitialNetns reports whether this process runs in the host's own network
+// namespace rather than in one made for it: not in a named namespace of `ip
+// netns` (/run/netns), and in PID 1's where that can be read. When neither
+// tells (PID 1's namespace is unreadable in some containers), the namespace
+// counts as the host's: wghub then errs on the side of leaving it alone.
 func InitialNetns() bool {
-	self, err1 := os.Readlink("/proc/self/ns/net")
-	init, err2 := os.Readlink("/proc/1/ns/net")
-	return err1 != nil || err2 != nil || self == init
+	self, err := os.Stat("/proc/self/ns/net")
+	if err != nil {
+		return true
+	}
+	for _, dir := range []string{"/run/netns", "/var/run/netns"} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if st, err := os.Stat(dir + "/" + e.Name()); err == nil && os.SameFile(self, st) {
+				return false
+			}
+		}
+	}
+	if init, err := os.Stat("/proc/1/ns/net"); err == nil {
+		return os.SameFile(self, init)
+	}
+	return true
 }
