@@ -54,6 +54,12 @@ func goldenTree(t *testing.T, name, root string) {
 			t.Errorf("%s/%s differs (go test -update rewrites it):\n--- want\n%s\n--- got\n%s", name, f, want, got)
 		}
 	}
+	// The firewall also as a diff from the stock tree in testdata/golden,
+	// where the integration tier's firewall4 check finds every golden diff
+	// (names without a step number are applied to the stock tree).
+	stock, _ := os.ReadFile(filepath.Join(wghubtest.Sandbox(t), "firewall"))
+	fw, _ := os.ReadFile(filepath.Join(root, "firewall"))
+	golden(t, "owner-"+name+".diff", []byte(uci.Diff(uci.Change{Config: "firewall", Old: stock, New: fw})))
 }
 
 func appendFile(t *testing.T, path, text string) {
