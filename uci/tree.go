@@ -103,8 +103,10 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 }
 
 // Update runs fn on the named configs under an exclusive lock and writes
-// back those whose bytes changed, each atomically. If fn or a validation
-// fails nothing is written. A config that does not exist is passed in
+// back those whose bytes changed, all together or none (journal.go). If
+// fn or a validation fails nothing is written; if writing fails, the error
+// is a *CommitError that says whether nothing was saved or the change is
+// pending for the next run. A config that does not exist is passed in
 // empty and created (mode 0600) only if fn gives it content; one that fn
 // leaves with no bytes at all is removed, so adding and then removing
 // everything in a new file leaves the directory as it was.
@@ -115,10 +117,12 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 // `uci commit` takes, taken when no libuci commit can be between its
 // unlock and its rename (see lock.go). Each changed file is written to
 // ".NAME.wghub-XXXXXX" in the same directory, synced, given the
-// original's mode and owner, renamed over the original while the
-// original is still locked, the original brought up to date for whoever
-// waits on its lock, and the directory synced. Temporary files left by a
-// writer that was killed are removed.
+// original's mode and owner; then the journal is written and renamed into
+// place (the commit point), the new files renamed over the originals while
+// these are still locked, the directories synced, the originals brought up
+// to date for whoever waits on their locks, and the journal removed. A
+// change a killed writer left after its commit point is finished first;
+// temporary files of writers killed before it are removed.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
 	return t.run(names, fn, true)
 }
