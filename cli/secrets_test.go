@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wghub/wghub/internal/wghubtest"
+	"github.com/wghub/wghub/uci"
 )
 
 var anyKey = regexp.MustCompile(`[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=`)
@@ -166,5 +168,43 @@ func TestOutcomeJSON(t *testing.T) {
 	json.Unmarshal([]byte(out), &o)
 	if o["saved"] != false || o["applied"] != true {
 		t.Errorf("no-change outcome %v", o)
+	}
+}
+
+// TestRecoverCommand: a change left pending (its renames failed, and so
+// did putting the files back) is finished by `wghub recover`, which says
+// so; a second run finds nothing to do.
+func TestRecoverCommand(t *testing.T) {
+	root := wghubtest.Sandbox(t)
+	tr := &uci.Tree{Dir: root}
+	fail := errors.New("injected")
+	tr.Hook = func(s uci.Step) error {
+		if s.Op == uci.StepRename && !strings.Contains(s.To, uci.JournalName) || s.Op == uci.StepRemove {
+			return fail
+		}
+		return nil
+	}
+	_, err := tr.Update([]string{"network", "firewall"}, func(m map[string]*uci.Config) error {
+		if _, err := m["network"].Add("interface", "x1"); err != nil {
+			return err
+		}
+		_, err := m["firewall"].Add("zone", "x1")
+		return err
+	})
+	var ce *uci.CommitError
+	if !errors.As(err, &ce) || !ce.Pending {
+		t.Fatalf("want a pending change, got %v", err)
+	}
+	out := mustRun(t, root, "recover")
+	if !strings.Contains(out, "finished an interrupted change of firewall, network") {
+		t.Errorf("recover said %q", out)
+	}
+	for _, f := range []string{"network", "firewall"} {
+		if b, _ := os.ReadFile(filepath.Join(root, f)); !strings.Contains(string(b), "'x1'") {
+			t.Errorf("%s does not have the change", f)
+		}
+	}
+	if out := mustRun(t, root, "recover"); !strings.Contains(out, "no interrupted change") {
+		t.Errorf("second recover said %q", out)
 	}
 }
