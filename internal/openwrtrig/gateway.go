@@ -177,6 +177,10 @@ func (g *Gateway) AddWANHost(t testing.TB, addr string) string {
 // /run and /dev/shm.
 const holderScript = `set -e
 base=$1 prefix=$2
+# Drop this namespace's copies of the named network namespaces' mounts:
+# held here, they would keep ip netns del from removing any namespace of
+# the machine while the rig runs.
+umount -l /run/netns 2>/dev/null || true
 mount -t tmpfs -o mode=0755 openwrtrig "$base"
 mkdir -p "$base/root" "$base/upper/root" "$base/work/root" "$base/upper/prefix" "$base/work/prefix"
 mount -t overlay openwrtrig -o "lowerdir=/,upperdir=$base/upper/root,workdir=$base/work/root" "$base/root"
@@ -453,7 +457,10 @@ func (g *Gateway) boot(t testing.TB) {
 		_, err := g.Ubus("-t", "1", "list", "session")
 		return err
 	})
-	g.MustExec(t, "/etc/init.d/firewall", "start")
+	if out, err := g.Exec("/etc/init.d/firewall", "start"); err != nil {
+		diag, _ := g.Exec("sh", "-c", "ls -la /usr/share/ucode "+g.Prefix+"/share/ucode; grep -E 'ucode|rpcd' /proc/self/mountinfo; ls -la /proc/self/root/usr/share/ucode/fw4.uc")
+		t.Fatalf("DEBUG %v %s\n%s", err, out, diag)
+	}
 	g.startNetifd(t)
 	g.startDaemon(t, "uhttpd", "uhttpd", "-f", "-h", "/www", "-r", "OpenWrt", "-x", "/cgi-bin", "-u", "/ubus",
 		"-t", "60", "-T", "30", "-k", "20", "-A", "1", "-n", "3", "-N", "100", "-R",
