@@ -169,6 +169,9 @@ func (g *Gateway) AddWANHost(t testing.TB, addr string) string {
 	return ns
 }
 
+// rootMarker exists only in the router's root.
+const rootMarker = "/.openwrtrig-root"
+
 // holderScript makes the router's file system in a private mount
 // namespace and then holds it (and the namespace) as a sleeping process
 // chrooted into it: a tmpfs at $1 carries an overlay of the host's / and
@@ -193,10 +196,11 @@ mount -t tmpfs -o mode=1777 tmp "$r/tmp"
 mount -t tmpfs -o mode=0755 run "$r/run"
 mkdir -p "$r$prefix"
 mount -t overlay openwrtrig -o "lowerdir=$prefix,upperdir=$base/upper/prefix,workdir=$base/work/prefix" "$r$prefix"
+touch "$r/.openwrtrig-root"
 cd "$r"
 echo "pid $$"
-echo ready
-exec chroot . sleep infinity
+# "ready" only once chrooted: the rig enters this process's root.
+exec chroot . sh -c 'echo ready; exec sleep infinity'
 `
 
 func (g *Gateway) startHolder(t testing.TB) {
@@ -211,6 +215,11 @@ func (g *Gateway) startHolder(t testing.TB) {
 	}
 	if g.pid == 0 {
 		t.Fatalf("openwrtrig: holder did not report its pid: %s", p.Output())
+	}
+	// Everything the rig writes goes through this root: make sure it is
+	// the router's, never the host's.
+	if _, err := os.Stat(g.Path(rootMarker)); err != nil {
+		t.Fatalf("openwrtrig: the holder's root is not the router's: %v", err)
 	}
 }
 
@@ -457,10 +466,7 @@ func (g *Gateway) boot(t testing.TB) {
 		_, err := g.Ubus("-t", "1", "list", "session")
 		return err
 	})
-	if out, err := g.Exec("/etc/init.d/firewall", "start"); err != nil {
-		diag, _ := g.Exec("sh", "-c", "ls -la /usr/share/ucode "+g.Prefix+"/share/ucode; grep -E 'ucode|rpcd' /proc/self/mountinfo; ls -la /proc/self/root/usr/share/ucode/fw4.uc")
-		t.Fatalf("DEBUG %v %s\n%s", err, out, diag)
-	}
+	g.MustExec(t, "/etc/init.d/firewall", "start")
 	g.startNetifd(t)
 	g.startDaemon(t, "uhttpd", "uhttpd", "-f", "-h", "/www", "-r", "OpenWrt", "-x", "/cgi-bin", "-u", "/ubus",
 		"-t", "60", "-T", "30", "-k", "20", "-A", "1", "-n", "3", "-N", "100", "-R",
