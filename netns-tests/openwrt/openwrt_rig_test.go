@@ -11,6 +11,7 @@ import (
 
 // TestOpenwrtRig boots a gateway and checks what every other test relies on.
 func TestOpenwrtRig(t *testing.T) {
+	t.Parallel()
 	g := openwrtrig.New(t, openwrtrig.Options{Wghub: wghubBin})
 	out, err := g.Ubus("list")
 	if err != nil {
