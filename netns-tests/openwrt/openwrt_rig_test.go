@@ -22,5 +22,4 @@ func TestOpenwrtRig(t *testing.T) {
 			t.Errorf("ubus list lacks %s:\n%s", obj, out)
 		}
 	}
-	t.Log(g.Logs())
 }
