@@ -599,3 +599,30 @@ func (g *Gateway) UpWithin(iface string, d time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// routerOnly are paths the rig creates in the router that a Debian host
+// does not have: seeing one appear on the host means the rig wrote there.
+var routerOnly = []string{rootMarker, "/etc/config", "/etc/rc.common", "/etc/openwrt_release", "/etc/uci-defaults",
+	"/etc/hotplug.d", "/www", "/usr/share/rpcd", "/usr/libexec/rpcd", "/usr/share/ucode", "/usr/lib/ucode",
+	"/usr/lib/netifd", "/usr/share/libubox", bootPath}
+
+// HostGuard records which of the router's own paths exist on the host
+// now; the function it returns lists those that appeared since. A test
+// binary runs it around its tests (the rig must never write to the host).
+func HostGuard() func() []string {
+	had := map[string]bool{}
+	for _, p := range routerOnly {
+		if _, err := os.Lstat(p); err == nil {
+			had[p] = true
+		}
+	}
+	return func() []string {
+		var leaked []string
+		for _, p := range routerOnly {
+			if _, err := os.Lstat(p); err == nil && !had[p] {
+				leaked = append(leaked, p)
+			}
+		}
+		return leaked
+	}
+}
