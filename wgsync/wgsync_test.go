@@ -135,7 +135,7 @@ func TestCompare(t *testing.T) {
 	b := key(t, 3).PublicKey()
 	tests := []struct {
 		name  string
-		extra []string               // options for peer b in UCI
+		extra []string                // options for peer b in UCI
 		edit  func(d *wgtypes.Device) // the device's drift
 		want  []string
 		// check looks at b's PeerConfig (nil when b must not be in the config).
@@ -257,7 +257,7 @@ func TestSync(t *testing.T) {
 	d := device(t)
 	d.Peers[0].LastHandshakeTime = time.Now()
 	d.Peers[0].ReceiveBytes = 1000
-	d.Peers[1].PresharedKey = key(t, 8)                      // PSK UCI does not have
+	d.Peers[1].PresharedKey = key(t, 8)                                                                                 // PSK UCI does not have
 	d.Peers = append(d.Peers, wgtypes.Peer{PublicKey: key(t, 6).PublicKey(), AllowedIPs: prefixes("192.168.100.3/32")}) // stole b's address
 	d.Peers[1].AllowedIPs = nil
 	f := &FakeDevice{Dev: d}
