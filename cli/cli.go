@@ -41,6 +41,7 @@ Hub:
   up | down                               start/stop the hub (plain Linux backend)
   status [--json]                         interface and peers, live
   doctor [--json]                         check what breaks hub-and-spoke and say how to fix it
+  sync [--json]                           make the running interface equal UCI, without a restart
   import FILE.conf [--endpoint ..]        adopt an existing wg-quick server config
   export                                  print the hub as a wg-quick server config (has its private key)
   version
@@ -153,6 +154,8 @@ func (e *env) run(args []string) error {
 		return e.status(rest)
 	case "doctor":
 		return e.doctor(rest)
+	case "sync":
+		return e.sync(rest)
 	case "import":
 		return e.importConf(rest)
 	case "export":
@@ -213,6 +216,7 @@ func (e *env) open() error {
 		DryRun:  g.dryRun,
 		Log:     e.stderr,
 	}
+	e.openSystem()
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/livesys"
 	"github.com/wghub/wghub/uci"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
@@ -68,6 +69,9 @@ type Manager struct {
 	// Changes holds the file changes of the last operation (planned ones in
 	// a dry run).
 	Changes []uci.Change
+	// System is the live system doctor reads and sync changes; nil
+	// leaves doctor with UCI and the backend's checks only.
+	System livesys.System
 }
 
 func (m *Manager) logf(format string, a ...any) {

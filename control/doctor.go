@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/uci"
+	"github.com/wghub/wghub/wgsync"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -19,7 +21,21 @@ type Check struct {
 	Fix     string `json:"fix,omitempty"`
 }
 
-// Doctor checks what breaks hub-and-spoke in practice and says what to do.
+// checks collects findings; the fix is kept only for failures.
+type checks []Check
+
+func (c *checks) add(name string, ok bool, msg, fix string) {
+	x := Check{Name: name, OK: ok, Message: msg}
+	if !ok {
+		x.Fix = fix
+	}
+	*c = append(*c, x)
+}
+
+// Doctor checks what breaks hub-and-spoke in practice and says what to do:
+// first what UCI holds, then — with a System — what is actually running:
+// the device against UCI, the loaded firewall, forwarding sysctls and
+// routes. A live check replaces the backend's check of the same name.
 func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {
 	h, cfgs, err := m.Load()
 	if errors.Is(err, hub.ErrNotSetUp) {
@@ -28,15 +44,8 @@ func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Check
-	add := func(name string, ok bool, msg, fix string) {
-		c := Check{Name: name, OK: ok, Message: msg}
-		if !ok {
-			c.Fix = fix
-		}
-		out = append(out, c)
-	}
-	add("endpoint", h.Settings.Endpoint != "", "public endpoint: "+orNone(h.Settings.Endpoint),
+	var out checks
+	out.add("endpoint", h.Settings.Endpoint != "", "public endpoint: "+orNone(h.Settings.Endpoint),
 		"set the address clients reach the hub at: wghub setup --endpoint HOST[:PORT]")
 
 	host := m.Backend.Host(cfgs)
@@ -50,40 +59,87 @@ func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {
 			}
 		}
 	}
-	add("subnet_overlap", overlap == "", orText(overlap, "VPN subnets overlap no local network"),
+	out.add("subnet_overlap", overlap == "", orText(overlap, "VPN subnets overlap no local network"),
 		"move the VPN to a free subnet: wghub teardown, then wghub setup --subnet CIDR")
 
-	out = append(out, m.Backend.Checks(ctx, h, cfgs)...)
-
-	dev, err := m.Backend.Device(h.Settings.Interface)
-	add("interface_up", err == nil, fmt.Sprintf("interface %s running: %v", h.Settings.Interface, err == nil),
-		fmt.Sprintf("bring it up: ifup %s (OpenWrt) or wghub up (Linux)", h.Settings.Interface))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return out, err
+	var live checks
+	var dev *wgtypes.Device
+	if m.System != nil {
+		dev, err = m.System.Device(h.Settings.Interface)
+	} else {
+		dev, err = m.Backend.Device(h.Settings.Interface)
 	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if m.System != nil {
+		live = m.liveChecks(ctx, h, cfgs, dev)
+	}
+	replaced := map[string]bool{}
+	for _, c := range live {
+		replaced[c.Name] = true
+	}
+	for _, c := range m.Backend.Checks(ctx, h, cfgs) {
+		if !replaced[c.Name] {
+			out = append(out, c)
+		}
+	}
+	out.add("interface_up", dev != nil, fmt.Sprintf("interface %s running: %v", h.Settings.Interface, dev != nil),
+		fmt.Sprintf("bring it up: ifup %s (OpenWrt) or wghub up (Linux)", h.Settings.Interface))
+	if dev != nil && m.System == nil {
+		out = append(out, peersOnDevice(h, dev)...)
+	}
+	out = append(out, live...)
 	if dev != nil {
-		live := map[wgtypes.Key]wgtypes.Peer{}
-		for _, p := range dev.Peers {
-			live[p.PublicKey] = p
-		}
-		for _, p := range h.Peers {
-			if p.Disabled {
-				continue
-			}
-			lp, ok := live[p.PublicKey]
-			switch {
-			case !ok:
-				add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q is configured but not on the running interface", p.Name),
-					"re-apply: wghub peer disable, then enable "+p.Name)
-			case lp.LastHandshakeTime.IsZero():
-				add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q never completed a handshake", p.Name),
-					fmt.Sprintf("check the client has this hub's current config (wghub peer config %s), that UDP port %d is reachable from outside and the endpoint is right", p.Name, h.Settings.Port()))
-			default:
-				add("peer_"+hub.PeerID(p.Name), true, fmt.Sprintf("peer %q last handshake %s ago", p.Name, time.Since(lp.LastHandshakeTime).Round(time.Second)), "")
-			}
-		}
+		out = append(out, handshakes(h, dev)...)
 	}
 	return out, nil
+}
+
+// peersOnDevice is the device check without a System: enabled peers that
+// are missing from the running interface.
+func peersOnDevice(h *hub.Hub, dev *wgtypes.Device) checks {
+	var out checks
+	live := map[wgtypes.Key]bool{}
+	for _, p := range dev.Peers {
+		live[p.PublicKey] = true
+	}
+	for _, p := range h.Peers {
+		if !p.Disabled && !live[p.PublicKey] {
+			out.add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q is configured but not on the running interface", p.Name),
+				"apply UCI to the running interface: wghub sync")
+		}
+	}
+	return out
+}
+
+// handshakes reports, for each enabled peer on the device, whether it ever
+// completed a handshake.
+func handshakes(h *hub.Hub, dev *wgtypes.Device) checks {
+	var out checks
+	live := map[wgtypes.Key]wgtypes.Peer{}
+	for _, p := range dev.Peers {
+		live[p.PublicKey] = p
+	}
+	for _, p := range h.Peers {
+		lp, ok := live[p.PublicKey]
+		if p.Disabled || !ok {
+			continue
+		}
+		if lp.LastHandshakeTime.IsZero() {
+			out.add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q never completed a handshake", p.Name),
+				fmt.Sprintf("check the client has this hub's current config (wghub peer config %s), that UDP port %d is reachable from outside and the endpoint is right", p.Name, h.Settings.Port()))
+		} else {
+			out.add("peer_"+hub.PeerID(p.Name), true, fmt.Sprintf("peer %q last handshake %s ago", p.Name, time.Since(lp.LastHandshakeTime).Round(time.Second)), "")
+		}
+	}
+	return out
+}
+
+// want reads what UCI tells netifd to build for the hub's interface.
+func (m *Manager) want(h *hub.Hub, cfgs map[string]*uci.Config) (*wgsync.Want, error) {
+	w, _, err := wgsync.FromUCI(cfgs[m.layout().Network], h.Settings.Interface)
+	return w, err
 }
 
 func orNone(s string) string { return orText(s, "none") }
