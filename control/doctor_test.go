@@ -265,5 +265,5 @@ func TestSyncFixesDevice(t *testing.T) {
 	if _, err := m.Sync(ctx); err == nil {
 		t.Error("no system: no error")
 	}
-	
+
 }
