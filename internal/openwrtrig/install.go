@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -79,13 +78,11 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	P := g.Prefix
 	g.MustExec(t, "sh", "-c", bindScript, "bind", P)
 
-	// OpenWrt's shell is busybox ash (the syncconf handler relies on
-	// ash's ${var/ /, }).
-	bb, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Fatalf("openwrtrig: needs busybox as the router's /bin/sh (scripts/deps.sh installs busybox-static): %v", err)
-	}
-	g.symlink(t, bb, "/usr/bin/sh")
+	// OpenWrt's /bin/sh is busybox ash; here it is bash (run as sh), which
+	// has what OpenWrt's scripts use beyond POSIX (local, ${var/ /, } in
+	// the syncconf handler). Debian's busybox-static would run its own
+	// applets (ip among them) before PATH, bypassing the ip stand-in.
+	g.symlink(t, "bash", "/usr/bin/sh")
 
 	// The userland's programs where OpenWrt has them, without shadowing
 	// the host's.
@@ -109,6 +106,7 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	g.write(t, "/sbin/hotplug-call", standinHotplugCall, 0o755)
 	g.write(t, "/etc/rc.common", standinRCCommon, 0o755)
 	g.write(t, bootPath, standinBoot, 0o755)
+	g.write(t, "/etc/openwrt_release", standinRelease, 0o644)
 	g.write(t, "/usr/share/rpcd/ucode/system", standinSystem, 0o644)
 
 	// libubox's jshn.sh, netifd's scripts and OpenWrt's WireGuard handler.
