@@ -24,7 +24,7 @@ const (
 	// HandlerPath is netifd's WireGuard protocol handler.
 	HandlerPath = "/lib/netifd/proto/wireguard.sh"
 	// HotplugPath is wghub's ifup hook, which runs `wghub sync`.
-	HotplugPath = "/etc/hotplug.d/iface/50-wghub"
+	HotplugPath = "/etc/hotplug.d/iface/10-wghub"
 )
 
 // handler is what doctor knows of the installed netifd WireGuard handler.

@@ -116,7 +116,7 @@ func TestPackages(t *testing.T) {
 				"./etc/config/wghub":             "file 600",
 				"./etc/hotplug.d/":               "dir 755",
 				"./etc/hotplug.d/iface/":         "dir 755",
-				"./etc/hotplug.d/iface/50-wghub": "file 644",
+				"./etc/hotplug.d/iface/10-wghub": "file 644",
 				"./etc/uci-defaults/":            "dir 755",
 				"./etc/uci-defaults/90-wghub":    "file 644",
 				"./usr/":                         "dir 755",

@@ -90,7 +90,7 @@ func newLiveGateway(t *testing.T) *liveGateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write("etc/hotplug.d/iface/50-wghub", string(hook))
+	write("etc/hotplug.d/iface/10-wghub", string(hook))
 
 	must := func(args ...string) string {
 		t.Helper()
@@ -218,7 +218,7 @@ func TestDoctorLiveGateway(t *testing.T) {
 	// The handler dropped ext's PSK: doctor says so and names the handler.
 	wantFails(t, g.doctor(t), map[string][]string{
 		"device_psk_missing_ext": {"no preshared key", "wghub sync"},
-		"netifd_handler_psk":     {"reads option peer_psk", "/etc/hotplug.d/iface/50-wghub"},
+		"netifd_handler_psk":     {"reads option peer_psk", "/etc/hotplug.d/iface/10-wghub"},
 	})
 	if err := Ping(tp.Ext, LAN1, 1, 2); err == nil {
 		t.Fatal("ext reached the LAN although the hub has no PSK for it")
@@ -315,7 +315,7 @@ func TestSyncHitless(t *testing.T) {
 	os.WriteFile(filepath.Join(bin, "uci"), []byte(fmt.Sprintf("#!/bin/sh\nexec %s -c %s \"$@\"\n", filepath.Join(prefix, "bin", "uci"), conf)), 0o755)
 	os.WriteFile(filepath.Join(bin, "wghub"), []byte(fmt.Sprintf("#!/bin/sh\nexec %s --backend openwrt --root %s \"$@\"\n", wghubBin, conf)), 0o755)
 	os.WriteFile(filepath.Join(bin, "logger"), []byte(fmt.Sprintf("#!/bin/sh\ncat >> %s\n", filepath.Join(tp.Dir, "log"))), 0o755)
-	hook := filepath.Join(g.sys, "etc/hotplug.d/iface/50-wghub")
+	hook := filepath.Join(g.sys, "etc/hotplug.d/iface/10-wghub")
 	path := "PATH=" + bin + ":" + os.Getenv("PATH")
 	// Another interface's ifup, and an ifdown of the hub's: the hook does nothing.
 	for _, env := range [][]string{{"ACTION=ifup", "INTERFACE=lan"}, {"ACTION=ifdown", "INTERFACE=" + g.iface}} {
