@@ -86,36 +86,17 @@ func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {
 	}
 	out.add("interface_up", dev != nil, fmt.Sprintf("interface %s running: %v", h.Settings.Interface, dev != nil),
 		fmt.Sprintf("bring it up: ifup %s (OpenWrt) or wghub up (Linux)", h.Settings.Interface))
-	if dev != nil && m.System == nil {
-		out = append(out, peersOnDevice(h, dev)...)
-	}
 	out = append(out, live...)
 	if dev != nil {
-		out = append(out, handshakes(h, dev)...)
+		out = append(out, handshakes(h, dev, m.System == nil)...)
 	}
 	return out, nil
 }
 
-// peersOnDevice is the device check without a System: enabled peers that
-// are missing from the running interface.
-func peersOnDevice(h *hub.Hub, dev *wgtypes.Device) checks {
-	var out checks
-	live := map[wgtypes.Key]bool{}
-	for _, p := range dev.Peers {
-		live[p.PublicKey] = true
-	}
-	for _, p := range h.Peers {
-		if !p.Disabled && !live[p.PublicKey] {
-			out.add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q is configured but not on the running interface", p.Name),
-				"apply UCI to the running interface: wghub sync")
-		}
-	}
-	return out
-}
-
 // handshakes reports, for each enabled peer on the device, whether it ever
-// completed a handshake.
-func handshakes(h *hub.Hub, dev *wgtypes.Device) checks {
+// completed a handshake; with missing, also the peers not on the device
+// (without a System, nothing else reports them).
+func handshakes(h *hub.Hub, dev *wgtypes.Device, missing bool) checks {
 	var out checks
 	live := map[wgtypes.Key]wgtypes.Peer{}
 	for _, p := range dev.Peers {
@@ -123,13 +104,17 @@ func handshakes(h *hub.Hub, dev *wgtypes.Device) checks {
 	}
 	for _, p := range h.Peers {
 		lp, ok := live[p.PublicKey]
-		if p.Disabled || !ok {
-			continue
-		}
-		if lp.LastHandshakeTime.IsZero() {
+		switch {
+		case p.Disabled:
+		case !ok && missing:
+			out.add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q is configured but not on the running interface", p.Name),
+				"apply UCI to the running interface: wghub sync")
+		case !ok:
+			// The live device check reports it.
+		case lp.LastHandshakeTime.IsZero():
 			out.add("peer_"+hub.PeerID(p.Name), false, fmt.Sprintf("peer %q never completed a handshake", p.Name),
 				fmt.Sprintf("check the client has this hub's current config (wghub peer config %s), that UDP port %d is reachable from outside and the endpoint is right", p.Name, h.Settings.Port()))
-		} else {
+		default:
 			out.add("peer_"+hub.PeerID(p.Name), true, fmt.Sprintf("peer %q last handshake %s ago", p.Name, time.Since(lp.LastHandshakeTime).Round(time.Second)), "")
 		}
 	}

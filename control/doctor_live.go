@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"path"
-	"sort"
 	"strings"
 
 	"github.com/wghub/wghub/hub"
@@ -106,11 +104,22 @@ func diffName(d wgsync.Difference) string {
 	n := "device_" + string(d.Kind)
 	switch {
 	case d.Kind == wgsync.PeerExtra:
-		n += "_" + strings.NewReplacer("+", "", "/", "", "=", "").Replace(d.PublicKey.String())[:8]
+		n += "_" + keyID(d.PublicKey)
 	case d.Peer != "":
 		n += "_" + hub.PeerID(d.Peer)
 	}
 	return n
+}
+
+// keyID is the first 8 letters and digits of a public key, for check names.
+func keyID(k wgtypes.Key) string {
+	var b []byte
+	for _, c := range []byte(k.String()) {
+		if len(b) < 8 && (c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 func diffFix(d wgsync.Difference) string {
@@ -195,9 +204,9 @@ func (m *Manager) sysctlFix(key string, openwrt bool) string {
 	}
 	byName := map[string]string{}
 	for i := len(dirs) - 1; i >= 0; i-- { // /etc overrides a file of the same name
-		fs, _ := m.System.Glob(path.Join(dirs[i], "*.conf"))
+		fs, _ := m.System.Glob(dirs[i] + "/*.conf")
 		for _, f := range fs {
-			byName[path.Base(f)] = f
+			byName[f[strings.LastIndexByte(f, '/')+1:]] = f
 		}
 	}
 	var files []string
@@ -252,7 +261,11 @@ func sortedKeys(m map[string]string) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	for i := 1; i < len(out); i++ { // a handful of file names
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
 	return out
 }
 

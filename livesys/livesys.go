@@ -7,6 +7,7 @@
 package livesys
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -111,15 +112,13 @@ func (l *Linux) Ruleset(ctx context.Context) (*nftrules.Ruleset, error) {
 	if _, err := exec.LookPath("nft"); err != nil {
 		return nil, ErrNoNft
 	}
-	out, err := exec.CommandContext(ctx, "nft", "-j", "list", "ruleset").Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return nil, fmt.Errorf("livesys: nft -j list ruleset: %v: %s", err, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return nil, fmt.Errorf("livesys: nft -j list ruleset: %w", err)
+	var out, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "nft", "-j", "list", "ruleset")
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("livesys: nft -j list ruleset: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return nftrules.Parse(out)
+	return nftrules.Parse(out.Bytes())
 }
 
 // Sysctl reads /proc/sys, which follows this process's network namespace.
@@ -139,25 +138,45 @@ func (l *Linux) handle() (*netlink.Handle, error) {
 	return l.nl, nil
 }
 
-// RouteDevice asks the kernel (`ip route get DST`).
+// RouteDevice picks the longest matching route of the main table (lowest
+// metric on a tie), as the kernel does without policy rules. (netlink's
+// RouteGet would follow rules too, but costs 5 KB of router binary.)
 func (l *Linux) RouteDevice(dst netip.Addr) (string, error) {
 	h, err := l.handle()
 	if err != nil {
 		return "", err
 	}
-	rs, err := h.RouteGet(dst.AsSlice())
+	fam := netlink.FAMILY_V4
+	if dst.Is6() {
+		fam = netlink.FAMILY_V6
+	}
+	routes, err := h.RouteList(nil, fam)
 	if err != nil {
-		return "", nil // unreachable: no route
+		return "", fmt.Errorf("livesys: listing routes: %w", err)
 	}
-	for _, r := range rs {
-		if r.Type == 2 { // RTN_LOCAL
-			return "lo", nil
+	best, prio, index := -1, 0, 0
+	for _, r := range routes {
+		bits := 0
+		if r.Dst != nil {
+			p, ok := netip.AddrFromSlice(r.Dst.IP)
+			ones, _ := r.Dst.Mask.Size()
+			if !ok || !netip.PrefixFrom(p.Unmap(), ones).Contains(dst) {
+				continue
+			}
+			bits = ones
 		}
-		if link, err := h.LinkByIndex(r.LinkIndex); err == nil {
-			return link.Attrs().Name, nil
+		if bits > best || bits == best && r.Priority < prio {
+			best, prio, index = bits, r.Priority, r.LinkIndex
 		}
 	}
-	return "", nil
+	if best < 0 {
+		return "", nil
+	}
+	link, err := h.LinkByIndex(index)
+	if err != nil {
+		return "", nil
+	}
+	return link.Attrs().Name, nil
 }
 
 // DefaultRouteDevice finds the default route of the family.
@@ -196,10 +215,12 @@ func (l *Linux) ReadFile(name string) ([]byte, error) {
 
 // Glob matches pattern below Root and returns absolute paths of the tree.
 func (l *Linux) Glob(pattern string) ([]string, error) {
-	ms, err := filepath.Glob(filepath.Join(l.Root, pattern))
+	root := filepath.Clean(l.Root)
+	ms, err := filepath.Glob(filepath.Join(root, pattern))
 	for i, m := range ms {
-		rel, _ := filepath.Rel(l.Root, m)
-		ms[i] = "/" + rel
+		if root != "/" {
+			ms[i] = strings.TrimPrefix(m, root)
+		}
 	}
 	return ms, err
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 )
 
@@ -89,7 +88,12 @@ func (rs *Ruleset) baseChains(typ, hook string, v6 bool) []*Chain {
 			out = append(out, c)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Prio < out[j].Prio })
+	// Stable insertion sort by priority (few base chains per hook).
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Prio < out[j-1].Prio; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
 	return out
 }
 

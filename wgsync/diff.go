@@ -139,27 +139,17 @@ func Compare(want *Want, dev *wgtypes.Device, o Options) Plan {
 		p := &want.Peers[i]
 		lp, ok := live[p.PublicKey]
 		if !ok {
+			// A missing peer is compared with an empty one: everything UCI
+			// sets is sent, but only "missing" is reported.
 			diff(Difference{Kind: PeerMissing, Peer: p.Name, PublicKey: p.PublicKey})
-			pc := wgtypes.PeerConfig{PublicKey: p.PublicKey, PresharedKey: p.PresharedKey,
-				ReplaceAllowedIPs: true, AllowedIPs: ipNets(p.AllowedIPs)}
-			if p.Keepalive != 0 {
-				ka := time.Duration(p.Keepalive) * time.Second
-				pc.PersistentKeepaliveInterval = &ka
-			}
-			if p.EndpointHost != "" {
-				if addrs, err := o.Resolve(p.EndpointHost); err == nil && len(addrs) > 0 {
-					pc.Endpoint = net.UDPAddrFromAddrPort(netip.AddrPortFrom(addrs[0], uint16(p.EndpointPort)))
-				} else {
-					diff(Difference{Kind: EndpointUnknown, Peer: p.Name, PublicKey: p.PublicKey, Want: p.EndpointHost, Got: errText(err)})
-				}
-			}
-			changes = append(changes, pc)
-			continue
+			lp = &wgtypes.Peer{PublicKey: p.PublicKey}
 		}
-		pc := wgtypes.PeerConfig{PublicKey: p.PublicKey, UpdateOnly: true}
-		changed := false
+		pc := wgtypes.PeerConfig{PublicKey: p.PublicKey, UpdateOnly: ok}
+		changed := !ok
 		d := func(k Kind, want, got string) {
-			diff(Difference{Kind: k, Peer: p.Name, PublicKey: p.PublicKey, Want: want, Got: got})
+			if ok {
+				diff(Difference{Kind: k, Peer: p.Name, PublicKey: p.PublicKey, Want: want, Got: got})
+			}
 			changed = true
 		}
 		if w, g := prefixSet(p.AllowedIPs), prefixSet(fromIPNets(lp.AllowedIPs)); !slices.Equal(w, g) {
@@ -260,13 +250,21 @@ func prefixSet(ps []netip.Prefix) []netip.Prefix {
 	for _, p := range ps {
 		out = append(out, netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-unmapBits(p)).Masked())
 	}
-	slices.SortFunc(out, func(a, b netip.Prefix) int {
-		if c := a.Addr().Compare(b.Addr()); c != 0 {
-			return c
+	// Insertion sort: the lists are short, and a generic sort would add
+	// ~10 KB of MIPS code to the router binary.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && less(out[j], out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
 		}
-		return a.Bits() - b.Bits()
-	})
+	}
 	return slices.Compact(out)
+}
+
+func less(a, b netip.Prefix) bool {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c < 0
+	}
+	return a.Bits() < b.Bits()
 }
 
 func unmapBits(p netip.Prefix) int {
