@@ -360,3 +360,66 @@ func TestSyncHitless(t *testing.T) {
 		t.Errorf("sync with the interface down: %q, %v", out, err)
 	}
 }
+
+// TestDoctorSyncLinux is the plain-Linux hub (wghub up): doctor's advice
+// for forwarding is a sysctl.d file, a peer removed from the device is
+// found and `wghub sync` puts it back while ext2 streams, losing nothing.
+func TestDoctorSyncLinux(t *testing.T) {
+	if wghubBin == "" {
+		t.Skip("needs the wghub binary (not built in driver mode)")
+	}
+	tp := NewTopology(t)
+	h := tp.NewCLIHub(t, HubConfig{}, wghubBin)
+	h.Up(t)
+	tp.StartPeers(t, h.PublicKey(t))
+	Serve(t, tp.LAN1, LAN1)
+	doctor := func() map[string]string {
+		out, _ := RunEnv(tp.Hub, h.env, wghubBin, "--root", h.root, "--backend", "linux", "doctor", "--json")
+		var r struct {
+			Checks []struct {
+				Name, Message, Fix string
+				OK                 bool
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("doctor --json: %v\n%s", err, out)
+		}
+		fails := map[string]string{}
+		for _, c := range r.Checks {
+			if !c.OK && !strings.Contains(c.Message, "never completed a handshake") {
+				fails[c.Name] = c.Message + " | fix: " + c.Fix
+			}
+		}
+		return fails
+	}
+	wantFails(t, doctor(), nil)
+
+	MustRun(t, tp.Hub, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+	wantFails(t, doctor(), map[string][]string{"ip_forward": {"sysctl -w net.ipv4.ip_forward=1", "/etc/sysctl.d/90-wghub.conf"}})
+	MustRun(t, tp.Hub, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+
+	if err := Ping(tp.Ext2, LAN1, 2, 5); err != nil {
+		t.Fatalf("ext2 cannot reach the LAN: %v", err)
+	}
+	ext := tp.ExtKey.PublicKey().String()
+	MustRun(t, tp.Hub, "wg", "set", tp.HubIf, "peer", ext, "remove")
+	wantFails(t, doctor(), map[string][]string{"device_peer_missing_ext": {"wghub sync"}})
+	before := Peers(t, tp.Hub, tp.HubIf)[tp.Ext2Key.PublicKey().String()]
+	ping := Start(t, tp.Ext2, nil, "", "ping", "-n", "-i", "0.02", "-c", "150", "-W", "1", LAN1)
+	time.Sleep(time.Second)
+	h.run(t, "sync")
+	out, err := ping.Wait(30 * time.Second)
+	if err != nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	if m := regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`).FindStringSubmatch(out); m == nil || m[1] != m[2] {
+		t.Fatalf("ext2 lost packets while sync ran:\n%s", out)
+	}
+	if after := Peers(t, tp.Hub, tp.HubIf)[tp.Ext2Key.PublicKey().String()]; after.Handshake != before.Handshake {
+		t.Errorf("ext2's handshake changed: %d -> %d", before.Handshake, after.Handshake)
+	}
+	if err := Ping(tp.Ext, LAN1, 2, 10); err != nil {
+		t.Errorf("ext cannot reach the LAN after sync: %v", err)
+	}
+	wantFails(t, doctor(), nil)
+}
