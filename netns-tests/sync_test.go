@@ -260,6 +260,13 @@ func TestDoctorLiveGateway(t *testing.T) {
 				MustRun(t, ns, "nft", "insert", "rule", "inet", "fw4", "input_wan", "udp", "dport", fmt.Sprint(HubPort), "counter", "accept")
 			},
 			want: map[string][]string{"nft_wan_port": {fmt.Sprintf("drops UDP port %d from %s", HubPort, WANDev)}}},
+		{name: "VPN subnet route deleted", trafficBroken: true,
+			brk:  func() { MustRun(t, ns, "ip", "route", "del", VPNNet.String(), "dev", g.iface) },
+			fix:  func() { MustRun(t, ns, "ip", "route", "add", VPNNet.String(), "dev", g.iface) },
+			want: map[string][]string{
+				"route_ext":  {"via " + WANDev + ", not " + g.iface, "no address in the VPN subnet"},
+				"route_ext2": {"via " + WANDev},
+			}},
 		{name: "peer removed from the device",
 			brk:  func() { MustRun(t, ns, "wg", "set", g.iface, "peer", g.pskPeer, "remove") },
 			fix:  func() { g.wghub(t, "sync") },
