@@ -205,6 +205,22 @@ func TestSyncAfterNetifdRestart(t *testing.T) {
 			}
 			w("sync")
 			untilEqual(t, g, "wg0", 30*time.Second)
+
+			// A peer with 3 allowed IPs: this handler's wg syncconf line is
+			// rejected at every ifup, and doctor says why.
+			w("peer", "add", "site2", "--route", "10.30.0.0/24", "--route", "10.31.0.0/24")
+			g.RestartNetifd(t)
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				out, _ := g.Wghub("--backend", "openwrt", "doctor")
+				if strings.Contains(out, "netifd_handler_allowed_ips_site2") && strings.Contains(out, "${peer_a_ips/ /, }") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("doctor does not name the handler's allowed_ips problem:\n%s", out)
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
 		})
 	}
 }
