@@ -1,24 +1,32 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
 
+	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/livesys"
 )
 
 // openSystem gives the manager the live system doctor reads and sync
-// changes. Its files are read below the tree the config root belongs to:
-// "/" for /etc/config or /etc/wghub, DIR for DIR/etc/config.
+// changes. Its files (sysctl.d, netifd's handler, the hotplug hook) are
+// read below DIR when the config root is DIR/etc/NAME ("/" for the real
+// /etc/config and /etc/wghub). The plain-Linux backend always runs the
+// hub on this machine; an OpenWrt config directory that is not such a
+// tree (a sandbox copy) is not this machine's running system, so doctor
+// then checks UCI only and sync refuses.
 func (e *env) openSystem() {
 	root := e.global.root
 	if abs, err := filepath.Abs(root); err == nil {
 		root = abs
 	}
-	sysRoot := root
+	sysRoot := "/"
 	if filepath.Base(filepath.Dir(root)) == "etc" {
 		sysRoot = filepath.Dir(filepath.Dir(root))
+	} else if e.global.backend != "linux" {
+		return
 	}
 	sys := livesys.NewLinux(sysRoot)
 	e.mgr.System = sys
@@ -39,6 +47,9 @@ func (e *env) sync(args []string) error {
 		return err
 	}
 	r, err := e.mgr.Sync(e.ctx)
+	if errors.Is(err, control.ErrNoSystem) {
+		return fmt.Errorf("sync changes the running system, and %s is not its config directory (…/etc/config or …/etc/wghub)", e.global.root)
+	}
 	if err != nil {
 		return err
 	}

@@ -261,8 +261,8 @@ func TestDoctorLiveGateway(t *testing.T) {
 			},
 			want: map[string][]string{"nft_wan_port": {fmt.Sprintf("drops UDP port %d from %s", HubPort, WANDev)}}},
 		{name: "VPN subnet route deleted", trafficBroken: true,
-			brk:  func() { MustRun(t, ns, "ip", "route", "del", VPNNet.String(), "dev", g.iface) },
-			fix:  func() { MustRun(t, ns, "ip", "route", "add", VPNNet.String(), "dev", g.iface) },
+			brk: func() { MustRun(t, ns, "ip", "route", "del", VPNNet.String(), "dev", g.iface) },
+			fix: func() { MustRun(t, ns, "ip", "route", "add", VPNNet.String(), "dev", g.iface) },
 			want: map[string][]string{
 				"route_ext":  {"via " + WANDev + ", not " + g.iface, "no address in the VPN subnet"},
 				"route_ext2": {"via " + WANDev},
@@ -377,6 +377,7 @@ func TestDoctorSyncLinux(t *testing.T) {
 	}
 	tp := NewTopology(t)
 	h := tp.NewCLIHub(t, HubConfig{}, wghubBin)
+	h.root = filepath.Join(tp.Dir, "etc", "wghub") // a system's tree: doctor reads the live system
 	h.Up(t)
 	tp.StartPeers(t, h.PublicKey(t))
 	Serve(t, tp.LAN1, LAN1)
