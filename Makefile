@@ -17,6 +17,8 @@ build:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=freebsd $(GO) vet ./...
 
 # Everything: unit tests, network-namespace tests (root), package tests,
 # LuCI view tests and a short fuzz run of the UCI parser.
@@ -49,6 +51,15 @@ bench: build
 
 ipk:
 	./scripts/ipk.sh
+
+# apk/ is also a directory: both targets must be phony.
+.PHONY: apk feed
+apk:
+	./scripts/ipk.sh apk
+
+# make feed APK_KEY=/path/apk-key.pem [USIGN_KEY=/path/usign.sec]
+feed:
+	APK_KEY="$(APK_KEY)" USIGN_KEY="$(USIGN_KEY)" ./scripts/ipk.sh feed
 
 clean:
 	rm -rf build dist

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"path/filepath"
 
 	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/livesys"
+	"github.com/wghub/wghub/request"
 )
 
 // openSystem gives the manager the live system doctor reads and sync
@@ -18,14 +19,14 @@ import (
 // tree (a sandbox copy) is not this machine's running system, so doctor
 // then checks UCI only and sync refuses.
 func (e *env) openSystem() {
-	root := e.global.root
+	root := e.global.Root
 	if abs, err := filepath.Abs(root); err == nil {
 		root = abs
 	}
 	sysRoot := "/"
 	if filepath.Base(filepath.Dir(root)) == "etc" {
 		sysRoot = filepath.Dir(filepath.Dir(root))
-	} else if e.global.backend != "linux" {
+	} else if e.global.Backend != "linux" {
 		return
 	}
 	sys := livesys.NewLinux(sysRoot)
@@ -40,20 +41,15 @@ func (e *env) openSystem() {
 	}
 }
 
-func (e *env) sync(args []string) error {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "JSON output")
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+func (e *env) sync(_ *request.None, o *jsonOut) error {
 	r, err := e.mgr.Sync(e.ctx)
 	if errors.Is(err, control.ErrNoSystem) {
-		return fmt.Errorf("sync changes the running system, and %s is not its config directory (…/etc/config or …/etc/wghub)", e.global.root)
+		return errkind.New(errkind.Unsupported, "sync changes the running system, and %s is not its config directory (…/etc/config or …/etc/wghub)", e.global.Root)
 	}
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.JSON {
 		return writeJSON(e.stdout, r)
 	}
 	for _, s := range r.Skipped {
@@ -67,7 +63,7 @@ func (e *env) sync(args []string) error {
 		fmt.Fprintf(e.stdout, "%s already equals UCI\n", r.Interface)
 	default:
 		what := "fixed"
-		if e.global.dryRun {
+		if e.global.DryRun {
 			what = "would fix"
 		}
 		for _, c := range r.Changes {

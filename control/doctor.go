@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wghub/wghub/backend"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
 	"github.com/wghub/wghub/wgsync"
@@ -14,12 +15,7 @@ import (
 )
 
 // Check is one doctor finding.
-type Check struct {
-	Name    string `json:"name"`
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
-	Fix     string `json:"fix,omitempty"`
-}
+type Check = backend.Check
 
 // checks collects findings; the fix is kept only for failures.
 type checks []Check
