@@ -115,6 +115,7 @@ func wghubNames(fw string) []string {
 // a WAN host without a tunnel does not get through; `wghub teardown` gives
 // back the stock ruleset.
 func TestOpenwrtFirewall(t *testing.T) {
+	t.Parallel()
 	g := openwrtrig.New(t, openwrtrig.Options{Wghub: wghubBin})
 	stockFirewall, err := g.ReadFile("/etc/config/firewall")
 	if err != nil {
