@@ -53,6 +53,20 @@ function statusTwoPeers() {
 	};
 }
 
+/* A settings reply of the hub of statusTwoPeers. */
+function settings() {
+	return {
+		interface: 'wg0',
+		listen_port: 51820,
+		endpoint: 'vpn.example.org:51820',
+		subnets: [ '192.168.100.0/24' ],
+		dns: [ '192.168.1.1' ],
+		lan: [ '192.168.1.0/24' ],
+		keepalive: 25,
+		full_tunnel: false
+	};
+}
+
 /* A fuller hub for the screenshot. */
 function statusDemo() {
 	const s = statusTwoPeers();
@@ -180,4 +194,4 @@ function peerConfigReply(name, addr, full) {
 	};
 }
 
-module.exports = { statusTwoPeers, statusDemo, peerConfigReply, clientConfig, sampleQrSvg, HUB_KEY };
+module.exports = { statusTwoPeers, settings, statusDemo, peerConfigReply, clientConfig, sampleQrSvg, HUB_KEY };
