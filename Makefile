@@ -7,7 +7,7 @@ VERSION   ?= $(shell ./scripts/ipk.sh version 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -buildid= -X github.com/wghub/wghub/cli.version=$(VERSION)
 FUZZTIME  ?= 10s
 
-.PHONY: all build test unit lint luci-test fuzz demo bench ipk clean
+.PHONY: all build test unit lint luci-test fuzz demo bench ipk userland clean
 
 all: build
 
@@ -20,10 +20,15 @@ lint:
 
 # Everything: unit tests, network-namespace tests (root), package tests,
 # LuCI view tests and a short fuzz run of the UCI parser.
-test: lint
+test: lint userland
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./uci
 	node --test luci/tests/
+
+# OpenWrt's own userland from ../shared/openwrt-src (or WGHUB_OPENWRT_SRC),
+# built once into a cache; the integration tests run against it.
+userland:
+	./scripts/userland.sh
 
 unit:
 	$(GO) test -short ./...

@@ -3,7 +3,9 @@
 # Used by .ci/run and `make demo`; needs root (or sudo) to install.
 set -euo pipefail
 pkgs=(wireguard-tools wireguard-go iproute2 iptables nftables iputils-ping
-	qemu-user-static zbar-tools chromium nodejs ca-certificates git make bc python3 time)
+	qemu-user-static zbar-tools chromium nodejs ca-certificates git make bc python3 time
+	# scripts/userland.sh: OpenWrt's userland built from source for the integration tests
+	build-essential cmake pkg-config meson ninja-build libjson-c-dev libssl-dev zlib1g-dev libcrypt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
