@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -58,6 +59,7 @@ type Browser struct {
 	messages []Message
 	done     map[string]string // download GUID -> saved path
 	names    map[string]string // download GUID -> suggested name
+	pending  map[network.RequestID]string
 }
 
 // ErrNoChromium is returned by Path when no Chromium binary is found.
@@ -94,6 +96,7 @@ func Start(t testing.TB) *Browser {
 		Downloads: t.TempDir(),
 		done:      map[string]string{},
 		names:     map[string]string{},
+		pending:   map[network.RequestID]string{},
 	}
 	// The flags a headless Chromium needs as root in a container, without
 	// network services of its own (no QUIC, sync, component updates).
@@ -111,10 +114,22 @@ func Start(t testing.TB) *Browser {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 1000),
+		// chromedp asks the kernel to kill Chromium when the thread that
+		// started it exits (Pdeathsig). Go ends threads that a goroutine
+		// left locked, as namespace-switching code does, so Chromium would
+		// die at random; it is stopped by the test's cleanup instead.
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			if cmd.SysProcAttr != nil {
+				cmd.SysProcAttr.Pdeathsig = 0
+			}
+		}),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() {
+		// Closes the browser and waits for it, so that its profile
+		// directory can be removed.
+		chromedp.Cancel(ctx)
 		cancel()
 		acancel()
 	})
@@ -126,6 +141,7 @@ func Start(t testing.TB) *Browser {
 	err = chromedp.Run(ctx,
 		runtime.Enable(),
 		log.Enable(),
+		network.Enable(),
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).
 			WithDownloadPath(b.Downloads).WithEventsEnabled(true),
 	)
@@ -171,6 +187,18 @@ func (b *Browser) onEvent(ev any) {
 	case *log.EventEntryAdded:
 		e := ev.Entry
 		b.add(Message{Source: "log", Level: string(e.Level), Text: e.Text, URL: e.URL})
+	case *network.EventRequestWillBeSent:
+		b.mu.Lock()
+		b.pending[ev.RequestID] = ev.Request.Method + " " + ev.Request.URL
+		b.mu.Unlock()
+	case *network.EventLoadingFinished:
+		b.mu.Lock()
+		delete(b.pending, ev.RequestID)
+		b.mu.Unlock()
+	case *network.EventLoadingFailed:
+		b.mu.Lock()
+		delete(b.pending, ev.RequestID)
+		b.mu.Unlock()
 	case *browser.EventDownloadWillBegin:
 		b.mu.Lock()
 		b.names[ev.GUID] = ev.SuggestedFilename
@@ -189,6 +217,25 @@ func (b *Browser) Messages() []Message {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]Message(nil), b.messages...)
+}
+
+// Pending returns the requests that have neither finished nor failed
+// (method and URL), to tell what a page that hangs waits for.
+func (b *Browser) Pending() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, r := range b.pending {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Clear forgets the console entries so far.
+func (b *Browser) Clear() {
+	b.mu.Lock()
+	b.messages = nil
+	b.mu.Unlock()
 }
 
 // Errors returns the console entries of level error, and every exception.
