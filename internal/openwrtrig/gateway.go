@@ -169,6 +169,9 @@ func (g *Gateway) AddWANHost(t testing.TB, addr string) string {
 	return ns
 }
 
+// rootMarker exists only in the router's root.
+const rootMarker = "/.openwrtrig-root"
+
 // holderScript makes the router's file system in a private mount
 // namespace and then holds it (and the namespace) as a sleeping process
 // chrooted into it: a tmpfs at $1 carries an overlay of the host's / and
@@ -177,6 +180,10 @@ func (g *Gateway) AddWANHost(t testing.TB, addr string) string {
 // /run and /dev/shm.
 const holderScript = `set -e
 base=$1 prefix=$2
+# Drop this namespace's copies of the named network namespaces' mounts:
+# held here, they would keep ip netns del from removing any namespace of
+# the machine while the rig runs.
+umount -l /run/netns 2>/dev/null || true
 mount -t tmpfs -o mode=0755 openwrtrig "$base"
 mkdir -p "$base/root" "$base/upper/root" "$base/work/root" "$base/upper/prefix" "$base/work/prefix"
 mount -t overlay openwrtrig -o "lowerdir=/,upperdir=$base/upper/root,workdir=$base/work/root" "$base/root"
@@ -189,10 +196,11 @@ mount -t tmpfs -o mode=1777 tmp "$r/tmp"
 mount -t tmpfs -o mode=0755 run "$r/run"
 mkdir -p "$r$prefix"
 mount -t overlay openwrtrig -o "lowerdir=$prefix,upperdir=$base/upper/prefix,workdir=$base/work/prefix" "$r$prefix"
+touch "$r/.openwrtrig-root"
 cd "$r"
 echo "pid $$"
-echo ready
-exec chroot . sleep infinity
+# "ready" only once chrooted: the rig enters this process's root.
+exec chroot . sh -c 'echo ready; exec sleep infinity'
 `
 
 func (g *Gateway) startHolder(t testing.TB) {
@@ -207,6 +215,11 @@ func (g *Gateway) startHolder(t testing.TB) {
 	}
 	if g.pid == 0 {
 		t.Fatalf("openwrtrig: holder did not report its pid: %s", p.Output())
+	}
+	// Everything the rig writes goes through this root: make sure it is
+	// the router's, never the host's.
+	if _, err := os.Stat(g.Path(rootMarker)); err != nil {
+		t.Fatalf("openwrtrig: the holder's root is not the router's: %v", err)
 	}
 }
 

@@ -34,6 +34,7 @@ func RepoRoot() string {
 // rig's private overlay: nothing reaches the real prefix.
 const bindScript = `set -e
 P=$1
+[ -e /.openwrtrig-root ] || { echo "not in the router's root" >&2; exit 1; }
 for d in share/rpcd libexec/rpcd share/ucode; do
 	mkdir -p "$P/$d" "/usr/$d"
 	mount --bind "/usr/$d" "$P/$d"

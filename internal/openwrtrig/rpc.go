@@ -35,20 +35,33 @@ func (g *Gateway) dial(network, addr string) (net.Conn, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		// This goroutine's thread enters the namespace; it is locked and
-		// never unlocked, so the runtime discards the thread afterwards.
 		runtime.LockOSThread()
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{nil, err}
+			return
+		}
+		defer orig.Close()
 		f, err := os.Open("/var/run/netns/" + g.GW)
 		if err != nil {
+			runtime.UnlockOSThread()
 			ch <- result{nil, err}
 			return
 		}
 		defer f.Close()
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			ch <- result{nil, fmt.Errorf("openwrtrig: entering %s: %w", g.GW, err)}
 			return
 		}
 		c, err := net.DialTimeout(network, addr, 10*time.Second)
+		// Back to the original namespace before the thread is reused;
+		// if that fails the thread stays locked and the runtime
+		// discards it when this goroutine ends.
+		if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
 		ch <- result{c, err}
 	}()
 	r := <-ch
@@ -77,7 +90,9 @@ type RPCError struct {
 	Message string `json:"message"`
 }
 
-func (e *RPCError) Error() string { return fmt.Sprintf("ubus JSON-RPC error %d: %s", e.Code, e.Message) }
+func (e *RPCError) Error() string {
+	return fmt.Sprintf("ubus JSON-RPC error %d: %s", e.Code, e.Message)
+}
 
 // AccessDenied is the JSON-RPC error code of a call the session's ACL
 // does not grant.
