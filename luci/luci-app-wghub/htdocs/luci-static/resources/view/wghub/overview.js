@@ -335,12 +335,20 @@ return view.extend({
 	},
 
 	renderSetup: function() {
+		/* nothing to show but a form a read-only login could not submit */
+		if (!this.canWrite)
+			return Promise.resolve([
+				E('h2', {}, _('WireGuard Hub')),
+				this.readOnlyNote(),
+				E('div', { 'class': 'cbi-section' }, [
+					E('p', {}, E('em', {}, _('The hub is not set up yet. A user with write access can set it up on this page.')))
+				])
+			]);
+
 		const m = new form.JSONMap({
 			setup: { subnet: '192.168.100.0/24', port: '51820' }
 		}, _('WireGuard Hub'),
 			_('Turn this router into a WireGuard server for your devices. Each device gets its own key and address and reaches the VPN and your LAN through the router.'));
-
-		m.readonly = !this.canWrite;
 
 		const s = m.section(form.NamedSection, 'setup', 'setup', _('Set up the hub'));
 		const o = {};
@@ -379,15 +387,14 @@ return view.extend({
 
 		return m.render().then(L.bind(function(node) {
 			return [
-				this.readOnlyNote(),
 				node,
-				this.canWrite ? E('div', { 'class': 'cbi-page-actions' }, [
+				E('div', { 'class': 'cbi-page-actions' }, [
 					E('button', {
 						'class': 'cbi-button cbi-button-apply',
 						'id': 'wghub-setup-confirm',
 						'click': ui.createHandlerFn(this, 'handleSetup', m, o)
 					}, _('Set up'))
-				]) : ''
+				])
 			];
 		}, this));
 	},
@@ -453,9 +460,29 @@ return view.extend({
 		}, this));
 	},
 
-	/* The hub's settings as a form; read-only logins see it disabled. */
+	/* The hub's settings: a form, or a table for read-only logins (a
+	 * disabled form would still show LuCI's list buttons). */
 	renderSettings: function(settings) {
 		settings = settings || {};
+
+		if (!this.canWrite) {
+			const list = function(v) { return Array.isArray(v) ? v.join(', ') : ''; };
+
+			return Promise.resolve(E('div', { 'class': 'cbi-section', 'id': 'wghub-settings' }, [
+				E('h3', {}, _('Settings')),
+				E('table', { 'class': 'table' }, [
+					[ _('Public endpoint'), settings.endpoint || '' ],
+					[ _('LAN access'), list(settings.lan) ],
+					[ _('DNS servers'), list(settings.dns) ],
+					[ _('Persistent keepalive'), (settings.keepalive != null) ? String(settings.keepalive) : '' ]
+				].map(function(r) {
+					return E('tr', { 'class': 'tr' }, [
+						E('td', { 'class': 'td left', 'width': '33%' }, r[0]),
+						E('td', { 'class': 'td left' }, [ r[1] ])
+					]);
+				}))
+			]));
+		}
 
 		const m = new form.JSONMap({
 			settings: {
@@ -465,8 +492,6 @@ return view.extend({
 				dns: Array.isArray(settings.dns) ? settings.dns : []
 			}
 		});
-
-		m.readonly = !this.canWrite;
 
 		const s = m.section(form.NamedSection, 'settings', 'settings', _('Settings'),
 			_('Used in the configuration of devices added from now on; devices already set up keep theirs until you show and import their configuration again.'));
@@ -493,13 +518,13 @@ return view.extend({
 		return m.render().then(L.bind(function(node) {
 			return E('div', { 'id': 'wghub-settings' }, [
 				node,
-				this.canWrite ? E('div', { 'class': 'cbi-page-actions' }, [
+				E('div', { 'class': 'cbi-page-actions' }, [
 					E('button', {
 						'class': 'cbi-button cbi-button-save',
 						'id': 'wghub-settings-save',
 						'click': ui.createHandlerFn(this, 'handleSettingsSave', m, o)
 					}, _('Save settings'))
-				]) : ''
+				])
 			]);
 		}, this));
 	},
