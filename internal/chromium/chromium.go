@@ -113,7 +113,7 @@ func Start(t testing.TB) *Browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
+		chromedp.WindowSize(1280, 1200),
 		// chromedp asks the kernel to kill Chromium when the thread that
 		// started it exits (Pdeathsig). Go ends threads that a goroutine
 		// left locked, as namespace-switching code does, so Chromium would

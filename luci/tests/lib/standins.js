@@ -8,10 +8,7 @@
  * only emptiness and custom validate functions, not LuCI's datatypes, and
  * lays inputs out simply. The page in real LuCI is tested by
  * netns-tests/openwrt_luci_test.go (headless Chromium). They only use the standard DOM API of env.document, so the same
- * code runs against the small fake DOM of the Node tests and against
- * Chromium's real one in the screenshot page.
- *
- * createStandIns must stay self-contained: screenshot.js inlines its source.
+ * code could run against a real DOM as well.
  *
  * env.document, env.window: the DOM to build into.
  * env.reply(method, params): the canned answer of a wghub call, a value or

@@ -724,8 +724,9 @@ return view.extend({
 		o.name.placeholder = 'laptop';
 
 		o.tunnel = s.option(form.ListValue, 'tunnel', _('Traffic'));
-		o.tunnel.value('split', _('Split tunnel: only the VPN and the LAN'));
-		o.tunnel.value('full', _('Full tunnel: all traffic through the router'));
+		o.tunnel.description = _('Split tunnel: the device sends only traffic for the VPN and the LAN through the router. Full tunnel: all its traffic.');
+		o.tunnel.value('split', _('Split tunnel'));
+		o.tunnel.value('full', _('Full tunnel'));
 
 		o.psk = s.option(form.Flag, 'psk', _('Preshared key'),
 			_('An additional symmetric key, for protection against future quantum computers.'));
