@@ -50,5 +50,14 @@ bench: build
 ipk:
 	./scripts/ipk.sh
 
+# apk/ is also a directory: both targets must be phony.
+.PHONY: apk feed
+apk:
+	./scripts/ipk.sh apk
+
+# make feed APK_KEY=/path/apk-key.pem [USIGN_KEY=/path/usign.sec]
+feed:
+	APK_KEY="$(APK_KEY)" USIGN_KEY="$(USIGN_KEY)" ./scripts/ipk.sh feed
+
 clean:
 	rm -rf build dist

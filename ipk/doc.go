@@ -16,6 +16,9 @@
 // default_prerm from /lib/functions.sh, and the package's own scripts as
 // postinst-pkg and prerm-pkg, which those functions source.
 //
-// Non-goals: the apk format of OpenWrt 25.12 and later (the SDK builds it
-// from the feed Makefile), signing, package indexes, preinst and postrm.
+// IndexEntry gives a package's stanza of an opkg feed's Packages file.
+//
+// Non-goals: the apk format of OpenWrt 25.12 and later (package apk packs
+// the same Package as .apk), signing (internal/usign signs Packages),
+// preinst and postrm.
 package ipk

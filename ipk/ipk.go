@@ -140,6 +140,9 @@ func script(s string) string {
 	return s
 }
 
+// Check reports what makes p unpackable, as Build would.
+func (p *Package) Check() error { return p.check() }
+
 func (p *Package) check() error {
 	switch {
 	case !nameRE.MatchString(p.Name):

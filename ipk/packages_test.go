@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,12 +15,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wghub/wghub/internal/userland"
 	"github.com/wghub/wghub/internal/wghubtest"
 )
 
-// What TestPackages builds: `make ipk`'s script with a fixed version and epoch.
+// What TestPackages builds: `make ipk` and `make apk`'s script with a
+// fixed version (valid for both, as scripts/ipk.sh makes them) and epoch.
 const (
-	testVersion = "1.2.3+4.gtest"
+	testVersion = "1.2.3.4~abc1234-r1"
 	testEpoch   = "1700000000"
 	// mipselBudget is the most the mipsel_24kc package may weigh: small
 	// routers have 8-16 MB of flash for everything.
@@ -71,10 +74,11 @@ var qemuRuns = []struct {
 	{args: []string{"--backend", "openwrt", "--root", "ROOT", "--dry-run", "peer", "remove", "phone"}, compare: exitOnly},
 }
 
-// runScript runs scripts/ipk.sh (what `make ipk` runs) into out and build.
+// runScript runs scripts/ipk.sh all (what `make ipk` and `make apk` run)
+// into out and build.
 func runScript(t *testing.T, out, build string) {
 	t.Helper()
-	cmd := exec.Command("./scripts/ipk.sh")
+	cmd := exec.Command("./scripts/ipk.sh", "all")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "OUT="+out, "BUILD="+build, "VERSION="+testVersion, "SOURCE_DATE_EPOCH="+testEpoch)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -92,9 +96,13 @@ func TestPackages(t *testing.T) {
 	for _, tg := range targets {
 		files[tg.arch] = "wghub_" + testVersion + "_" + tg.arch + ".ipk"
 	}
+	apkFiles := map[string]string{"luci-app-wghub": "apk/noarch/luci-app-wghub-" + testVersion + ".apk"}
+	for _, tg := range targets {
+		apkFiles[tg.arch] = "apk/" + tg.arch + "/wghub-" + testVersion + ".apk"
+	}
 	entries, _ := os.ReadDir(out)
-	if len(entries) != len(files) {
-		t.Errorf("%d files in the output directory, want %d", len(entries), len(files))
+	if len(entries) != len(files)+1 { // and apk/
+		t.Errorf("%d files in the output directory, want %d and apk/", len(entries), len(files))
 	}
 	bins := map[string]string{} // arch -> the binary unpacked from its package
 	binDir := t.TempDir()
@@ -182,10 +190,22 @@ func TestPackages(t *testing.T) {
 			}
 		}
 	})
+	t.Run("apk", func(t *testing.T) {
+		apkBin := userland.Bin(t, "apk")
+		names := []string{"luci-app-wghub"}
+		for _, tg := range targets {
+			names = append(names, tg.arch)
+		}
+		for _, name := range names {
+			t.Run(name, func(t *testing.T) {
+				checkAPK(t, apkBin, filepath.Join(out, files[name]), filepath.Join(out, apkFiles[name]))
+			})
+		}
+	})
 	t.Run("reproducible", func(t *testing.T) {
 		out2 := t.TempDir()
 		runScript(t, out2, t.TempDir()) // fresh binaries too
-		for _, f := range files {
+		for _, f := range slices.Concat(slices.Collect(maps.Values(files)), slices.Collect(maps.Values(apkFiles))) {
 			a, _ := os.ReadFile(filepath.Join(out, f))
 			b, _ := os.ReadFile(filepath.Join(out2, f))
 			if !bytes.Equal(a, b) {
@@ -219,6 +239,77 @@ func TestPackages(t *testing.T) {
 			})
 		}
 	})
+}
+
+// checkAPK checks an .apk against the .ipk of the same package: no larger,
+// and, unpacked by the real `apk extract`, the same files with the same
+// modes and contents, plus the lib/apk/packages files package-pack.mk
+// adds (NAME.list naming every file and link).
+func checkAPK(t *testing.T, apkBin, ipkPath, apkPath string) {
+	t.Helper()
+	ib, err := os.ReadFile(ipkPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, err := os.ReadFile(apkPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d bytes; %s: %d bytes", filepath.Base(apkPath), len(ab), filepath.Base(ipkPath), len(ib))
+	if len(ab) > len(ib) {
+		t.Errorf("%s is %d bytes, larger than the .ipk (%d)", filepath.Base(apkPath), len(ab), len(ib))
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(apkBin, "extract", "--allow-untrusted", "--destination", dir, apkPath).CombinedOutput(); err != nil {
+		t.Fatalf("apk extract: %v\n%s", err, out)
+	}
+	u := unpack(t, ib)
+	name := u.fields["Package"]
+	want := map[string]string{}
+	var list []string
+	for _, m := range u.data {
+		switch m.h.Typeflag {
+		case '5':
+			want[m.h.Name] = fmt.Sprintf("dir %o", m.h.Mode)
+		case '2':
+			want[m.h.Name] = "link " + m.h.Linkname
+			list = append(list, m.h.Name[1:])
+		default:
+			want[m.h.Name] = fmt.Sprintf("file %o", m.h.Mode)
+			list = append(list, m.h.Name[1:])
+			got, err := os.ReadFile(filepath.Join(dir, m.h.Name))
+			if err != nil || !bytes.Equal(got, m.data) {
+				t.Errorf("%s: contents differ from the .ipk's (%v)", m.h.Name, err)
+			}
+		}
+	}
+	for _, d := range []string{"./lib/", "./lib/apk/", "./lib/apk/packages/"} {
+		want[d] = "dir 755"
+	}
+	want["./lib/apk/packages/"+name+".list"] = "file 644"
+	if cf := u.control["./conffiles"].data; len(cf) > 0 {
+		want["./lib/apk/packages/"+name+".conffiles"] = "file 644"
+		want["./lib/apk/packages/"+name+".conffiles_static"] = "file 644"
+		if got := pkgFile(t, dir, name+".conffiles"); got != string(cf) {
+			t.Errorf("%s.conffiles %q, want the .ipk's conffiles %q", name, got, cf)
+		}
+	}
+	got := stagedTree(t, dir)
+	for _, k := range sortedKeys(want, got) {
+		if got[k] != want[k] {
+			t.Errorf("%s: %q, want %q", k, got[k], want[k])
+		}
+	}
+	slices.Sort(list)
+	if got := pkgFile(t, dir, name+".list"); got != strings.Join(list, "\n")+"\n" {
+		t.Errorf("%s.list:\n%s\nwant:\n%s", name, got, strings.Join(list, "\n"))
+	}
+}
+
+func pkgFile(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, _ := os.ReadFile(filepath.Join(dir, "lib/apk/packages", name))
+	return string(b)
 }
 
 func checkCommon(t *testing.T, u *unpacked, name, arch, depends string) {

@@ -5,7 +5,9 @@ set -euo pipefail
 pkgs=(wireguard-tools wireguard-go iproute2 iptables nftables iputils-ping
 	qemu-user-static zbar-tools chromium nodejs ca-certificates git make bc python3 time
 	# scripts/userland.sh: OpenWrt's userland built from source for the integration tests
-	build-essential cmake pkg-config meson ninja-build libjson-c-dev libssl-dev zlib1g-dev libcrypt-dev)
+	build-essential cmake pkg-config meson ninja-build libjson-c-dev libssl-dev zlib1g-dev libcrypt-dev
+	# netns-tests/openwrt: control's golden diffs applied to the stock tree
+	patch)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

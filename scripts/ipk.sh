@@ -1,37 +1,66 @@
 #!/usr/bin/env bash
-# make ipk: cross-build wghub for the router targets and pack it, with
-# luci-app-wghub, as reproducible .ipk files (cmd/mkipk, openwrt/ipk/*.ipkspec).
+# make ipk / apk / feed: cross-build wghub for the router targets and pack
+# it, with luci-app-wghub, as reproducible .ipk (opkg, OpenWrt 24.10 and
+# earlier) and .apk (apk-tools v3, 25.12 and later) files (cmd/mkipk,
+# openwrt/ipk/*.ipkspec), and make a signed feed of them (cmd/mkfeed).
 #
 #   scripts/ipk.sh            build dist/wghub_<ver>_<arch>.ipk for each target
 #                             and dist/luci-app-wghub_<ver>_all.ipk
+#   scripts/ipk.sh apk        build dist/apk/<arch>/wghub-<ver>.apk for each
+#                             target and dist/apk/noarch/luci-app-wghub-<ver>.apk
+#   scripts/ipk.sh all        both of the above
+#   scripts/ipk.sh feed       build both and make dist/feed/<arch>/ for each
+#                             target: both formats, packages.adb signed with
+#                             APK_KEY, Packages(.gz), Packages.sig when
+#                             USIGN_KEY is set; public keys in dist/feed/keys/
 #   scripts/ipk.sh version    print the version the packages get
 #   scripts/ipk.sh bench      sizes per target, ratio to a binary linking only
 #                             wghub's dependencies, cold start under qemu
 #
 # Environment: TARGETS (default: the five below), OUT (dist), BUILD (build),
-# VERSION (from git), SOURCE_DATE_EPOCH (the last commit's time).
+# VERSION (from git), SOURCE_DATE_EPOCH (the last commit's time), APK_KEY
+# and USIGN_KEY (paths of the feed's private keys; never committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ALL_TARGETS="mipsel_24kc mips_24kc arm_cortex-a7_neon-vfpv4 aarch64_cortex-a53 x86_64"
 
-# version prints an opkg version from git: a tag v1.2.3 gives 1.2.3, N
-# commits after it 1.2.3+N.gHASH, a tree without tags 0.0.0+N.gHASH (N
-# counts commits, so later builds compare newer); a dirty tree adds .dirty.
-# Only [0-9A-Za-z.+] is used: '-' would start opkg's revision part.
+# version prints the packages' version from git, one string valid for
+# opkg and apk and ordered the same way by both (ipk/version_test.go
+# checks it with `opkg-cl compare-versions` and `apk version -t`):
+#   at a tag vX.Y.Z, clean tree        X.Y.Z-r1
+#   N commits after it (hash H)        X.Y.Z.N~H-r1
+#   a dirty tree                       X.Y.Z.N~H-r0 (N may be 0): after the
+#                                      commit before, before H committed
+#   no tag at all                      0.0.0.N~H-r1, N counting all commits
+# The extra component sorts after X.Y.Z and before X.Y.(Z+1) in both. apk's
+# grammar (digits{.digits}[letter]{_suffix}[~hexhash][-rN]) has no
+# pre-release form that opkg orders the same way, so only vX.Y.Z tags count.
+# A tree without git (a tarball) gets 0.0.0-r0 unless VERSION is set.
 version() {
-	local d n
-	if d=$(git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null); then
-		d=${d#v}
-		case "$d" in
-		*-*-g*) n=${d%-g*}; d="${n%-*}+${n##*-}.g${d##*-g}" ;;
-		esac
-		echo "$d" | sed 's/-dirty$/.dirty/; s/-/./g'
-	elif d=$(git describe --always --dirty 2>/dev/null); then
-		n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
-		echo "0.0.0+$n.g$d" | sed 's/-dirty$/.dirty/'
+	local d tag n hash rev=1
+	# Tags other than vX.Y.Z (v2.0.0-rc1, v1.2.3.4) are skipped.
+	if d=$(git describe --tags --long --match 'v[0-9]*.[0-9]*.[0-9]*' --exclude 'v*[!0-9.]*' \
+		--exclude 'v*.*.*.*' --dirty --abbrev=7 2>/dev/null); then
+		case "$d" in *-dirty) rev=0; d=${d%-dirty} ;; esac
+		hash=${d##*-g}; d=${d%-g*}
+		n=${d##*-}; tag=${d%-*}; tag=${tag#v}
+		if ! [[ $tag =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+			echo "ipk: tag v$tag: want vX.Y.Z" >&2
+			return 1
+		fi
+	elif hash=$(git rev-parse --short=7 HEAD 2>/dev/null); then
+		tag=0.0.0
+		n=$(git rev-list --count HEAD)
+		git diff --quiet HEAD 2>/dev/null || rev=0
 	else
-		echo "0.0.0"
+		echo "0.0.0-r0"
+		return
+	fi
+	if [ "$n" = 0 ] && [ "$rev" = 1 ]; then
+		echo "$tag-r1"
+	else
+		echo "$tag.$n~$hash-r$rev"
 	fi
 }
 
@@ -66,16 +95,59 @@ gobuild() {
 		go build -trimpath -buildvcs=false -ldflags "$LDFLAGS" "$@" -o "$o" "$pkg"
 }
 
+# packages FORMAT...: build the binaries and pack them in each format
+# (ipk into $OUT, apk into $OUT/apk/<arch>), older versions removed first
+# as OpenWrt's build removes them.
 packages() {
+	local t f
 	mkdir -p "$BUILD" "$OUT"
 	go build -o "$BUILD/mkipk" ./cmd/mkipk
 	for t in $TARGETS; do
 		gobuild "$t" "$BUILD/$t/wghub"
-		rm -f "$OUT"/wghub_*_"$t".ipk # older versions, as ipkg-build removes them
-		"$BUILD/mkipk" -o "$OUT" -var VERSION="$VERSION" -var ARCH="$t" -var BIN="$BUILD/$t/wghub" openwrt/ipk/wghub.ipkspec
+		for f in "$@"; do
+			pack "$f" "$t" wghub -var ARCH="$t" -var BIN="$BUILD/$t/wghub"
+		done
 	done
-	rm -f "$OUT"/luci-app-wghub_*_all.ipk
-	"$BUILD/mkipk" -o "$OUT" -var VERSION="$VERSION" openwrt/ipk/luci-app-wghub.ipkspec
+	for f in "$@"; do
+		pack "$f" all luci-app-wghub
+	done
+}
+
+# pack FORMAT ARCH NAME [mkipk flags...]
+pack() {
+	local f=$1 arch=$2 name=$3 out=$OUT
+	shift 3
+	if [ "$f" = apk ]; then
+		[ "$arch" = all ] && arch=noarch
+		out=$OUT/apk/$arch
+		mkdir -p "$out"
+		rm -f "$out/$name"-[0-9]*.apk
+	else
+		rm -f "$out/${name}_"*"_$arch.ipk"
+	fi
+	"$BUILD/mkipk" -format "$f" -o "$out" -var VERSION="$VERSION" "$@" "openwrt/ipk/$name.ipkspec" >/dev/null
+}
+
+# feed: both formats, then one feed directory per target holding its
+# packages and the architecture-independent ones, with their indexes.
+feed() {
+	local t d
+	if [ -z "${APK_KEY:-}" ]; then
+		echo "feed: set APK_KEY to an ECDSA P-256 private key (openssl ecparam -name prime256v1 -genkey -noout -out KEY)" >&2
+		return 2
+	fi
+	packages ipk apk
+	go build -o "$BUILD/mkfeed" ./cmd/mkfeed
+	rm -rf "$OUT/feed"
+	for t in $TARGETS; do
+		d=$OUT/feed/$t
+		mkdir -p "$d"
+		cp "$OUT/wghub_${VERSION}_$t.ipk" "$OUT/luci-app-wghub_${VERSION}_all.ipk" \
+			"$OUT/apk/$t/wghub-$VERSION.apk" "$OUT/apk/noarch/luci-app-wghub-$VERSION.apk" "$d/"
+		"$BUILD/mkfeed" -apk-key "$APK_KEY" ${USIGN_KEY:+-usign-key "$USIGN_KEY"} \
+			-keys "$OUT/feed/keys" -description "wghub $VERSION $t" "$d" >/dev/null
+	done
+	echo "$OUT/feed"
 }
 
 # median NAME CMD...: median wall time of 21 runs, in ms.
@@ -90,21 +162,23 @@ median() {
 }
 
 bench() {
-	local t b i r root bin
+	local t b i a r root bin
 	tmp=$(mktemp -d) # global: the EXIT trap runs after bench returns
 	trap 'rm -rf "$tmp"' EXIT
-	OUT=$tmp/dist BUILD=$tmp/build packages >/dev/null
+	OUT=$tmp/dist BUILD=$tmp/build packages ipk apk >/dev/null
 	echo "sizes in bytes; reference = a binary linking only wgctrl, wgtypes, netlink, go-iptables (ipk/refbin), same flags"
-	printf '%-26s %10s %10s %10s %7s\n' target binary ipk reference ratio
+	printf '%-26s %10s %10s %10s %10s %7s\n' target binary ipk apk reference ratio
 	for t in $ALL_TARGETS; do
 		case " $TARGETS " in *" $t "*) ;; *) continue ;; esac
 		LDFLAGS="-s -w -buildid=" gobuild "$t" "$tmp/ref-$t" ./ipk/refbin -tags refbin
 		b=$(stat -c %s "$tmp/build/$t/wghub")
 		i=$(stat -c %s "$tmp/dist/wghub_${VERSION}_$t.ipk")
+		a=$(stat -c %s "$tmp/dist/apk/$t/wghub-$VERSION.apk")
 		r=$(stat -c %s "$tmp/ref-$t")
-		printf '%-26s %10d %10d %10d %7.2f\n' "$t" "$b" "$i" "$r" "$(echo "$b / $r" | bc -l)"
+		printf '%-26s %10d %10d %10d %10d %7.2f\n' "$t" "$b" "$i" "$a" "$r" "$(echo "$b / $r" | bc -l)"
 	done
-	printf '%-26s %10s %10d\n' luci-app-wghub "" "$(stat -c %s "$tmp"/dist/luci-app-wghub_*_all.ipk)"
+	printf '%-26s %10s %10d %10d\n' luci-app-wghub "" "$(stat -c %s "$tmp"/dist/luci-app-wghub_*_all.ipk)" \
+		"$(stat -c %s "$tmp"/dist/apk/noarch/luci-app-wghub-*.apk)"
 
 	bin=$tmp/build/mipsel_24kc/wghub
 	if ! command -v qemu-mipsel-static >/dev/null || [ ! -x "$bin" ]; then
@@ -125,8 +199,11 @@ bench() {
 }
 
 case "${1:-}" in
-"") packages ;;
+"") packages ipk ;;
+apk) packages apk ;;
+all) packages ipk apk ;;
+feed) feed ;;
 version) echo "$VERSION" ;;
 bench) bench ;;
-*) echo "usage: $0 [version|bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [apk|all|feed|version|bench]" >&2; exit 2 ;;
 esac

@@ -96,7 +96,14 @@ func (b *Backend) ApplySetup(ctx context.Context, old, h *hub.Hub) error {
 		b.logf("config root %s is not %s: not reloading network and firewall", b.Root, DefaultRoot)
 		return nil
 	}
-	steps := [][]string{{"ubus", "call", "network", "reload"}, {"/etc/init.d/firewall", "reload"}}
+	// firewall4's reload keeps chains that lost all their rules (the vpn
+	// zone's, an emptied srcnat_lan) until a restart: teardown restarts
+	// it so that the stock ruleset comes back.
+	fw := "reload"
+	if h == nil {
+		fw = "restart"
+	}
+	steps := [][]string{{"ubus", "call", "network", "reload"}, {"/etc/init.d/firewall", fw}}
 	for _, s := range steps {
 		if out, err := exec.CommandContext(ctx, s[0], s[1:]...).CombinedOutput(); err != nil {
 			return fmt.Errorf("openwrt: %s: %v: %s", strings.Join(s, " "), err, strings.TrimSpace(string(out)))

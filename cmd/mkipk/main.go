@@ -1,10 +1,13 @@
-// Command mkipk packs one OpenWrt .ipk from a spec file (see
+// Command mkipk packs one OpenWrt package from a spec file (see
 // ipk.ParseSpec), reproducibly: the same spec, sources and epoch give the
-// same bytes. `make ipk` (scripts/ipk.sh) runs it for wghub on each target
-// and for luci-app-wghub; OpenWrt's SDK builds the same packages from
+// same bytes. With -format ipk (the default) it writes an .ipk for opkg
+// (OpenWrt 24.10 and earlier), with -format apk an .apk for apk-tools v3
+// (25.12 and later; package apk). `make ipk` and `make apk`
+// (scripts/ipk.sh) run it for wghub on each target and for
+// luci-app-wghub; OpenWrt's SDK builds the same packages from
 // openwrt/wghub/Makefile instead.
 //
-//	mkipk [-C DIR] [-o OUTDIR] [-epoch SECONDS] [-var NAME=VALUE]... SPEC
+//	mkipk [-format ipk|apk] [-C DIR] [-o OUTDIR] [-epoch SECONDS] [-var NAME=VALUE]... SPEC
 //
 // It prints the path of the package it wrote. The epoch defaults to
 // $SOURCE_DATE_EPOCH; one of them is required. Exit status 2 is a usage
@@ -21,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wghub/wghub/apk"
 	"github.com/wghub/wghub/ipk"
 )
 
@@ -44,13 +48,14 @@ func (v varFlag) Set(s string) error {
 func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("mkipk", flag.ContinueOnError)
 	fl.SetOutput(stderr)
+	format := fl.String("format", "ipk", "package format: ipk (opkg) or apk (apk-tools v3)")
 	dir := fl.String("C", ".", "directory the spec's source paths are relative to")
 	out := fl.String("o", "dist", "output directory")
 	epochFlag := fl.String("epoch", os.Getenv("SOURCE_DATE_EPOCH"), "mtime of every entry, in seconds since 1970 (default $SOURCE_DATE_EPOCH)")
 	vars := varFlag{}
 	fl.Var(vars, "var", "NAME=VALUE for ${NAME} in the spec (repeatable)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mkipk [-C DIR] [-o OUTDIR] [-epoch SECONDS] [-var NAME=VALUE]... SPEC")
+		fmt.Fprintln(stderr, "usage: mkipk [-format ipk|apk] [-C DIR] [-o OUTDIR] [-epoch SECONDS] [-var NAME=VALUE]... SPEC")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -63,12 +68,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return 2
 	}
+	if *format != "ipk" && *format != "apk" {
+		fmt.Fprintf(stderr, "mkipk: format %q: want ipk or apk\n", *format)
+		return 2
+	}
 	epoch, err := strconv.ParseInt(*epochFlag, 10, 64)
 	if err != nil || epoch < 0 {
 		fmt.Fprintf(stderr, "mkipk: epoch %q: want seconds since 1970 (-epoch or SOURCE_DATE_EPOCH)\n", *epochFlag)
 		return 2
 	}
-	path, err := build(fl.Arg(0), *dir, *out, epoch, vars)
+	path, err := build(*format, fl.Arg(0), *dir, *out, epoch, vars)
 	if err != nil {
 		fmt.Fprintf(stderr, "mkipk: %v\n", err)
 		return 1
@@ -77,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func build(spec, dir, out string, epoch int64, vars map[string]string) (string, error) {
+func build(format, spec, dir, out string, epoch int64, vars map[string]string) (string, error) {
 	src, err := os.ReadFile(spec)
 	if err != nil {
 		return "", err
@@ -87,14 +96,21 @@ func build(spec, dir, out string, epoch int64, vars map[string]string) (string, 
 		return "", fmt.Errorf("%s: %w", spec, err)
 	}
 	p.Epoch = epoch
-	b, err := p.Build()
+	b, name := []byte(nil), ""
+	if format == "apk" {
+		b, err = apk.Build(p, apk.Gzip)
+		name = apk.FileName(p)
+	} else {
+		b, err = p.Build()
+		name = p.FileName()
+	}
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", spec, err)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err
 	}
-	dst := filepath.Join(out, p.FileName())
+	dst := filepath.Join(out, name)
 	tmp := dst + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return "", err

@@ -26,6 +26,9 @@ func TestRun(t *testing.T) {
 		{"bad var", []string{"-var", "V", spec}, 2, "", `want NAME=VALUE, got "V"`},
 		{"missing var", []string{"-epoch", "1", "-C", dir, "-o", out, spec}, 1, "", "no value for ${V}"},
 		{"ok", []string{"-epoch", "1", "-C", dir, "-o", out, "-var", "V=1.0", spec}, 0, filepath.Join(out, "demo_1.0_all.ipk") + "\n", ""},
+		{"bad format", []string{"-format", "deb", "-epoch", "1", spec}, 2, "", `format "deb"`},
+		{"apk", []string{"-format", "apk", "-epoch", "1", "-C", dir, "-o", out, "-var", "V=1.0-r1", spec}, 0, filepath.Join(out, "demo-1.0-r1.apk") + "\n", ""},
+		{"apk version", []string{"-format", "apk", "-epoch", "1", "-C", dir, "-o", out, "-var", "V=1.0+4.gabc", spec}, 1, "", "not valid for apk"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -36,7 +39,9 @@ func TestRun(t *testing.T) {
 			}
 		})
 	}
-	if _, err := os.Stat(filepath.Join(out, "demo_1.0_all.ipk")); err != nil {
-		t.Error(err)
+	for _, f := range []string{"demo_1.0_all.ipk", "demo-1.0-r1.apk"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }

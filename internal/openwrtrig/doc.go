@@ -16,7 +16,8 @@
 //
 // What cannot run here is replaced by a stand-in, each marked STAND-IN in
 // standin.go: procd's ubus object "system", /etc/rc.common, hotplug-call,
-// base-files' /lib/functions.sh and boot (sysctl, uci-defaults), and ip for
+// base-files' /lib/functions.sh, /etc/openwrt_release and boot (sysctl,
+// uci-defaults), and ip for
 // `ip link add X type wireguard` (wireguard-go: no kernel module here).
 //
 // Non-goals: procd itself, dnsmasq, DHCP, wireless, a bridged LAN (netifd

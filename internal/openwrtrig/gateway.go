@@ -568,3 +568,61 @@ func (g *Gateway) busyProcess() string {
 	}
 	return ""
 }
+
+// Peers reads the peers of the router's WireGuard interface iface by
+// public key (`wg show IFACE dump`, run in the router, where its userspace
+// socket is).
+func (g *Gateway) Peers(t testing.TB, iface string) map[string]netnstests.PeerStat {
+	t.Helper()
+	out := g.MustExec(t, "wg", "show", iface, "dump")
+	m := map[string]netnstests.PeerStat{}
+	for i, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(l, "\t")
+		if i == 0 || len(f) < 8 {
+			continue
+		}
+		n := func(s string) int64 { v, _ := strconv.ParseInt(s, 10, 64); return v }
+		m[f[0]] = netnstests.PeerStat{Handshake: n(f[4]), RX: n(f[5]), TX: n(f[6])}
+	}
+	return m
+}
+
+// UpWithin waits up to d for netifd to report iface up and returns the
+// last error if it does not: for interfaces a test expects may fail.
+func (g *Gateway) UpWithin(iface string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		err := g.ifaceUp(iface)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// routerOnly are paths the rig creates in the router that a Debian host
+// does not have: seeing one appear on the host means the rig wrote there.
+var routerOnly = []string{rootMarker, "/etc/config", "/etc/rc.common", "/etc/openwrt_release", "/etc/uci-defaults",
+	"/etc/hotplug.d", "/www", "/usr/share/rpcd", "/usr/libexec/rpcd", "/usr/share/ucode", "/usr/lib/ucode",
+	"/usr/lib/netifd", "/usr/share/libubox", bootPath}
+
+// HostGuard records which of the router's own paths exist on the host
+// now; the function it returns lists those that appeared since. A test
+// binary runs it around its tests (the rig must never write to the host).
+func HostGuard() func() []string {
+	had := map[string]bool{}
+	for _, p := range routerOnly {
+		if _, err := os.Lstat(p); err == nil {
+			had[p] = true
+		}
+	}
+	return func() []string {
+		var leaked []string
+		for _, p := range routerOnly {
+			if _, err := os.Lstat(p); err == nil && !had[p] {
+				leaked = append(leaked, p)
+			}
+		}
+		return leaked
+	}
+}

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wghub/wghub/sandbox"
@@ -79,13 +79,11 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	P := g.Prefix
 	g.MustExec(t, "sh", "-c", bindScript, "bind", P)
 
-	// OpenWrt's shell is busybox ash (the syncconf handler relies on
-	// ash's ${var/ /, }).
-	bb, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Fatalf("openwrtrig: needs busybox as the router's /bin/sh (scripts/deps.sh installs busybox-static): %v", err)
-	}
-	g.symlink(t, bb, "/usr/bin/sh")
+	// OpenWrt's /bin/sh is busybox ash; here it is bash (run as sh), which
+	// has what OpenWrt's scripts use beyond POSIX (local, ${var/ /, } in
+	// the syncconf handler). Debian's busybox-static would run its own
+	// applets (ip among them) before PATH, bypassing the ip stand-in.
+	g.symlink(t, "bash", "/usr/bin/sh")
 
 	// The userland's programs where OpenWrt has them, without shadowing
 	// the host's.
@@ -109,6 +107,7 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	g.write(t, "/sbin/hotplug-call", standinHotplugCall, 0o755)
 	g.write(t, "/etc/rc.common", standinRCCommon, 0o755)
 	g.write(t, bootPath, standinBoot, 0o755)
+	g.write(t, "/etc/openwrt_release", standinRelease, 0o644)
 	g.write(t, "/usr/share/rpcd/ucode/system", standinSystem, 0o644)
 
 	// libubox's jshn.sh, netifd's scripts and OpenWrt's WireGuard handler.
@@ -133,10 +132,7 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	}
 	g.write(t, "/usr/share/ucode/luci/version.uc", "export const revision = 'openwrtrig', branch = 'LuCI (wghub test rig)';\n", 0o644)
 	if _, err := os.Stat(filepath.Join(P, "lib/ucode/html.so")); err != nil {
-		// ucode-mod-html, which LuCI's dispatcher imports; built here
-		// until scripts/userland.sh builds it.
-		g.MustExec(t, "cc", "-O2", "-fPIC", "-shared", "-I"+filepath.Join(P, "include"), "-o", "/usr/lib/ucode/html.so",
-			filepath.Join(P, "src/luci/contrib/package/ucode-mod-html/src/html.c"))
+		g.installHTMLModule(t)
 	}
 	g.installLuCI(t, filepath.Join(RepoRoot(), "luci", "luci-app-wghub"))
 
@@ -162,6 +158,32 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	}
 	g.write(t, "/etc/config/rpcd", rpcdConfig, 0o600)
 	g.installWghub(t, wghub)
+}
+
+var htmlModule struct {
+	sync.Mutex
+	so []byte
+}
+
+// installHTMLModule builds ucode-mod-html, which LuCI's dispatcher imports
+// and scripts/userland.sh does not build (yet), in the first rig of the
+// process, and copies it into the later ones.
+func (g *Gateway) installHTMLModule(t testing.TB) {
+	t.Helper()
+	htmlModule.Lock()
+	defer htmlModule.Unlock()
+	const dst = "/usr/lib/ucode/html.so"
+	if htmlModule.so != nil {
+		g.write(t, dst, string(htmlModule.so), 0o755)
+		return
+	}
+	g.MustExec(t, "cc", "-O2", "-fPIC", "-shared", "-I"+filepath.Join(g.Prefix, "include"), "-o", dst,
+		filepath.Join(g.Prefix, "src/luci/contrib/package/ucode-mod-html/src/html.c"))
+	so, err := g.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	htmlModule.so = so
 }
 
 // RigNetwork adapts the stock /etc/config/network (package sandbox) to

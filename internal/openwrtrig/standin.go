@@ -37,9 +37,12 @@ option() {
 }
 
 list() {
+	local _n
 	append "CONFIG_${CONFIG_SECTION}_$1" "$2"
-	eval "CONFIG_${CONFIG_SECTION}_$1_ITEMS=\$((\${CONFIG_${CONFIG_SECTION}_$1_ITEMS:-0} + 1))"
-	eval "CONFIG_${CONFIG_SECTION}_$1_ITEM\${CONFIG_${CONFIG_SECTION}_$1_ITEMS}=\$2"
+	eval "_n=\${CONFIG_${CONFIG_SECTION}_$1_ITEMS:-0}"
+	_n=$((_n + 1))
+	eval "CONFIG_${CONFIG_SECTION}_$1_ITEMS=$_n"
+	eval "CONFIG_${CONFIG_SECTION}_$1_ITEM$_n=\$2"
 }
 
 config_load() {
@@ -253,4 +256,16 @@ for f in *; do
 	( . "./$f" ) && rm -f "$f"
 done
 exit 0
+`
+
+// standinRelease is a STAND-IN for base-files' /etc/openwrt_release,
+// which an image build generates: wghub (like other tools) recognises
+// OpenWrt by it.
+const standinRelease = `DISTRIB_ID='OpenWrt'
+DISTRIB_RELEASE='SNAPSHOT'
+DISTRIB_REVISION='openwrtrig'
+DISTRIB_TARGET='x86/64'
+DISTRIB_ARCH='x86_64'
+DISTRIB_DESCRIPTION='OpenWrt SNAPSHOT (wghub test rig)'
+DISTRIB_TAINTS=''
 `

@@ -12,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/wghub/wghub/internal/openwrtrig"
 	"github.com/wghub/wghub/internal/wghubtest"
 	netnstests "github.com/wghub/wghub/netns-tests"
 )
@@ -27,8 +28,13 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		wghubBin = bin
+		leaks := openwrtrig.HostGuard()
 		code := netnstests.RunTests(m)
 		cleanup()
+		if l := leaks(); len(l) > 0 {
+			fmt.Fprintf(os.Stderr, "openwrt: the rig wrote to the host: %v\n", l)
+			code = 1
+		}
 		os.Exit(code)
 	}
 	netnstests.Main(m)

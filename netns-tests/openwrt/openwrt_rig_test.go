@@ -11,6 +11,7 @@ import (
 
 // TestOpenwrtRig boots a gateway and checks what every other test relies on.
 func TestOpenwrtRig(t *testing.T) {
+	t.Parallel()
 	g := openwrtrig.New(t, openwrtrig.Options{Wghub: wghubBin})
 	out, err := g.Ubus("list")
 	if err != nil {
@@ -21,5 +22,4 @@ func TestOpenwrtRig(t *testing.T) {
 			t.Errorf("ubus list lacks %s:\n%s", obj, out)
 		}
 	}
-	t.Log(g.Logs())
 }

@@ -127,6 +127,7 @@ var callOrder = []string{"setup", "settings_set", "peer_add", "status", "peers",
 // with the arguments the view sends (and uhttpd's ubus_rpc_session);
 // wghub still refuses any other unknown argument.
 func TestOpenwrtLuCIMethods(t *testing.T) {
+	t.Parallel()
 	g := openwrtrig.New(t, openwrtrig.Options{Wghub: wghubBin})
 	decls := viewDeclares(t)
 	read, write := appACL(t)
