@@ -382,13 +382,6 @@ func TestOpenwrtLuCI(t *testing.T) {
 	}
 	g := openwrtrig.New(t, openwrtrig.Options{Wghub: wghubBin})
 	systemOutsideRPCD(t, g)
-	// WORKAROUND, to go once the rig installs base-files' marker: wghub
-	// picks its OpenWrt backend by /etc/openwrt_release.
-	if _, err := g.ReadFile("/etc/openwrt_release"); err != nil {
-		if err := g.WriteFile("/etc/openwrt_release", []byte("DISTRIB_ID='OpenWrt'\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	t.Run("owner", func(t *testing.T) { testLuCIOwner(t, g) })
 	t.Run("read-only", func(t *testing.T) { testLuCIReadOnly(t, g) })
