@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bigFirewall is a firewall config with n rule sections after the stock
@@ -69,4 +70,32 @@ func BenchmarkLoadEditCommit(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/1024, "heap-KiB")
 	runtime.KeepAlive(keep)
+}
+
+// BenchmarkStaleWriter: the look through /proc an update makes before it
+// reads a config (lock.go), on this machine's processes: every process's
+// open files when the config changed in the last seconds ("recent"), the
+// lock holders' otherwise ("settled").
+func BenchmarkStaleWriter(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "network")
+	if err := os.WriteFile(p, []byte("config interface 'lan'\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, recent := range []bool{true, false} {
+		b.Run(map[bool]string{true: "recent", false: "settled"}[recent], func(b *testing.B) {
+			defer func(d time.Duration) { recentChange = d }(recentChange)
+			if !recent {
+				recentChange = 0
+			}
+			for b.Loop() {
+				if staleWriter(p, st) {
+					b.Fatal("a stale writer of a new file")
+				}
+			}
+		})
+	}
 }

@@ -214,13 +214,13 @@ func (c *Config) newSection(typ, name string) *Section {
 }
 
 // open is the parser's "config TYPE [NAME]": a name seen before reopens
-// that section (and sets its type), as libuci does.
-func (c *Config) open(typ, name string) *Section {
+// that section, as libuci does, and with another type is an error (libuci
+// rejects the file in its default strict mode).
+func (c *Config) open(typ, name string) (*Section, bool) {
 	if s := c.byName[name]; name != "" && s != nil {
-		s.typ = typ
-		return s
+		return s, s.typ == typ
 	}
-	return c.newSection(typ, name)
+	return c.newSection(typ, name), true
 }
 
 // Add appends a section at the end of the file, written as `uci export`
@@ -375,32 +375,27 @@ func (s *Section) cmds() []*cmd {
 	return c.idx[s]
 }
 
-// Options returns the options as libuci holds them: an "option" with an
-// empty value is ignored, a later "option" with another value replaces
-// the earlier one and moves to the end, a "list" after an "option" turns
-// it into a list (also moved to the end), "list" lines add to a list.
+// Options returns the options as libuci holds them, in its order: an
+// "option" with an empty value is ignored; an option or list seen again
+// keeps the place where it was first defined, an "option" giving it its
+// new value (a list becomes a plain option) and a "list" appending to it
+// (a plain option becomes a list of its value and the new one).
 func (s *Section) Options() []Option {
 	var out []Option
 	for _, x := range s.cmds() {
 		i := slices.IndexFunc(out, func(o Option) bool { return o.Name == x.a })
 		switch {
 		case x.kind == 'o' && x.b == "":
+		case x.kind == 'o' && i >= 0:
+			out[i] = Option{Name: x.a, Values: []string{x.b}}
 		case x.kind == 'o':
-			if i >= 0 {
-				if !out[i].List && out[i].Values[0] == x.b {
-					continue
-				}
-				out = slices.Delete(out, i, i+1)
-			}
 			out = append(out, Option{Name: x.a, Values: []string{x.b}})
-		case i >= 0 && out[i].List:
-			out[i].Values = append(out[i].Values, x.b)
-		case i >= 0:
-			v := out[i].Values[0]
-			out = slices.Delete(out, i, i+1)
-			out = append(out, Option{Name: x.a, Values: []string{v, x.b}, List: true})
-		default:
+		case i < 0:
 			out = append(out, Option{Name: x.a, Values: []string{x.b}, List: true})
+		case out[i].List:
+			out[i].Values = append(out[i].Values, x.b)
+		default:
+			out[i] = Option{Name: x.a, Values: []string{out[i].Values[0], x.b}, List: true}
 		}
 	}
 	return out

@@ -194,7 +194,7 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !validType(name) {
+		if !validPackage(name) {
 			return nil, p.errAt(at, name, "invalid package name")
 		}
 		return &cmd{kind: 'p', a: name}, p.eol()
@@ -217,7 +217,10 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if err := p.eol(); err != nil {
 			return nil, err
 		}
-		p.cur = p.c.open(typ, name)
+		var same bool
+		if p.cur, same = p.c.open(typ, name); !same {
+			return nil, p.errAt(nameAt, name, "section %q redefined with another type (%s, was %s)", name, typ, p.cur.typ)
+		}
 		return &cmd{kind: 'c', a: typ, b: name, sec: p.cur}, nil
 	default:
 		if p.cur == nil {
@@ -393,6 +396,11 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// validPackage: package names, [A-Za-z0-9_-]+.
+func validPackage(s string) bool {
+	return validName(strings.ReplaceAll(s, "-", "_"))
 }
 
 // validType: section types, printable ASCII without space.

@@ -101,10 +101,13 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 // Locking: an exclusive flock on the directory serialises every wghub
 // writer, also of files that do not exist yet; then, in name order, an
 // exclusive flock on each existing file, which is the lock libuci's
-// `uci commit` takes, so the two never interleave. Each changed file is
-// written to ".NAME.wghub-XXXXXX" in the same directory, synced, given the
-// original's mode and owner, renamed over the original, and the directory
-// is synced. Temporary files left by a writer that was killed are removed.
+// `uci commit` takes, taken when no libuci commit can be between its
+// unlock and its rename (see lock.go). Each changed file is written to
+// ".NAME.wghub-XXXXXX" in the same directory, synced, given the
+// original's mode and owner, renamed over the original while the
+// original is still locked, the original brought up to date for whoever
+// waits on its lock, and the directory synced. Temporary files left by a
+// writer that was killed are removed.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
 	return t.run(names, fn, true)
 }
@@ -123,6 +126,7 @@ type loaded struct {
 	uid    int
 	gid    int
 	exists bool
+	f      *os.File // the file read, locked until the end
 }
 
 func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool) ([]Change, error) {
@@ -154,7 +158,13 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 	for i, n := range names {
 		l := &loaded{name: n, path: paths[i], mode: 0o600, uid: -1, gid: -1}
 		files[i] = l
-		f, data, err := openLocked(paths[i], how)
+		var f *os.File
+		var data []byte
+		if write {
+			f, data, err = openForUpdate(t.Dir, n, paths[i])
+		} else {
+			f, data, err = openLocked(paths[i], how)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			cfgs[n] = New(n)
 			continue
@@ -163,6 +173,7 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 			return nil, err
 		}
 		defer f.Close() // holds the lock until the end
+		l.f = f
 		st, err := f.Stat()
 		if err != nil {
 			return nil, fmt.Errorf("uci: %w", err)
@@ -222,6 +233,14 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 			if err := syncDir(d); err != nil {
 				return nil, err
 			}
+		}
+	}
+	// Only once the whole change is in place (see lock.go): the replaced
+	// files, still locked, get the new contents for libuci commits
+	// queued on them.
+	for i, l := range changed {
+		if l.f != nil {
+			refreshReplaced(l.f, l.old, changes[i].New)
 		}
 	}
 	return changes, nil

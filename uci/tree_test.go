@@ -331,48 +331,6 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// TestLibuciLock: a `uci commit` in progress holds an exclusive flock on
-// the config and renames a new file over it. Update waits for the lock,
-// notices the file was replaced, and edits the new one.
-func TestLibuciLock(t *testing.T) {
-	tr := tempTree(t, map[string]string{"network": "config interface 'lan'\n"})
-	p := filepath.Join(tr.Dir, "network")
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error)
-	go func() {
-		_, err := tr.Update([]string{"network"}, func(m map[string]*Config) error {
-			_, err := m["network"].Add("interface", "wg0")
-			return err
-		})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("Update did not wait for the lock: %v", err)
-	case <-time.After(200 * time.Millisecond):
-	}
-	// The other writer commits: temp file, rename, unlock.
-	tmp := filepath.Join(tr.Dir, ".network.uci-x")
-	os.WriteFile(tmp, []byte("config interface 'lan'\n\toption proto 'dhcp'\n"), 0o644)
-	if err := os.Rename(tmp, p); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(p)
-	if want := "config interface 'lan'\n\toption proto 'dhcp'\n\nconfig interface 'wg0'\n"; string(b) != want {
-		t.Errorf("got %q, want %q", b, want)
-	}
-}
-
 // TestSymlink: a config that is a symlink is written through it, as
 // libuci does.
 func TestSymlink(t *testing.T) {

@@ -52,8 +52,8 @@ func testFiles(t testing.TB) map[string][]byte {
 }
 
 // TestShowGolden: what each testdata file means, as `uci -X show` lists
-// it. The golden files were checked by hand against libuci's parser and
-// naming rules (see TestAnonymousNames).
+// it. TestLibuciParse checks the same against the real libuci; these
+// golden files keep the meaning visible and testable without it.
 func TestShowGolden(t *testing.T) {
 	for name, data := range testFiles(t) {
 		c, err := Parse(name, data)
@@ -362,49 +362,7 @@ func FuzzEdit(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := rand.New(rand.NewPCG(seed, seed>>7))
-		names := []string{"a", "b", "name", "l", "wg"}
-		values := []string{"", "x", "it's", "a b", `"q"`, "#;\\", "1"}
-		pick := func(l []string) string { return l[r.IntN(len(l))] }
-		for range 1 + r.IntN(12) {
-			secs := c.Sections()
-			var s *Section
-			if len(secs) > 0 {
-				s = secs[r.IntN(len(secs))]
-			}
-			var err error
-			switch op := r.IntN(7); {
-			case s == nil || op == 0:
-				name := ""
-				if r.IntN(2) == 0 {
-					name = fmt.Sprintf("n%d", r.IntN(5))
-				}
-				_, err = c.Add(pick([]string{"rule", "zone", "a;b"}), name)
-				if err != nil && !strings.Contains(err.Error(), "exists") {
-					t.Fatal(err)
-				}
-				continue
-			case op == 1:
-				c.Delete(s)
-			case op == 2:
-				err = s.Set(pick(names), pick(values))
-			case op == 3:
-				err = s.SetList(pick(names), []string{pick(values), pick(values)}[:r.IntN(3)])
-			case op == 4:
-				err = s.AddList(pick(names), pick(values))
-			case op == 5:
-				s.Unset(pick(names))
-			default:
-				for _, o := range s.Options() {
-					if ValidateValue(o.Values[0]) == nil { // a quoted value may hold a newline
-						err = s.Set(o.Name, o.Values[0]+"y")
-					}
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		randomEdits(t, c, rand.New(rand.NewPCG(seed, seed>>7)))
 		out := c.Bytes()
 		re, err := Parse("fuzz", out)
 		if err != nil {
@@ -414,4 +372,51 @@ func FuzzEdit(f *testing.F) {
 			t.Fatalf("edited output reads back differently: %s\nin:  %q\nout: %q", d, data, out)
 		}
 	})
+}
+
+// randomEdits makes 1 to 12 random edits of every kind on c.
+func randomEdits(t testing.TB, c *Config, r *rand.Rand) {
+	t.Helper()
+	names := []string{"a", "b", "name", "l", "wg"}
+	values := []string{"", "x", "it's", "a b", `"q"`, "#;\\", "1"}
+	pick := func(l []string) string { return l[r.IntN(len(l))] }
+	for range 1 + r.IntN(12) {
+		secs := c.Sections()
+		var s *Section
+		if len(secs) > 0 {
+			s = secs[r.IntN(len(secs))]
+		}
+		var err error
+		switch op := r.IntN(7); {
+		case s == nil || op == 0:
+			name := ""
+			if r.IntN(2) == 0 {
+				name = fmt.Sprintf("n%d", r.IntN(5))
+			}
+			_, err = c.Add(pick([]string{"rule", "zone", "a;b"}), name)
+			if err != nil && !strings.Contains(err.Error(), "exists") {
+				t.Fatal(err)
+			}
+			continue
+		case op == 1:
+			c.Delete(s)
+		case op == 2:
+			err = s.Set(pick(names), pick(values))
+		case op == 3:
+			err = s.SetList(pick(names), []string{pick(values), pick(values)}[:r.IntN(3)])
+		case op == 4:
+			err = s.AddList(pick(names), pick(values))
+		case op == 5:
+			s.Unset(pick(names))
+		default:
+			for _, o := range s.Options() {
+				if ValidateValue(o.Values[0]) == nil { // a quoted value may hold a newline
+					err = s.Set(o.Name, o.Values[0]+"y")
+				}
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
