@@ -434,6 +434,26 @@ test('a failed peer_add closes the modal and shows the error', async () => {
 	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
 });
 
+test('a value wghub refuses keeps the dialog open with the field marked', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			peer_add: { error: 'a peer named "laptop" already exists', code: 'INVALID_ARGUMENT', field: 'name', kind: 'conflict' }
+		})
+	});
+	const node = await renderView(h);
+
+	await button(node, 'Add device').click();
+	const modal = h.log.modals[0].node;
+	input(modal, 'device', 'name').value = 'laptop';
+	await button(modal, 'Add').click();
+
+	assert.ok(h.log.modalOpen, 'dialog closed');
+	assert.ok(input(modal, 'device', 'name').classList.contains('cbi-input-invalid'));
+	assert.deepEqual(notes(h), [ [ 'error', 'The device could not be added: a peer named "laptop" already exists' ] ]);
+	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
+});
+
 test('row buttons: disable, enable, show config, remove', async () => {
 	const status = sample.statusTwoPeers();
 	const h = loadView({

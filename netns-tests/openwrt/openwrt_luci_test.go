@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -34,6 +35,10 @@ const ScreenshotsEnv = "WGHUB_LUCI_SCREENSHOTS"
 // Texts LuCI's RPC layer and rpcd produce for failed calls: none may
 // reach a person on the page.
 var rawRPC = []string{"RPC call to", "-32002", "-32000", "Access denied", "failed with error", "ubus code"}
+
+// goPackagePrefix matches a message that starts like "hub: ..." or
+// "rpcd: ...", Go's way of naming the package an error came from.
+var goPackagePrefix = regexp.MustCompile(`^[a-z][a-z0-9/]*: `)
 
 // luciPage is a browser session on the rig's LuCI.
 type luciPage struct {
@@ -511,6 +516,36 @@ func testLuCIOwner(t *testing.T, g *openwrtrig.Gateway) {
 		modalClosed(),
 	)
 	p.shot("luci")
+
+	// A name already taken: wghub refuses it, the page says so in a
+	// sentence of its own followed by wghub's message for people (issue
+	// 14: no Go package name), and nothing is added.
+	p.run("add the same name again",
+		chromedp.Click(`#wghub-add`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[id="widget.cbid.json.device.name"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`[id="widget.cbid.json.device.name"]`, "laptop", chromedp.ByQuery),
+		chromedp.Click(`#wghub-add-confirm`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#maincontent .alert-message.error`, chromedp.ByQuery),
+	)
+	var refused string
+	p.run("read the refusal", chromedp.Text(`#maincontent .alert-message.error p`, &refused, chromedp.ByQuery))
+	msg, ok := strings.CutPrefix(refused, "The device could not be added: ")
+	if !ok || !strings.Contains(msg, "already exists") {
+		t.Errorf("a taken name is reported as %q", refused)
+	}
+	if goPackagePrefix.MatchString(msg) {
+		t.Errorf("the message shown starts with a Go package name: %q", msg)
+	}
+	var laptops int
+	p.js("count rows", `document.querySelectorAll('tr[data-peer="laptop"]').length`, &laptops)
+	if laptops != 1 {
+		t.Errorf("%d rows for laptop after adding it twice", laptops)
+	}
+	p.run("dismiss",
+		chromedp.Click(`#maincontent .alert-message.error button`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.body.classList.contains('modal-overlay-active') && [...document.querySelectorAll('.modal button')].find(b => b.textContent.trim() == 'Cancel').click()`, nil),
+		modalClosed(),
+	)
 
 	// Settings: LuCI's datatype check refuses a bad keepalive without a
 	// call; a good one is saved by wghub.

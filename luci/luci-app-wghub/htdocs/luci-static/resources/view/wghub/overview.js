@@ -85,7 +85,8 @@ const RPC_OBJECT_NOT_FOUND = -32000;
  * A failed wghub call. Exactly one of the three is set:
  * rpcCode   JSON-RPC error code of uhttpd's /ubus (e.g. -32002);
  * status    ubus status number of a reply without data;
- * code      wghub's own code ("INVALID_ARGUMENT", ...), message its text.
+ * code      wghub's own code ("INVALID_ARGUMENT", ...), message its text,
+ *           field the argument it refuses, if wghub names one.
  */
 function WghubError(fields) {
 	const err = new Error(fields.message || '');
@@ -94,6 +95,7 @@ function WghubError(fields) {
 	err.rpcCode = fields.rpcCode;
 	err.status = fields.status;
 	err.code = fields.code;
+	err.field = fields.field;
 
 	return err;
 }
@@ -117,7 +119,11 @@ function expectOk(reply) {
 		throw WghubError({ code: 'NO_DATA', message: _('wghub gave no usable answer.') });
 
 	if (reply.error != null)
-		throw WghubError({ code: String(reply.code || 'UNKNOWN_ERROR'), message: String(reply.error) });
+		throw WghubError({
+			code: String(reply.code || 'UNKNOWN_ERROR'),
+			message: String(reply.error),
+			field: (typeof(reply.field) == 'string') ? reply.field : null
+		});
 
 	return reply;
 }
@@ -219,6 +225,18 @@ function validateKey(section_id, value) {
 		return _('Expecting a WireGuard public key (44 characters of base64)');
 
 	return true;
+}
+
+/* Marks the input of a form option that wghub refused, as LuCI marks
+ * invalid input; false if the form has no such option. */
+function markRefused(sid, err) {
+	const el = (err && err.field)
+		? document.getElementById('widget.cbid.json.%s.%s'.format(sid, err.field)) : null;
+
+	if (el)
+		el.classList.add('cbi-input-invalid');
+
+	return el != null;
 }
 
 /* Validates a form. A rejection is a FormError carrying LuCI's sentence
@@ -413,6 +431,7 @@ return view.extend({
 			if (err.name == 'FormError')
 				return notify(err.message);
 
+			markRefused('setup', err);
 			notifier(what)(err);
 		});
 	},
@@ -544,6 +563,7 @@ return view.extend({
 			if (err.name == 'FormError')
 				return notify(err.message);
 
+			markRefused('settings', err);
 			notifier(what)(err);
 		});
 	},
@@ -782,11 +802,14 @@ return view.extend({
 						.then(L.bind(this.showConfig, this), notifier(_('The configuration of the new device could not be shown')));
 				}, this));
 		}, this)).catch(function(err) {
-			/* invalid input keeps the dialog open, marked by LuCI */
+			/* invalid input keeps the dialog open, marked by LuCI; so does
+			 * a value wghub refuses, e.g. a name already taken */
 			if (err.name == 'FormError')
 				return notify(err.message);
 
-			ui.hideModal();
+			if (!markRefused('device', err))
+				ui.hideModal();
+
 			notifier(what)(err);
 		});
 	},
