@@ -1,19 +1,27 @@
-// Package cli implements wghub's command line: global options, dispatch to
-// package control, and human or JSON output. The rpcd plugin protocol
-// ("wghub list", "wghub call METHOD") is dispatched to package rpcd.
+// Package cli implements wghub's command line: the command table, flags
+// decoded into package request's argument structs (the same ones the ubus
+// methods decode JSON into), global options accepted anywhere on the line,
+// per-command --help generated from the structs' tags, human or JSON
+// output, and the mapping of error kinds to exit codes and advice. The rpcd
+// plugin protocol ("wghub list", "wghub call METHOD") is dispatched to
+// package rpcd.
 package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/wghub/wghub/backend/openwrt"
 	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/errkind"
+	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/request"
 	"github.com/wghub/wghub/uci"
 )
 
@@ -24,47 +32,43 @@ var version = "dev"
 // Version is the build's version string.
 func Version() string { return version }
 
-// Exit codes.
+// Exit codes, by error kind.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	ExitOK          = 0
+	ExitError       = 1 // an unexpected failure, or doctor found problems
+	ExitUsage       = 2 // a wrong command line or invalid argument
+	ExitNotFound    = 3 // no such peer
+	ExitConflict    = 4 // clashes with the hub's state (a taken name, address, key)
+	ExitNotSetUp    = 5 // no hub yet, or a setting the command needs is not set
+	ExitPermission  = 6 // not allowed (file modes, not root)
+	ExitUnsupported = 7 // this system or backend cannot do it
 )
 
-const usage = `usage: wghub [--root DIR] [--backend openwrt|linux] [--no-apply] [--dry-run] COMMAND
+var exitCodes = map[errkind.Kind]int{
+	errkind.Internal:    ExitError,
+	errkind.Invalid:     ExitUsage,
+	errkind.NotFound:    ExitNotFound,
+	errkind.Conflict:    ExitConflict,
+	errkind.NotSetUp:    ExitNotSetUp,
+	errkind.Permission:  ExitPermission,
+	errkind.Unsupported: ExitUnsupported,
+}
 
-Hub:
-  setup [--endpoint HOST[:PORT]] [--subnet CIDR] [--subnet6 CIDR|--ipv6] [--port N]
-        [--interface wg0] [--lan CIDR]... [--dns IP]... [--keepalive N] [--full-tunnel]
-        [--lan-device DEV]                 create or update the hub (idempotent)
-  teardown                                remove everything wghub added
-  up | down                               start/stop the hub (plain Linux backend)
-  status [--json]                         interface and peers, live
-  doctor [--json]                         check what breaks hub-and-spoke and say how to fix it
-  import FILE.conf [--endpoint ..]        adopt an existing wg-quick server config
-  export                                  print the hub as a wg-quick server config (has its private key)
-  version
+// ExitCode is the exit status for err (0 for nil).
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	return exitCodes[errkind.Of(err)]
+}
 
-Peers:
-  peer add NAME [--ip ADDR] [--public-key KEY] [--psk] [--full-tunnel] [--lan CIDR]... [--route CIDR]...
-  peer remove NAME | peer enable NAME | peer disable NAME
-  peer list [--json]
-  peer config NAME                        the client's wg-quick config (has its private key)
-  peer qr NAME [--png FILE] [--svg FILE]  the same as a QR code for phones
-
-rpcd plugin: wghub list | wghub call METHOD   (JSON on stdin and stdout)
-
-The config root also comes from $WGHUB_ROOT. Peer changes apply live, without
-restarting the interface; --no-apply only writes UCI; --dry-run prints the
-change and writes nothing.
-`
-
-// usageError is a command-line mistake: exit code 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+// globals are the options every command accepts, anywhere on the line.
+type globals struct {
+	Root    string `json:"-" flag:"root" meta:"DIR" help:"config directory (default /etc/config on OpenWrt, /etc/wghub elsewhere; or $WGHUB_ROOT)"`
+	Backend string `json:"-" flag:"backend" meta:"openwrt|linux" help:"the system to run on (default: what the config directory, or else this host, is)"`
+	NoApply bool   `json:"-" flag:"no-apply" help:"write the config only; leave the running system alone"`
+	DryRun  bool   `json:"-" flag:"dry-run" help:"print the change and write nothing"`
+}
 
 // env is one invocation's context.
 type env struct {
@@ -75,96 +79,165 @@ type env struct {
 	global globals
 	mgr    *control.Manager
 	close  func() error
-}
-
-type globals struct {
-	root    string
-	backend string
-	noApply bool
-	dryRun  bool
+	// readOnly: the command only reads, so a missing config directory is
+	// not created (it reads as "no hub").
+	readOnly bool
 }
 
 // Run executes one wghub command and returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
-	err := e.run(args)
+	e.global.Root = os.Getenv("WGHUB_ROOT")
+	c, err := e.run(args)
 	if e.close != nil {
 		e.close()
 	}
-	var ue usageError
 	switch {
 	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "wghub: %v\n\n%s", err, usage)
-		return exitUsage
+		return ExitOK
 	case errors.Is(err, errSilent):
-		return exitError
-	default:
-		fmt.Fprintf(stderr, "wghub: %v\n", err)
-		return exitError
+		return ExitError
+	case errors.Is(err, request.ErrHelp):
+		help(stdout, c)
+		return ExitOK
 	}
+	fmt.Fprintf(stderr, "wghub: %v\n", err)
+	if a := advice(err, c); a != "" {
+		fmt.Fprintf(stderr, "%s\n", a)
+	}
+	return ExitCode(err)
 }
 
 // errSilent: the command already printed what went wrong.
 var errSilent = errors.New("reported")
 
-func (e *env) run(args []string) error {
-	fs := flag.NewFlagSet("wghub", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&e.global.root, "root", os.Getenv("WGHUB_ROOT"), "config directory")
-	fs.StringVar(&e.global.backend, "backend", "", "openwrt or linux (default: detected)")
-	fs.BoolVar(&e.global.noApply, "no-apply", false, "write UCI only")
-	fs.BoolVar(&e.global.dryRun, "dry-run", false, "print the change, write nothing")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// usagef is a wrong command line: errkind.Invalid with no one argument at
+// fault.
+func usagef(format string, a ...any) error { return errkind.Invalidf("", format, a...) }
+
+// run finds the command, decodes its flags and runs it; it returns the
+// command (nil when none was found) for help and advice.
+func (e *env) run(args []string) (*command, error) {
+	c, rest, err := e.find(args)
+	if err != nil || c == nil {
+		return c, err
+	}
+	a := reflect.New(c.args).Interface()
+	x := reflect.New(c.extra).Interface()
+	if err := request.DecodeFlags(rest, a, x, &e.global); err != nil {
+		return c, err
+	}
+	if ck, ok := a.(request.Checker); ok {
+		if err := ck.Check(); err != nil {
+			return c, err
 		}
-		return usagef("%v", err)
 	}
-	args = fs.Args()
-	if len(args) == 0 {
-		return usagef("no command")
+	if c.open {
+		e.readOnly = c.readOnly
+		if err := e.open(); err != nil {
+			return c, err
+		}
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "version":
-		fmt.Fprintln(e.stdout, version)
-		return nil
-	case "help", "-h", "--help":
-		return flag.ErrHelp
-	case "list", "call":
-		return e.rpcd(cmd, rest)
-	}
-	if err := e.open(); err != nil {
-		return err
-	}
-	switch cmd {
-	case "setup":
-		return e.setup(rest)
-	case "teardown":
-		return e.teardown(rest)
-	case "up", "down":
-		return e.updown(cmd, rest)
-	case "status":
-		return e.status(rest)
-	case "doctor":
-		return e.doctor(rest)
-	case "import":
-		return e.importConf(rest)
-	case "export":
-		return e.export(rest)
-	case "peer":
-		return e.peer(rest)
-	}
-	return usagef("unknown command %q", cmd)
+	return c, c.run(e, a, x)
 }
 
-// detectBackend picks openwrt where /etc/openwrt_release exists.
-func detectBackend() string {
+// find picks the command from the line's first words, skipping flags and
+// the values of global flags wherever they are; rest is the line without
+// the command's words. A group name alone ("peer") is a usage error, with
+// --help its help.
+func (e *env) find(args []string) (c *command, rest []string, err error) {
+	takesValue := map[string]bool{}
+	for _, f := range request.Fields(reflect.TypeFor[globals]()) {
+		takesValue[f.Flag] = !f.IsBool()
+	}
+	var words []int // indexes of the first (at most two) non-flag tokens
+	wantHelp := false
+	for i := 0; i < len(args) && len(words) < 2; i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			name, _, explicit := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			wantHelp = wantHelp || name == "h" || name == "help"
+			if takesValue[name] && !explicit {
+				i++
+			}
+			continue
+		}
+		words = append(words, i)
+	}
+	word := func(n int) string {
+		if n < len(words) {
+			return args[words[n]]
+		}
+		return ""
+	}
+	used := 0
+	switch w0, w1 := word(0), word(1); {
+	case w0 == "":
+		if wantHelp {
+			return nil, nil, request.ErrHelp
+		}
+		return nil, nil, usagef("no command")
+	case w0 == "help":
+		return e.helpFor(args[words[0]+1:])
+	case w1 != "" && lookup(w0+" "+w1) != nil:
+		c, used = lookup(w0+" "+w1), 2
+	case lookup(w0) != nil:
+		c, used = lookup(w0), 1
+	case isGroup(w0) && w1 != "":
+		return groupCommand(w0), nil, usagef("%s: unknown subcommand %q", w0, w1)
+	case isGroup(w0) && wantHelp:
+		return groupCommand(w0), nil, request.ErrHelp
+	case isGroup(w0):
+		return groupCommand(w0), nil, usagef("%s: expected a subcommand", w0)
+	default:
+		return nil, nil, usagef("unknown command %q", w0)
+	}
+	for i, a := range args {
+		if used > 0 && i == words[0] || used > 1 && i == words[1] {
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return c, rest, nil
+}
+
+// helpFor answers "wghub help [COMMAND...]".
+func (e *env) helpFor(words []string) (*command, []string, error) {
+	if len(words) == 0 {
+		return nil, nil, request.ErrHelp
+	}
+	p := strings.Join(words, " ")
+	if c := lookup(p); c != nil {
+		return c, nil, request.ErrHelp
+	}
+	if isGroup(p) {
+		return groupCommand(p), nil, request.ErrHelp
+	}
+	return nil, nil, usagef("help: unknown command %q", p)
+}
+
+// isHostTree reports whether dir is an OpenWrt UCI directory: OpenWrt
+// always has a network config there.
+func isOpenWrtTree(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "network"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// detectBackend follows the config tree when one is given (an OpenWrt tree
+// gets the OpenWrt backend), else the host: openwrt where
+// /etc/openwrt_release exists.
+func detectBackend(root string) string {
+	if root != "" && isOpenWrtTree(root) {
+		return "openwrt"
+	}
+	if root != "" {
+		if _, err := os.Stat(filepath.Join(root, "wghub")); err == nil {
+			return "linux"
+		}
+	}
 	if _, err := os.Stat("/etc/openwrt_release"); err == nil {
 		return "openwrt"
 	}
@@ -174,51 +247,102 @@ func detectBackend() string {
 // open builds the manager for the chosen backend.
 func (e *env) open() error {
 	g := &e.global
-	if g.backend == "" {
-		g.backend = detectBackend()
+	if g.Backend == "" {
+		g.Backend = detectBackend(g.Root)
 	}
 	var be control.Backend
-	switch g.backend {
+	switch g.Backend {
 	case "openwrt":
-		if g.root == "" {
-			g.root = openwrt.DefaultRoot
+		if g.Root == "" {
+			g.Root = openwrt.DefaultRoot
 		}
-		b := openwrt.New(g.root, e.stderr)
+		b := openwrt.New(g.Root, e.stderr)
 		e.close = b.Close
 		be = b
 	case "linux":
-		b, err := newLinuxBackend(g.root, e.stderr)
+		if g.Root != "" && isOpenWrtTree(g.Root) {
+			// The plain-Linux backend would keep a hub of its own in this
+			// tree and run it on this host: refuse rather than guess.
+			return errkind.Invalidf("backend", "%s is an OpenWrt config directory (it has a network file): "+
+				"the plain-Linux backend does not manage it; use --backend openwrt", g.Root)
+		}
+		b, err := newLinuxBackend(g.Root, e.stderr)
 		if err != nil {
 			return err
 		}
-		g.root = b.root
+		g.Root = b.root
 		e.close = b.close
 		be = b.backend
 	default:
-		return usagef("unknown backend %q (openwrt or linux)", g.backend)
+		return errkind.Invalidf("backend", "unknown backend %q (openwrt or linux)", g.Backend)
 	}
-	if st, err := os.Stat(g.root); err != nil || !st.IsDir() {
-		if g.backend == "linux" && errors.Is(err, os.ErrNotExist) {
-			if err := os.MkdirAll(g.root, 0o700); err != nil {
+	if st, err := os.Stat(g.Root); err != nil || !st.IsDir() {
+		switch {
+		case g.Backend == "linux" && errors.Is(err, os.ErrNotExist) && e.readOnly:
+			// Nothing to read: no hub, and nothing created for a look.
+		case g.Backend == "linux" && errors.Is(err, os.ErrNotExist):
+			if err := os.MkdirAll(g.Root, 0o700); err != nil {
 				return fmt.Errorf("creating config directory: %w", err)
 			}
-		} else {
-			return fmt.Errorf("config directory %s: not a directory", g.root)
+		default:
+			return errkind.Invalidf("root", "config directory %s: not a directory", g.Root)
 		}
 	}
 	e.mgr = &control.Manager{
-		Tree:    &uci.Tree{Dir: g.root},
+		Tree:    &uci.Tree{Dir: g.Root},
 		Backend: be,
-		NoApply: g.noApply,
-		DryRun:  g.dryRun,
+		NoApply: g.NoApply,
+		DryRun:  g.DryRun,
 		Log:     e.stderr,
 	}
 	return nil
 }
 
-// printChanges shows a dry run's (or a real run's, when asked) file diff.
+// advice is what the command line can add to an error: the command to run
+// next. Model errors carry none, since LuCI and ubus show them too.
+func advice(err error, c *command) string {
+	name := "wghub"
+	if c != nil {
+		name = "wghub " + c.path
+	}
+	switch {
+	case errors.Is(err, hub.ErrNoEndpoint):
+		return "set it with: wghub setup --endpoint HOST[:PORT]"
+	case errors.Is(err, errkind.NotSetUp):
+		return "set the hub up first: wghub setup --endpoint HOST[:PORT]"
+	case errors.Is(err, hub.ErrNoPrivateKey):
+		return "the device was added with --public-key: its own config holds the key"
+	case errors.Is(err, errkind.NotFound):
+		return "wghub peer list shows the peers"
+	case errors.Is(err, errkind.Invalid):
+		if f := flagOf(c, errkind.FieldOf(err)); f != "" {
+			return fmt.Sprintf("%s --help explains %s", name, f)
+		}
+		return name + " --help shows the usage"
+	case errors.Is(err, errkind.Conflict) && errkind.FieldOf(err) == "interface":
+		return "to move the hub: wghub teardown, then wghub setup --interface NAME"
+	}
+	return ""
+}
+
+// flagOf names on the command line the argument an error's field names.
+func flagOf(c *command, field string) string {
+	if c == nil || field == "" {
+		return ""
+	}
+	for _, t := range []reflect.Type{c.args, c.extra, reflect.TypeFor[globals]()} {
+		for _, f := range request.Fields(t) {
+			if f.JSON == field || f.Flag == field {
+				return f.Name()
+			}
+		}
+	}
+	return ""
+}
+
+// printChanges shows a dry run's file diff.
 func (e *env) printChanges() {
-	if !e.global.dryRun {
+	if !e.global.DryRun {
 		return
 	}
 	if len(e.mgr.Changes) == 0 {
@@ -228,35 +352,4 @@ func (e *env) printChanges() {
 	for _, c := range e.mgr.Changes {
 		fmt.Fprint(e.stdout, uci.Diff(c))
 	}
-}
-
-// multi is a repeatable string flag.
-type multi []string
-
-func (m *multi) String() string     { return strings.Join(*m, ",") }
-func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
-
-// parseFlags parses args allowing flags after positional arguments, the way
-// people type "peer add laptop --psk".
-func parseFlags(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usagef("%s: %v", fs.Name(), err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-	if len(pos) != npos {
-		return nil, usagef("%s: expected %d argument(s), got %d", fs.Name(), npos, len(pos))
-	}
-	return pos, nil
 }

@@ -84,31 +84,39 @@ func TestBadInputWritesNothing(t *testing.T) {
 		name   string
 		args   []string
 		errHas string
+		code   int // the exit status: the error kind's
 	}{
-		{"overlapping subnet", []string{"setup", "--subnet", "192.168.1.0/24"}, "overlaps"},
-		{"bad subnet", []string{"setup", "--subnet", "192.168.100.300/24"}, "not a CIDR"},
-		{"duplicate name", []string{"peer", "add", "laptop"}, "already exists"},
-		{"quote in name", []string{"peer", "add", "lap'top"}, "peer name"},
-		{"newline in name", []string{"peer", "add", "lap\ntop"}, "peer name"},
-		{"200 char name", []string{"peer", "add", strings.Repeat("x", 200)}, "at most 32"},
-		{"invalid key", []string{"peer", "add", "k", "--public-key", "notakey"}, "not a base64 WireGuard key"},
-		{"short key", []string{"peer", "add", "k", "--public-key", "AAAA"}, "not a base64 WireGuard key"},
-		{"unknown peer remove", []string{"peer", "remove", "nobody"}, "no peer named"},
-		{"unknown peer disable", []string{"peer", "disable", "nobody"}, "no peer named"},
-		{"unknown peer config", []string{"peer", "config", "nobody"}, "no peer named"},
-		{"ip outside", []string{"peer", "add", "x", "--ip", "10.0.0.5"}, "outside"},
-		{"ip in use", []string{"peer", "add", "x", "--ip", "192.168.100.2"}, "in use"},
-		{"bad endpoint", []string{"setup", "--endpoint", "a b"}, "endpoint"},
-		{"unknown command", []string{"frobnicate"}, "unknown command"},
-		{"unknown flag", []string{"peer", "add", "x", "--nope"}, "flag provided but not defined"},
-		{"move interface", []string{"setup", "--interface", "wg1"}, "teardown first"},
+		{"overlapping subnet", []string{"setup", "--subnet", "192.168.1.0/24"}, "overlaps", 4},
+		{"bad subnet", []string{"setup", "--subnet", "192.168.100.300/24"}, "not a CIDR", 2},
+		{"duplicate name", []string{"peer", "add", "laptop"}, "already exists", 4},
+		{"quote in name", []string{"peer", "add", "lap'top"}, "peer name", 2},
+		{"newline in name", []string{"peer", "add", "lap\ntop"}, "peer name", 2},
+		{"200 char name", []string{"peer", "add", strings.Repeat("x", 200)}, "at most 32", 2},
+		{"invalid key", []string{"peer", "add", "k", "--public-key", "notakey"}, "not a base64 WireGuard key", 2},
+		{"short key", []string{"peer", "add", "k", "--public-key", "AAAA"}, "not a base64 WireGuard key", 2},
+		{"unknown peer remove", []string{"peer", "remove", "nobody"}, "no peer named", 3},
+		{"unknown peer disable", []string{"peer", "disable", "nobody"}, "no peer named", 3},
+		{"unknown peer config", []string{"peer", "config", "nobody"}, "no peer named", 3},
+		{"ip outside", []string{"peer", "add", "x", "--ip", "10.0.0.5"}, "outside", 2},
+		{"ip in use", []string{"peer", "add", "x", "--ip", "192.168.100.2"}, "in use", 4},
+		{"bad endpoint", []string{"setup", "--endpoint", "a b"}, "endpoint", 2},
+		{"unknown command", []string{"frobnicate"}, "unknown command", 2},
+		{"unknown flag", []string{"peer", "add", "x", "--nope"}, "unknown flag --nope", 2},
+		{"move interface", []string{"setup", "--interface", "wg1"}, "after a teardown", 4},
+		{"port out of range", []string{"setup", "--port", "70000"}, "port 70000 is out of range 1-65535", 2},
+		{"port not a number", []string{"setup", "--port", "x"}, "--port \"x\" is not a whole number", 2},
+		{"missing name", []string{"peer", "add"}, "missing NAME", 2},
+		{"extra argument", []string{"peer", "remove", "a", "b"}, "unexpected argument", 2},
+		{"peer group alone", []string{"peer"}, "expected a subcommand", 2},
+		{"unknown subcommand", []string{"peer", "explode"}, "unknown subcommand", 2},
+		{"linux backend on an OpenWrt tree", []string{"--backend", "linux", "setup"}, "use --backend openwrt", 2},
 	}
 	before := snapshot(t, root)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, root, tt.args...)
-			if r.code == 0 {
-				t.Fatalf("exit 0, want failure; stdout:\n%s", r.stdout)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %q", r.code, tt.code, r.stderr)
 			}
 			if !strings.Contains(r.stderr, tt.errHas) {
 				t.Errorf("stderr %q lacks %q", r.stderr, tt.errHas)

@@ -3,93 +3,235 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/qr"
-	"github.com/wghub/wghub/wgquick"
-	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+	"github.com/wghub/wghub/request"
+	"github.com/wghub/wghub/rpcd"
 )
 
-// setupFlags registers the options setup and import share.
-func setupFlags(fs *flag.FlagSet, r *control.SetupRequest) func() error {
-	var subnet, subnet6 string
-	var lan, dns multi
-	keepalive := -1
-	full := false
-	fs.StringVar(&r.Interface, "interface", "", "WireGuard interface name (default wg0)")
-	fs.IntVar(&r.Port, "port", 0, "UDP listen port (default 51820)")
-	fs.StringVar(&subnet, "subnet", "", "IPv4 VPN subnet (default 192.168.100.0/24)")
-	fs.StringVar(&subnet6, "subnet6", "", "IPv6 VPN subnet")
-	fs.BoolVar(&r.IPv6, "ipv6", false, "add a random IPv6 ULA /64 VPN subnet")
-	fs.StringVar(&r.Endpoint, "endpoint", "", "public HOST[:PORT] clients connect to")
-	fs.Var(&lan, "lan", "LAN subnet clients reach (repeat; default: the lan interface's)")
-	fs.Var(&dns, "dns", "DNS server for clients (repeat; default: the router's LAN address)")
-	fs.IntVar(&keepalive, "keepalive", -1, "PersistentKeepalive for clients (default 25, 0 off)")
-	fs.BoolVar(&full, "full-tunnel", false, "forward VPN traffic to the WAN for every client")
-	fs.StringVar(&r.LANDevice, "lan-device", "", "plain Linux: device towards the LAN")
-	return func() error {
-		var err error
-		if subnet != "" {
-			if r.Subnet, err = netip.ParsePrefix(subnet); err != nil {
-				return usagef("--subnet %q is not a CIDR like 192.168.100.0/24", subnet)
-			}
-		}
-		if subnet6 != "" {
-			if r.Subnet6, err = netip.ParsePrefix(subnet6); err != nil {
-				return usagef("--subnet6 %q is not a CIDR like fd00:1::/64", subnet6)
-			}
-		}
-		if lan != nil {
-			if r.LAN, err = parseCIDRs("--lan", lan); err != nil {
-				return err
-			}
-		}
-		if dns != nil {
-			r.DNS = []string(dns)
-		}
-		if keepalive >= 0 {
-			r.Keepalive = &keepalive
-		}
-		if full {
-			r.FullTunnel = &full
-		}
+// A command is one line of the command table.
+type command struct {
+	path     string       // "peer add"
+	aliases  []string     // other paths ("peer rm")
+	summary  string       // one line for the command list
+	about    string       // more, for its --help; "" when the summary says it all
+	method   string       // the ubus method taking the same arguments; "" if none
+	args     reflect.Type // a request struct: the operation's arguments
+	extra    reflect.Type // command-line-only options (output), or none{}
+	open     bool         // needs the config tree and backend
+	readOnly bool         // changes nothing
+	run      func(e *env, args, extra any) error
+}
+
+// none is the empty option set.
+type none struct{}
+
+// jsonOut is the output option of read commands.
+type jsonOut struct {
+	JSON bool `json:"-" flag:"json" help:"print JSON (the reply of the ubus method)"`
+}
+
+// qrOut chooses where peer qr writes the code.
+type qrOut struct {
+	PNG string `json:"-" flag:"png" meta:"FILE" help:"write a PNG to FILE (mode 0600: it holds the private key)"`
+	SVG string `json:"-" flag:"svg" meta:"FILE" help:"write an SVG to FILE (mode 0600)"`
+}
+
+// callArgs is the rpcd exec protocol's method argument.
+type callArgs struct {
+	Method string `json:"-" pos:"METHOD" help:"the ubus method"`
+}
+
+// def builds a command whose handler takes its argument struct A and its
+// options X.
+func def[A, X any](path, summary, method string, open bool, run func(*env, *A, *X) error) *command {
+	return &command{path: path, summary: summary, method: method, open: open,
+		args: reflect.TypeFor[A](), extra: reflect.TypeFor[X](),
+		run: func(e *env, a, x any) error { return run(e, a.(*A), x.(*X)) }}
+}
+
+func (c *command) with(about string, aliases ...string) *command {
+	c.about, c.aliases = about, aliases
+	return c
+}
+
+// reads marks the commands that change nothing.
+func reads(cs ...*command) {
+	for _, c := range cs {
+		c.readOnly = true
+	}
+}
+
+func init() {
+	reads(lookup("status"), lookup("doctor"), lookup("settings"), lookup("export"),
+		lookup("peer list"), lookup("peer config"), lookup("peer qr"))
+}
+
+// commands is the command table; help lists it in this order.
+var commands = []*command{
+	def("setup", "create or update the hub (idempotent)", "setup", true, (*env).setup).with(
+		"Sets up the WireGuard interface, its firewall zone, the forwarding into the LAN, the masquerade and the\n" +
+			"rule opening the listen port. Run again to change settings; arguments left out keep their value."),
+	def("teardown", "remove everything wghub added", "", true, (*env).teardown),
+	def("up", "start the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(true) }),
+	def("down", "stop the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(false) }),
+	def("status", "interface and peers, live", "status", true, (*env).status),
+	def("doctor", "check what breaks hub-and-spoke and say how to fix it", "doctor", true, (*env).doctor),
+	def("settings", "show the hub's settings", "settings", true, (*env).settings),
+	def("settings set", "change endpoint, DNS, LAN or keepalive (no restart)", "settings_set", true, (*env).settingsSet),
+	def("import", "adopt an existing wg-quick server config", "", true, (*env).importConf),
+	def("export", "print the hub as a wg-quick server config (with its private key)", "", true, (*env).export),
+	def("peer add", "add a device: key pair, address, client config", "peer_add", true, (*env).peerAdd),
+	def("peer remove", "remove a device", "peer_remove", true, (*env).peerRemove).with("", "peer rm"),
+	def("peer enable", "let a device connect again", "peer_set", true, func(e *env, a *request.PeerName, _ *none) error { return e.peerEnable(a, true) }),
+	def("peer disable", "keep a device out without removing it", "peer_set", true, func(e *env, a *request.PeerName, _ *none) error { return e.peerEnable(a, false) }),
+	def("peer set", "change a device: enabled, full tunnel, LAN", "peer_set", true, (*env).peerSet),
+	def("peer list", "list the devices", "peers", true, (*env).peerList).with("", "peer ls"),
+	def("peer config", "print a device's wg-quick config (with its private key)", "peer_config", true, (*env).peerConfig),
+	def("peer qr", "the same as a QR code for phones", "", true, (*env).peerQR),
+	def("version", "print the version", "", false, func(e *env, _ *request.None, _ *none) error {
+		fmt.Fprintln(e.stdout, version)
 		return nil
-	}
+	}),
+	def("list", "rpcd plugin: list the ubus methods", "", false, func(e *env, _ *request.None, _ *none) error { return e.rpcd("list", nil) }),
+	def("call", "rpcd plugin: run a ubus method (JSON on stdin and stdout)", "", false, func(e *env, a *callArgs, _ *none) error {
+		return e.rpcd("call", []string{a.Method})
+	}),
 }
 
-func parseCIDRs(flagName string, vals []string) ([]netip.Prefix, error) {
-	out := []netip.Prefix{}
-	for _, v := range vals {
-		for _, f := range strings.Split(v, ",") {
-			p, err := wgquick.ParsePrefix(strings.TrimSpace(f))
-			if err != nil {
-				return nil, usagef("%s %q is not a CIDR", flagName, f)
-			}
-			out = append(out, p.Masked())
+// lookup finds a command by path or alias.
+func lookup(path string) *command {
+	for _, c := range commands {
+		if c.path == path || contains(c.aliases, path) {
+			return c
 		}
 	}
-	return out, nil
+	return nil
 }
 
-func (e *env) setup(args []string) error {
-	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
-	var r control.SetupRequest
-	finish := setupFlags(fs, &r)
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
 	}
-	if err := finish(); err != nil {
-		return err
+	return false
+}
+
+// isGroup reports whether word starts commands of two words ("peer").
+func isGroup(word string) bool {
+	for _, c := range commands {
+		if g, _, ok := strings.Cut(c.path, " "); ok && g == word {
+			return true
+		}
 	}
-	res, err := e.mgr.Setup(e.ctx, r)
+	return false
+}
+
+// groupCommand is a stand-in command whose help lists the group.
+func groupCommand(group string) *command {
+	return &command{path: group, args: reflect.TypeFor[request.None](), extra: reflect.TypeFor[none]()}
+}
+
+// help prints the command list (c nil), a group's commands or one
+// command's usage and flags.
+func help(w io.Writer, c *command) {
+	if c == nil {
+		fmt.Fprint(w, "usage: wghub [global flags] COMMAND [flags]\n\ncommands:\n")
+		listCommands(w, "")
+		fmt.Fprint(w, "\nglobal flags (anywhere on the line):\n")
+		request.Help(w, reflect.TypeFor[globals]())
+		fmt.Fprint(w, exitHelp)
+		return
+	}
+	if c.run == nil {
+		fmt.Fprintf(w, "usage: wghub %s COMMAND [flags]\n\ncommands:\n", c.path)
+		listCommands(w, c.path+" ")
+		fmt.Fprintf(w, "\nwghub %s COMMAND --help shows a command's flags.\n", c.path)
+		return
+	}
+	line := "usage: wghub " + c.path
+	for _, p := range request.Positional(c.args) {
+		line += " " + p
+	}
+	for _, p := range request.Positional(c.extra) {
+		line += " " + p
+	}
+	fmt.Fprintf(w, "%s [flags]\n\n%s.\n", line, strings.ToUpper(c.summary[:1])+c.summary[1:])
+	if c.about != "" {
+		fmt.Fprintf(w, "%s\n", c.about)
+	}
+	if len(c.aliases) > 0 {
+		fmt.Fprintf(w, "Also: wghub %s.\n", strings.Join(c.aliases, ", wghub "))
+	}
+	if c.method != "" {
+		fmt.Fprintf(w, "Over ubus: ubus call wghub %s, with the same arguments (names with '_').\n", c.method)
+	}
+	var pos []request.Field
+	for _, t := range []reflect.Type{c.args, c.extra} {
+		for _, f := range request.Fields(t) {
+			if f.Pos != "" {
+				pos = append(pos, f)
+			}
+		}
+	}
+	if len(pos) > 0 {
+		fmt.Fprint(w, "\narguments:\n")
+		for _, f := range pos {
+			fmt.Fprintf(w, "  %-12s  %s\n", f.Pos, f.Help)
+		}
+	}
+	if hasFlags(c.args) || hasFlags(c.extra) {
+		fmt.Fprint(w, "\nflags:\n")
+		request.Help(w, c.args, c.extra)
+	}
+	fmt.Fprint(w, "\nglobal flags (anywhere on the line):\n")
+	request.Help(w, reflect.TypeFor[globals]())
+}
+
+func hasFlags(t reflect.Type) bool {
+	for _, f := range request.Fields(t) {
+		if f.Pos == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func listCommands(w io.Writer, prefix string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands {
+		if strings.HasPrefix(c.path, prefix) {
+			fmt.Fprintf(tw, "  %s\t%s\n", c.path, c.summary)
+		}
+	}
+	tw.Flush()
+}
+
+const exitHelp = `
+exit status: 0 done; 1 failed (or doctor found problems); 2 wrong command line or
+invalid argument; 3 not found; 4 conflicts with the hub's state; 5 hub (or a setting
+it needs) not set up; 6 permission denied; 7 not supported here.
+wghub COMMAND --help shows a command's flags. Peer changes apply live, without
+restarting the interface.
+`
+
+// Handlers. Each decodes nothing itself: its arguments arrive as the
+// request struct the ubus method fills too.
+
+func (e *env) setup(a *request.Setup, _ *none) error {
+	res, err := a.Do(e.ctx, e.mgr)
 	if err != nil {
 		return err
 	}
@@ -99,7 +241,7 @@ func (e *env) setup(args []string) error {
 }
 
 func (e *env) reportSetup(res *control.SetupResult) {
-	if e.global.dryRun {
+	if e.global.DryRun {
 		return
 	}
 	s := res.Hub.Settings
@@ -129,54 +271,41 @@ func joinPrefixes(ps []netip.Prefix) string {
 	return strings.Join(s, ", ")
 }
 
-func (e *env) teardown(args []string) error {
-	fs := flag.NewFlagSet("teardown", flag.ContinueOnError)
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+func (e *env) teardown(_ *request.None, _ *none) error {
 	if err := e.mgr.Teardown(e.ctx); err != nil {
 		return err
 	}
 	e.printChanges()
-	if !e.global.dryRun {
+	if !e.global.DryRun {
 		fmt.Fprintln(e.stdout, "wghub: removed the hub, its peers and its firewall sections")
 	}
 	return nil
 }
 
-func (e *env) updown(cmd string, args []string) error {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+func (e *env) updown(up bool) error {
 	ud, ok := e.mgr.Backend.(interface {
 		Up(*hub.Hub) error
 		Down(*hub.Hub) error
 	})
 	if !ok {
-		return fmt.Errorf("%s: on OpenWrt netifd runs the interface: use ifup/ifdown %s", cmd, hub.DefaultInterface)
+		return errkind.New(errkind.Unsupported, "on OpenWrt netifd runs the interface: use ifup/ifdown %s", hub.DefaultInterface)
 	}
 	h, _, err := e.mgr.Load()
 	if err != nil {
 		return err
 	}
-	if cmd == "up" {
+	if up {
 		return ud.Up(h)
 	}
 	return ud.Down(h)
 }
 
-func (e *env) status(args []string) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "JSON output")
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+func (e *env) status(_ *request.None, o *jsonOut) error {
 	st, err := e.mgr.Status()
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.JSON {
 		return writeJSON(e.stdout, st)
 	}
 	if !st.Setup {
@@ -198,12 +327,7 @@ func (e *env) status(args []string) error {
 	return tw.Flush()
 }
 
-func (e *env) doctor(args []string) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "JSON output")
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+func (e *env) doctor(_ *request.None, o *jsonOut) error {
 	checks, err := e.mgr.Doctor(e.ctx)
 	if err != nil {
 		return err
@@ -214,7 +338,7 @@ func (e *env) doctor(args []string) error {
 			failed++
 		}
 	}
-	if *asJSON {
+	if o.JSON {
 		if err := writeJSON(e.stdout, map[string]any{"checks": checks}); err != nil {
 			return err
 		}
@@ -236,18 +360,48 @@ func (e *env) doctor(args []string) error {
 	return nil
 }
 
-func (e *env) importConf(args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	var r control.SetupRequest
-	finish := setupFlags(fs, &r)
-	pos, err := parseFlags(fs, args, 1)
+func (e *env) settings(_ *request.None, o *jsonOut) error {
+	h, _, err := e.mgr.Load()
 	if err != nil {
 		return err
 	}
-	if err := finish(); err != nil {
+	return e.printSettings(h, o.JSON)
+}
+
+func (e *env) settingsSet(a *request.SettingsSet, _ *none) error {
+	h, err := a.Do(e.ctx, e.mgr)
+	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(pos[0])
+	e.printChanges()
+	if e.global.DryRun {
+		return nil
+	}
+	return e.printSettings(h, false)
+}
+
+func (e *env) printSettings(h *hub.Hub, asJSON bool) error {
+	if asJSON {
+		return writeJSON(e.stdout, rpcd.SettingsOf(h))
+	}
+	s := h.Settings
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	for _, row := range [][2]string{
+		{"interface", s.Interface}, {"port", fmt.Sprint(s.Port())}, {"endpoint", orDash(s.Endpoint)},
+		{"subnets", joinPrefixes(s.Subnets)}, {"lan", joinPrefixes(s.LAN)}, {"dns", orDash(strings.Join(s.DNS, ", "))},
+		{"keepalive", fmt.Sprint(s.Keepalive)}, {"full tunnel", yesNo(s.FullTunnel)},
+	} {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+func (e *env) importConf(a *request.Import, _ *none) error {
+	r, err := a.Setup.Request()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(a.File)
 	if err != nil {
 		return err
 	}
@@ -257,17 +411,13 @@ func (e *env) importConf(args []string) error {
 	}
 	e.printChanges()
 	e.reportSetup(res)
-	if !e.global.dryRun {
+	if !e.global.DryRun {
 		fmt.Fprintf(e.stdout, "imported %d peer(s)\n", len(res.Hub.Peers))
 	}
 	return nil
 }
 
-func (e *env) export(args []string) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+func (e *env) export(_ *request.None, _ *none) error {
 	h, _, err := e.mgr.Load()
 	if err != nil {
 		return err
@@ -276,121 +426,13 @@ func (e *env) export(args []string) error {
 	return err
 }
 
-func (e *env) peer(args []string) error {
-	if len(args) == 0 {
-		return usagef("peer: expected add, remove, enable, disable, list, config or qr")
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "add":
-		return e.peerAdd(args)
-	case "remove", "rm", "enable", "disable":
-		fs := flag.NewFlagSet("peer "+sub, flag.ContinueOnError)
-		pos, err := parseFlags(fs, args, 1)
-		if err != nil {
-			return err
-		}
-		if sub == "remove" || sub == "rm" {
-			err = e.mgr.PeerRemove(e.ctx, pos[0])
-		} else {
-			_, err = e.mgr.PeerSetEnabled(e.ctx, pos[0], sub == "enable")
-		}
-		if err != nil {
-			return err
-		}
-		e.printChanges()
-		if !e.global.dryRun {
-			done := map[string]string{"remove": "removed", "rm": "removed", "enable": "enabled", "disable": "disabled"}[sub]
-			fmt.Fprintf(e.stdout, "wghub: peer %s %s\n", pos[0], done)
-		}
-		return nil
-	case "list", "ls":
-		fs := flag.NewFlagSet("peer list", flag.ContinueOnError)
-		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parseFlags(fs, args, 0); err != nil {
-			return err
-		}
-		peers, err := e.mgr.Peers()
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(e.stdout, map[string]any{"peers": peers})
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tTUNNEL\tPUBLIC KEY")
-		for _, p := range peers {
-			tunnel := "split"
-			if p.FullTunnel {
-				tunnel = "full"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), tunnel, p.PublicKey)
-		}
-		return tw.Flush()
-	case "config":
-		fs := flag.NewFlagSet("peer config", flag.ContinueOnError)
-		pos, err := parseFlags(fs, args, 1)
-		if err != nil {
-			return err
-		}
-		conf, err := e.mgr.ClientConfig(pos[0])
-		if conf != nil {
-			e.stdout.Write(conf)
-		}
-		if errors.Is(err, hub.ErrNoPrivateKey) {
-			fmt.Fprintf(e.stderr, "wghub: %v\n", err)
-			return nil
-		}
-		return err
-	case "qr":
-		return e.peerQR(args)
-	}
-	return usagef("peer: unknown subcommand %q", sub)
-}
-
-func (e *env) peerAdd(args []string) error {
-	fs := flag.NewFlagSet("peer add", flag.ContinueOnError)
-	var r hub.PeerRequest
-	ip := fs.String("ip", "", "VPN address (default: lowest free)")
-	pub := fs.String("public-key", "", "the device's own public key (the hub then stores no client secret)")
-	fs.BoolVar(&r.PSK, "psk", false, "add a preshared key")
-	fs.BoolVar(&r.FullTunnel, "full-tunnel", false, "route all of the client's traffic through the hub")
-	var lan, routes multi
-	fs.Var(&lan, "lan", "LAN subnet this client reaches (repeat; default: the hub's)")
-	fs.Var(&routes, "route", "subnet behind this peer, routed to it (repeat)")
-	pos, err := parseFlags(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	r.Name = pos[0]
-	if *ip != "" {
-		if r.IP, err = netip.ParseAddr(*ip); err != nil {
-			return usagef("--ip %q is not an IP address", *ip)
-		}
-	}
-	if *pub != "" {
-		k, err := wgtypes.ParseKey(*pub)
-		if err != nil {
-			return usagef("--public-key: not a base64 WireGuard key (%d characters)", len(*pub))
-		}
-		r.PublicKey = &k
-	}
-	if lan != nil {
-		if r.LAN, err = parseCIDRs("--lan", lan); err != nil {
-			return err
-		}
-	}
-	if routes != nil {
-		if r.Routes, err = parseCIDRs("--route", routes); err != nil {
-			return err
-		}
-	}
-	p, err := e.mgr.PeerAdd(e.ctx, r)
+func (e *env) peerAdd(a *request.PeerAdd, _ *none) error {
+	p, err := a.Do(e.ctx, e.mgr)
 	if err != nil {
 		return err
 	}
 	e.printChanges()
-	if !e.global.dryRun {
+	if !e.global.DryRun {
 		fmt.Fprintf(e.stdout, "wghub: added peer %s at %s\n", p.Name, joinPrefixes(p.Addresses))
 		if p.PrivateKey != nil {
 			fmt.Fprintf(e.stdout, "client config: wghub peer config %s   (QR: wghub peer qr %s)\n", p.Name, p.Name)
@@ -399,15 +441,70 @@ func (e *env) peerAdd(args []string) error {
 	return nil
 }
 
-func (e *env) peerQR(args []string) error {
-	fs := flag.NewFlagSet("peer qr", flag.ContinueOnError)
-	png := fs.String("png", "", "write a PNG to FILE")
-	svg := fs.String("svg", "", "write an SVG to FILE")
-	pos, err := parseFlags(fs, args, 1)
+func (e *env) peerRemove(a *request.PeerName, _ *none) error {
+	if err := a.Remove(e.ctx, e.mgr); err != nil {
+		return err
+	}
+	return e.peerDone(a.Name, "removed")
+}
+
+func (e *env) peerEnable(a *request.PeerName, on bool) error {
+	set := request.PeerSet{Name: a.Name, Enabled: &on}
+	if _, err := set.Do(e.ctx, e.mgr); err != nil {
+		return err
+	}
+	return e.peerDone(a.Name, map[bool]string{true: "enabled", false: "disabled"}[on])
+}
+
+func (e *env) peerSet(a *request.PeerSet, _ *none) error {
+	if _, err := a.Do(e.ctx, e.mgr); err != nil {
+		return err
+	}
+	return e.peerDone(a.Name, "changed")
+}
+
+func (e *env) peerDone(name, done string) error {
+	e.printChanges()
+	if !e.global.DryRun {
+		fmt.Fprintf(e.stdout, "wghub: peer %s %s\n", name, done)
+	}
+	return nil
+}
+
+func (e *env) peerList(_ *request.None, o *jsonOut) error {
+	peers, err := e.mgr.Peers()
 	if err != nil {
 		return err
 	}
-	conf, err := e.mgr.ClientConfig(pos[0])
+	if o.JSON {
+		return writeJSON(e.stdout, map[string]any{"peers": peers})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tTUNNEL\tPUBLIC KEY")
+	for _, p := range peers {
+		tunnel := "split"
+		if p.FullTunnel {
+			tunnel = "full"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), tunnel, p.PublicKey)
+	}
+	return tw.Flush()
+}
+
+func (e *env) peerConfig(a *request.PeerName, _ *none) error {
+	conf, err := a.Config(e.mgr)
+	if conf != nil {
+		e.stdout.Write(conf)
+	}
+	if request.IsNoPrivateKey(err) {
+		fmt.Fprintf(e.stderr, "wghub: warning: %v; put the device's private key into the config\n", err)
+		return nil
+	}
+	return err
+}
+
+func (e *env) peerQR(a *request.PeerName, o *qrOut) error {
+	conf, err := a.Config(e.mgr)
 	if err != nil {
 		return err
 	}
@@ -416,20 +513,36 @@ func (e *env) peerQR(args []string) error {
 		return err
 	}
 	// The image holds the client's private key: files are 0600.
-	if *png != "" {
-		if err := os.WriteFile(*png, code.PNG(8), 0o600); err != nil {
+	if o.PNG != "" {
+		if err := os.WriteFile(o.PNG, code.PNG(8), 0o600); err != nil {
 			return err
 		}
 	}
-	if *svg != "" {
-		if err := os.WriteFile(*svg, code.SVG(8), 0o600); err != nil {
+	if o.SVG != "" {
+		if err := os.WriteFile(o.SVG, code.SVG(8), 0o600); err != nil {
 			return err
 		}
 	}
-	if *png == "" && *svg == "" {
+	if o.PNG == "" && o.SVG == "" {
 		fmt.Fprint(e.stdout, code.Terminal())
 	}
 	return nil
+}
+
+// rpcd serves the rpcd exec plugin protocol. The manager is opened only for
+// "call": rpcd runs "list" at every start, and it must stay cheap.
+func (e *env) rpcd(cmd string, args []string) error {
+	err := rpcd.Run(e.ctx, append([]string{cmd}, args...), e.stdin, e.stdout, func() (*control.Manager, error) {
+		if err := e.open(); err != nil {
+			return nil, err
+		}
+		e.mgr.Log = nil // stderr is discarded by rpcd; messages would only cost time
+		return e.mgr, nil
+	})
+	if err != nil && !errors.Is(err, errkind.Invalid) {
+		return errkind.New(errkind.Invalid, "%w", err)
+	}
+	return err
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {

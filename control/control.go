@@ -9,52 +9,19 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/wghub/wghub/backend"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
-// Backend applies committed changes to the running system. Implementations
-// live in backend/openwrt and backend/linux.
-type Backend interface {
-	// Layout says where the hub lives in UCI on this system.
-	Layout() hub.Layout
-	// ApplySetup brings the system in line after setup (h is the new hub)
-	// or teardown (h is nil, old the hub that was removed).
-	ApplySetup(ctx context.Context, old, h *hub.Hub) error
-	// ApplyPeers changes peers on the running interface without restarting
-	// it. It returns an error wrapping os.ErrNotExist when the interface is
-	// not up; the change then takes effect when it next comes up.
-	ApplyPeers(ctx context.Context, iface string, d PeerDelta) error
-	// Device reads the running interface (os.ErrNotExist when it is down).
-	Device(iface string) (*wgtypes.Device, error)
-	// Host describes this machine's own networks, for defaults and overlap
-	// checks. cfgs holds the layout's configs as loaded.
-	Host(cfgs map[string]*uci.Config) HostInfo
-	// Checks adds the backend's own doctor checks.
-	Checks(ctx context.Context, h *hub.Hub, cfgs map[string]*uci.Config) []Check
-}
-
-// HostInfo is what a backend knows of the host's networks.
-type HostInfo struct {
-	Subnets   map[string][]netip.Prefix // subnets by interface, for overlap checks
-	LAN       []netip.Prefix            // default LAN subnets handed to clients
-	LANDevice string                    // plain Linux: device towards the LAN
-	DNS       []string                  // default DNS for clients
-}
-
-// PeerDelta is a minimal live change: never ReplacePeers, so the sessions
-// of untouched peers survive.
-type PeerDelta struct {
-	Peers     []wgtypes.PeerConfig // adds, updates (ReplaceAllowedIPs) and removals (Remove)
-	RoutesAdd []netip.Prefix
-	RoutesDel []netip.Prefix
-}
-
-// Empty reports whether d changes nothing.
-func (d PeerDelta) Empty() bool {
-	return len(d.Peers) == 0 && len(d.RoutesAdd) == 0 && len(d.RoutesDel) == 0
-}
+// The backend contract lives in package backend; these names keep
+// control's callers readable.
+type (
+	Backend   = backend.Backend
+	HostInfo  = backend.HostInfo
+	PeerDelta = backend.PeerDelta
+)
 
 // Manager runs operations on one config tree.
 type Manager struct {
@@ -141,6 +108,8 @@ func (m *Manager) applyPeers(ctx context.Context, old, h *hub.Hub) {
 	}
 	err := m.Backend.ApplyPeers(ctx, h.Settings.Interface, d)
 	switch {
+	case errors.Is(err, backend.ErrNotLive):
+		m.logf("%v; saved only", err)
 	case errors.Is(err, os.ErrNotExist):
 		m.logf("%s is not running; the change applies when it comes up", h.Settings.Interface)
 	case err != nil:

@@ -7,17 +7,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/wghub/wghub/backend"
 	"github.com/wghub/wghub/hub"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
 // Check is one doctor finding.
-type Check struct {
-	Name    string `json:"name"`
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
-	Fix     string `json:"fix,omitempty"`
-}
+type Check = backend.Check
 
 // Doctor checks what breaks hub-and-spoke in practice and says what to do.
 func (m *Manager) Doctor(ctx context.Context) ([]Check, error) {

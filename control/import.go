@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/wgquick"
 )
@@ -19,7 +20,7 @@ func (m *Manager) Import(ctx context.Context, conf []byte, r SetupRequest) (*Set
 		return nil, err
 	}
 	if c.Interface.PrivateKey == nil {
-		return nil, fmt.Errorf("control: import: the [Interface] has no PrivateKey")
+		return nil, errkind.Invalidf("file", "the [Interface] section has no PrivateKey")
 	}
 	r.PrivateKey = c.Interface.PrivateKey
 	if r.Port == 0 {
@@ -28,7 +29,7 @@ func (m *Manager) Import(ctx context.Context, conf []byte, r SetupRequest) (*Set
 	for _, a := range c.Interface.Address {
 		sn := a.Masked()
 		if a.Addr() != sn.Addr().Next() {
-			return nil, fmt.Errorf("control: import: hub address %s is not the first host of %s; wghub keeps the hub at the first host", a, sn)
+			return nil, errkind.Invalidf("file", "hub address %s is not the first host of %s; wghub keeps the hub at the first host", a, sn)
 		}
 		if a.Addr().Is4() && !r.Subnet.IsValid() {
 			r.Subnet = sn
@@ -37,7 +38,7 @@ func (m *Manager) Import(ctx context.Context, conf []byte, r SetupRequest) (*Set
 		}
 	}
 	if !r.Subnet.IsValid() && !r.Subnet6.IsValid() {
-		return nil, fmt.Errorf("control: import: the [Interface] has no Address to take the VPN subnet from")
+		return nil, errkind.Invalidf("file", "the [Interface] section has no Address to take the VPN subnet from")
 	}
 	subnets := []netip.Prefix{}
 	for _, sn := range []netip.Prefix{r.Subnet, r.Subnet6} {

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
 )
 
@@ -64,10 +65,5 @@ func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error
 	})
 }
 
-type scopeError struct{}
-
-func (scopeError) Error() string {
-	return "control: interface, port, subnets and full tunnel change the gateway: use setup"
-}
-
-var errSettingsScope error = scopeError{}
+// errSettingsScope refuses gateway settings in Settings.
+var errSettingsScope = errkind.New(errkind.Invalid, "interface, port, subnets and full tunnel change the gateway: they are set by setup")

@@ -2,10 +2,12 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
@@ -46,7 +48,7 @@ func (m *Manager) Setup(ctx context.Context, r SetupRequest) (*SetupResult, erro
 	err := m.transact(func(cfgs map[string]*uci.Config) error {
 		h, err := hub.Load(cfgs, m.layout())
 		switch {
-		case err == hub.ErrNotSetUp:
+		case errors.Is(err, hub.ErrNotSetUp):
 			res.Created = true
 			if h, err = m.newHub(cfgs, r); err != nil {
 				return err
@@ -56,10 +58,10 @@ func (m *Manager) Setup(ctx context.Context, r SetupRequest) (*SetupResult, erro
 		default:
 			old, _ = hub.Load(cfgs, m.layout())
 			if r.Interface != "" && r.Interface != h.Settings.Interface {
-				return fmt.Errorf("control: the hub already runs on %s; run teardown first to move it to %s", h.Settings.Interface, r.Interface)
+				return errkind.Conflictf("interface", "the hub already runs on %s; it moves to %s only after a teardown", h.Settings.Interface, r.Interface)
 			}
 			if r.PrivateKey != nil || r.Peers != nil {
-				return fmt.Errorf("control: a hub is already set up on %s; import only into a fresh one (run teardown first)", h.Settings.Interface)
+				return errkind.Conflictf("", "a hub is already set up on %s; import works only where no hub is set up", h.Settings.Interface)
 			}
 		}
 		if err := m.applyRequest(h, r); err != nil {
@@ -77,7 +79,7 @@ func (m *Manager) Setup(ctx context.Context, r SetupRequest) (*SetupResult, erro
 	res.Changed = len(m.Changes) > 0
 	if res.Changed && !m.NoApply && !m.DryRun {
 		if err := m.Backend.ApplySetup(ctx, old, res.Hub); err != nil {
-			return res, fmt.Errorf("control: saved, but applying failed: %w", err)
+			return res, fmt.Errorf("saved, but applying failed: %w", err)
 		}
 	}
 	return res, nil
@@ -100,7 +102,7 @@ func (m *Manager) newHub(cfgs map[string]*uci.Config, r SetupRequest) (*hub.Hub,
 	}
 	if nc := cfgs[m.layout().Network]; nc != nil {
 		if s := nc.Section(h.Settings.Interface); s != nil {
-			return nil, fmt.Errorf("control: %s: a section %q already exists and is not wghub's; choose --interface, or adopt a wg-quick server with wghub import", m.layout().Network, h.Settings.Interface)
+			return nil, errkind.Conflictf("interface", "%s: a section %q already exists and is not wghub's; choose another interface name, or import that server", m.layout().Network, h.Settings.Interface)
 		}
 	}
 	// IPv4 always; --subnet replaces the default, --subnet6 adds IPv6.
@@ -110,7 +112,7 @@ func (m *Manager) newHub(cfgs map[string]*uci.Config, r SetupRequest) (*hub.Hub,
 	} else {
 		k, err := wgtypes.GeneratePrivateKey()
 		if err != nil {
-			return nil, fmt.Errorf("control: generating the hub key: %w", err)
+			return nil, fmt.Errorf("generating the hub key: %w", err)
 		}
 		h.PrivateKey = k
 	}
@@ -135,13 +137,13 @@ func (m *Manager) applyRequest(h *hub.Hub, r SetupRequest) error {
 	}
 	if r.Subnet.IsValid() {
 		if !r.Subnet.Addr().Is4() {
-			return fmt.Errorf("control: --subnet %s is not IPv4 (use --subnet6)", r.Subnet)
+			return errkind.Invalidf("subnet", "subnet %s is not IPv4 (an IPv6 subnet goes in subnet6)", r.Subnet)
 		}
 		setFamily(r.Subnet, true)
 	}
 	if r.Subnet6.IsValid() {
 		if !r.Subnet6.Addr().Is6() || r.Subnet6.Addr().Is4In6() {
-			return fmt.Errorf("control: --subnet6 %s is not IPv6", r.Subnet6)
+			return errkind.Invalidf("subnet6", "subnet6 %s is not IPv6", r.Subnet6)
 		}
 		setFamily(r.Subnet6, false)
 	} else if r.IPv6 && !hasV6(s.Subnets) {
@@ -183,20 +185,27 @@ func (m *Manager) applyRequest(h *hub.Hub, r SetupRequest) error {
 	addrs := map[netip.Addr]string{}
 	for _, p := range h.Peers {
 		if o, dup := keys[p.PublicKey]; dup {
-			return fmt.Errorf("control: peers %q and %q have the same public key %s", o, p.Name, p.PublicKey)
+			return errkind.Conflictf("", "peers %q and %q have the same public key %s", o, p.Name, p.PublicKey)
 		}
 		keys[p.PublicKey] = p.Name
 		for _, a := range p.Addresses {
 			if !inAny(s.Subnets, a.Addr()) {
-				return fmt.Errorf("control: peer %q has address %s outside the VPN subnets %v; remove it first", p.Name, a, s.Subnets)
+				return errkind.Conflictf("subnet", "peer %q has address %s outside the VPN subnets %v; remove it first", p.Name, a, s.Subnets)
 			}
 			if o, dup := addrs[a.Addr()]; dup {
-				return fmt.Errorf("control: peers %q and %q both have address %s", o, p.Name, a.Addr())
+				return errkind.Conflictf("", "peers %q and %q both have address %s", o, p.Name, a.Addr())
 			}
 			addrs[a.Addr()] = p.Name
 		}
 	}
 	return nil
+}
+
+func subnetField(p netip.Prefix) string {
+	if p.Addr().Is4() {
+		return "subnet"
+	}
+	return "subnet6"
 }
 
 // checkHost refuses VPN subnets that overlap a network the host already has.
@@ -209,7 +218,7 @@ func (m *Manager) checkHost(cfgs map[string]*uci.Config, h *hub.Hub) error {
 		for _, sn := range subs {
 			for _, v := range h.Settings.Subnets {
 				if v.Overlaps(sn) {
-					return fmt.Errorf("control: VPN subnet %s overlaps %s on interface %q; choose another with --subnet", v, sn, iface)
+					return errkind.Conflictf(subnetField(v), "VPN subnet %s overlaps %s on interface %q; choose another subnet", v, sn, iface)
 				}
 			}
 		}

@@ -1,7 +1,7 @@
 package hub
 
 import (
-	"fmt"
+	"github.com/wghub/wghub/errkind"
 	"math/big"
 	"net/netip"
 )
@@ -91,14 +91,14 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 				continue
 			}
 			if !sn.Contains(want) {
-				return nil, fmt.Errorf("hub: address %s is outside the VPN subnet %s", want, sn)
+				return nil, errkind.Invalidf("ip", "address %s is outside the VPN subnet %s", want, sn)
 			}
 			n := hostIndex(sn, want)
 			if n < 2 || n > lastHost(sn) {
-				return nil, fmt.Errorf("hub: address %s is reserved in %s (network, hub or broadcast address)", want, sn)
+				return nil, errkind.Invalidf("ip", "address %s is reserved in %s (network, hub or broadcast address)", want, sn)
 			}
 			if used[want] {
-				return nil, fmt.Errorf("hub: address %s is already in use", want)
+				return nil, errkind.Conflictf("ip", "address %s is already in use", want)
 			}
 			if out, ok := free(n); ok {
 				return out, nil
@@ -107,7 +107,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 			// in its family plus any free one in the other.
 			return h.allocateSplit(want, used)
 		}
-		return nil, fmt.Errorf("hub: address %s: the hub has no %s VPN subnet", want, family(want))
+		return nil, errkind.Invalidf("ip", "address %s: the hub has no %s VPN subnet", want, family(want))
 	}
 	max := uint64(0)
 	for _, sn := range subnets {
@@ -120,7 +120,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 			return out, nil
 		}
 	}
-	return nil, fmt.Errorf("hub: no free address left in %s", prefixList(subnets))
+	return nil, errkind.Conflictf("", "no free address left in %s", prefixList(subnets))
 }
 
 func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.Prefix, error) {
@@ -138,7 +138,7 @@ func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("hub: no free address left in %s", sn)
+			return nil, errkind.Conflictf("", "no free address left in %s", sn)
 		}
 	}
 	return out, nil

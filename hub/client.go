@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/wgquick"
 )
 
@@ -16,7 +17,13 @@ var (
 
 // ErrNoPrivateKey is returned for a client config of a peer that brought its
 // own key: the hub never saw the private half.
-var ErrNoPrivateKey = errors.New("hub: the client's private key is not stored on the hub (it was added with --public-key)")
+var ErrNoPrivateKey error = &errkind.Error{Kind: errkind.NotFound,
+	Err: errors.New("the client's private key is not stored on the hub: the device brought its own key pair")}
+
+// ErrNoEndpoint is returned for a client config while the hub has no public
+// endpoint, which every client config needs.
+var ErrNoEndpoint error = &errkind.Error{Kind: errkind.NotSetUp, Field: "endpoint",
+	Err: errors.New("the hub has no public endpoint yet (the address clients reach it at)")}
 
 // ClientAllowedIPs is what the client routes through the hub: the VPN
 // subnets and the LAN subnets (split tunnel), or everything (full tunnel).
@@ -48,7 +55,7 @@ func (h *Hub) ClientAllowedIPs(p *Peer) []netip.Prefix {
 // returned along with it, so callers can still show the rest.
 func (h *Hub) ClientConfig(p *Peer) ([]byte, error) {
 	if h.Settings.Endpoint == "" {
-		return nil, fmt.Errorf("hub: no public endpoint set; run: wghub setup --endpoint HOST[:PORT]")
+		return nil, ErrNoEndpoint
 	}
 	c := wgquick.Config{
 		Interface: wgquick.Interface{

@@ -2,11 +2,11 @@ package hub
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
 
+	"github.com/wghub/wghub/errkind"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -24,7 +24,7 @@ const (
 var DefaultSubnet = netip.MustParsePrefix("192.168.100.0/24")
 
 // ErrNotSetUp is returned when the config holds no hub yet.
-var ErrNotSetUp = errors.New("hub: not set up (run wghub setup)")
+var ErrNotSetUp error = &errkind.Error{Kind: errkind.NotSetUp, Err: errors.New("no hub is set up")}
 
 // Settings are the hub's own choices, kept in the "hub" section.
 type Settings struct {
@@ -82,7 +82,7 @@ func (h *Hub) Peer(name string) (*Peer, error) {
 			return &h.Peers[i], nil
 		}
 	}
-	return nil, fmt.Errorf("hub: no peer named %q", name)
+	return nil, errkind.NotFoundf("no peer named %q", name)
 }
 
 // Addresses are the hub's own interface addresses: the first host of each
@@ -117,11 +117,11 @@ const MaxNameLen = 32
 func ValidateName(name string) error {
 	switch {
 	case name == "":
-		return errors.New("hub: peer name is empty")
+		return errkind.Invalidf("name", "the peer name is empty")
 	case len(name) > MaxNameLen:
-		return fmt.Errorf("hub: peer name %.20q... is %d characters, at most %d allowed", name, len(name), MaxNameLen)
+		return errkind.Invalidf("name", "peer name %.20q... is %d characters, at most %d allowed", name, len(name), MaxNameLen)
 	case !peerNameRE.MatchString(name):
-		return fmt.Errorf("hub: peer name %q: use letters, digits, '-' and '_', starting with a letter or digit", name)
+		return errkind.Invalidf("name", "peer name %q: use letters, digits, '-' and '_', starting with a letter or digit", name)
 	}
 	return nil
 }
@@ -133,37 +133,39 @@ func PeerID(name string) string { return strings.ReplaceAll(name, "-", "_") }
 // Validate checks settings on their own (not against the LAN/WAN).
 func (s *Settings) Validate() error {
 	if len(s.Interface) == 0 || len(s.Interface) > 15 || !ifaceNameRE.MatchString(s.Interface) {
-		return fmt.Errorf("hub: interface name %q: 1-15 letters, digits or '_'", s.Interface)
+		return errkind.Invalidf("interface", "interface name %q: 1-15 letters, digits or '_'", s.Interface)
 	}
-	if s.ListenPort < 0 || s.ListenPort > 65535 {
-		return fmt.Errorf("hub: listen port %d out of range 1-65535", s.ListenPort)
+	if s.ListenPort != 0 {
+		if err := ValidatePort(s.ListenPort); err != nil {
+			return err
+		}
 	}
 	var v4, v6 int
 	for _, p := range s.Subnets {
 		if p != p.Masked() {
-			return fmt.Errorf("hub: VPN subnet %s has host bits set (did you mean %s?)", p, p.Masked())
+			return errkind.Invalidf(subnetField(p), "VPN subnet %s has host bits set (did you mean %s?)", p, p.Masked())
 		}
 		if p.Addr().Is4() {
 			v4++
 			if p.Bits() > 30 {
-				return fmt.Errorf("hub: VPN subnet %s is too small for a hub and a peer", p)
+				return errkind.Invalidf("subnet", "VPN subnet %s is too small for a hub and a peer", p)
 			}
 		} else {
 			v6++
 			if p.Bits() > 126 {
-				return fmt.Errorf("hub: VPN subnet %s is too small for a hub and a peer", p)
+				return errkind.Invalidf("subnet6", "VPN subnet %s is too small for a hub and a peer", p)
 			}
 		}
 	}
 	if v4+v6 == 0 {
-		return errors.New("hub: no VPN subnet")
+		return errkind.Invalidf("subnet", "no VPN subnet")
 	}
 	if v4 > 1 || v6 > 1 {
-		return errors.New("hub: at most one IPv4 and one IPv6 VPN subnet")
+		return errkind.Invalidf("subnet", "at most one IPv4 and one IPv6 VPN subnet")
 	}
 	for _, z := range []string{s.Zone, s.LANZone, s.WANZone} {
 		if z != "" && !zoneNameRE.MatchString(z) {
-			return fmt.Errorf("hub: firewall zone name %q: letters, digits and '_' only", z)
+			return errkind.Invalidf("zone", "firewall zone name %q: letters, digits and '_' only", z)
 		}
 	}
 	if s.Endpoint != "" {
@@ -172,46 +174,63 @@ func (s *Settings) Validate() error {
 		}
 	}
 	for _, d := range s.DNS {
-		if err := validateToken("DNS server", d); err != nil {
+		if err := validateToken("dns", "DNS server", d); err != nil {
 			return err
 		}
 	}
-	if s.Keepalive < 0 || s.Keepalive > 65535 {
-		return fmt.Errorf("hub: keepalive %d out of range 0-65535", s.Keepalive)
+	if err := ValidateKeepalive(s.Keepalive); err != nil {
+		return err
 	}
 	for i, a := range s.Subnets {
 		for _, l := range s.LAN {
 			if Overlaps(a, l) {
-				return fmt.Errorf("hub: VPN subnet %s overlaps LAN subnet %s", a, l)
+				return errkind.Conflictf("", "VPN subnet %s overlaps LAN subnet %s", a, l)
 			}
 		}
 		for _, b := range s.Subnets[:i] {
 			if Overlaps(a, b) {
-				return fmt.Errorf("hub: VPN subnets %s and %s overlap", a, b)
+				return errkind.Conflictf("", "VPN subnets %s and %s overlap", a, b)
 			}
 		}
 	}
 	return nil
 }
 
+// ValidatePort checks a listen port: the one check and message for every
+// interface.
+func ValidatePort(n int) error {
+	if n < 1 || n > 65535 {
+		return errkind.Invalidf("port", "port %d is out of range 1-65535", n)
+	}
+	return nil
+}
+
+// ValidateKeepalive checks a PersistentKeepalive interval (0 is off).
+func ValidateKeepalive(n int) error {
+	if n < 0 || n > 65535 {
+		return errkind.Invalidf("keepalive", "keepalive %d is out of range 0-65535", n)
+	}
+	return nil
+}
+
 // ValidateEndpoint checks "host:port", "[v6]:port" or a bare host.
 func ValidateEndpoint(ep string) error {
-	if err := validateToken("endpoint", ep); err != nil {
+	if err := validateToken("endpoint", "endpoint", ep); err != nil {
 		return err
 	}
 	host := ep
 	if strings.HasPrefix(ep, "[") {
 		end := strings.Index(ep, "]")
 		if end < 0 {
-			return fmt.Errorf("hub: endpoint %q: unterminated '['", ep)
+			return errkind.Invalidf("endpoint", "endpoint %q: unterminated '['", ep)
 		}
 		host = ep[1:end]
 		if _, err := netip.ParseAddr(host); err != nil {
-			return fmt.Errorf("hub: endpoint %q: %q is not an IPv6 address", ep, host)
+			return errkind.Invalidf("endpoint", "endpoint %q: %q is not an IPv6 address", ep, host)
 		}
 		rest := ep[end+1:]
 		if rest != "" && !strings.HasPrefix(rest, ":") {
-			return fmt.Errorf("hub: endpoint %q: expected :port after ']'", ep)
+			return errkind.Invalidf("endpoint", "endpoint %q: expected :port after ']'", ep)
 		}
 		return validatePort(ep, strings.TrimPrefix(rest, ":"))
 	}
@@ -222,10 +241,10 @@ func ValidateEndpoint(ep string) error {
 			return err
 		}
 	} else if strings.Count(ep, ":") > 1 {
-		return fmt.Errorf("hub: endpoint %q: write an IPv6 address as [addr]:port", ep)
+		return errkind.Invalidf("endpoint", "endpoint %q: write an IPv6 address as [addr]:port", ep)
 	}
 	if host == "" {
-		return fmt.Errorf("hub: endpoint %q has no host", ep)
+		return errkind.Invalidf("endpoint", "endpoint %q has no host", ep)
 	}
 	return nil
 }
@@ -237,7 +256,7 @@ func validatePort(ep, port string) error {
 	n := 0
 	for _, c := range port {
 		if c < '0' || c > '9' {
-			return fmt.Errorf("hub: endpoint %q: port %q is not a number", ep, port)
+			return errkind.Invalidf("endpoint", "endpoint %q: port %q is not a number", ep, port)
 		}
 		n = n*10 + int(c-'0')
 		if n > 65535 {
@@ -245,26 +264,35 @@ func validatePort(ep, port string) error {
 		}
 	}
 	if n < 1 || n > 65535 {
-		return fmt.Errorf("hub: endpoint %q: port %q out of range 1-65535", ep, port)
+		return errkind.Invalidf("endpoint", "endpoint %q: port %q is out of range 1-65535", ep, port)
 	}
 	return nil
 }
 
-// validateToken rejects what cannot stand in a wg-quick line or UCI value.
-func validateToken(what, s string) error {
+// validateToken rejects what cannot stand in a wg-quick line or UCI value;
+// field is the argument's request name, what its name for people.
+func validateToken(field, what, s string) error {
 	bad := " \t\r\n'\"#,=\\"
 	if what != "endpoint" {
 		bad += "[]"
 	}
 	if s == "" || strings.ContainsAny(s, bad) {
-		return fmt.Errorf("hub: %s %q is not valid", what, s)
+		return errkind.Invalidf(field, "%s %q is not valid", what, s)
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("hub: %s %q contains control characters", what, s)
+			return errkind.Invalidf(field, "%s %q contains control characters", what, s)
 		}
 	}
 	return nil
+}
+
+// subnetField is the request argument a VPN subnet comes from.
+func subnetField(p netip.Prefix) string {
+	if p.Addr().Is4() {
+		return "subnet"
+	}
+	return "subnet6"
 }
 
 // Overlaps reports whether two prefixes share any address.

@@ -1,10 +1,12 @@
 package hub
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/wghub/wghub/errkind"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -84,7 +86,7 @@ func TestSettingsValidate(t *testing.T) {
 		{"none", func(s *Settings) { s.Subnets = nil }, "no VPN subnet"},
 		{"bad iface", func(s *Settings) { s.Interface = "wg-0" }, "interface name"},
 		{"long iface", func(s *Settings) { s.Interface = "abcdefghijklmnop" }, "interface name"},
-		{"bad port", func(s *Settings) { s.ListenPort = 70000 }, "listen port"},
+		{"bad port", func(s *Settings) { s.ListenPort = 70000 }, "port 70000"},
 		{"bad zone", func(s *Settings) { s.Zone = "v p n" }, "zone"},
 		{"bad dns", func(s *Settings) { s.DNS = []string{"1.1.1.1, 8.8.8.8"} }, "DNS"},
 	}
@@ -95,6 +97,9 @@ func TestSettingsValidate(t *testing.T) {
 			err := s.Validate()
 			if tt.errHas == "" && err != nil || tt.errHas != "" && (err == nil || !strings.Contains(err.Error(), tt.errHas)) {
 				t.Fatalf("Validate() = %v, want error containing %q", err, tt.errHas)
+			}
+			if err != nil && !(errors.Is(err, errkind.Invalid) && errkind.FieldOf(err) != "" || errors.Is(err, errkind.Conflict) && strings.Contains(err.Error(), "overlap")) {
+				t.Errorf("Validate() = %v: kind %v, field %q; want invalid with a field, or an overlap conflict", err, errkind.Of(err), errkind.FieldOf(err))
 			}
 		})
 	}
@@ -184,18 +189,28 @@ func TestAddPeerConflicts(t *testing.T) {
 	for _, tt := range []struct {
 		r      PeerRequest
 		errHas string
+		kind   errkind.Kind
+		field  string
 	}{
-		{PeerRequest{Name: "a-b"}, "already exists"},
-		{PeerRequest{Name: "a_b"}, "conflicts"},
-		{PeerRequest{Name: "c", PublicKey: &pub}, "already uses public key"},
-		{PeerRequest{Name: "c", PublicKey: &hubPub}, "hub's own"},
-		{PeerRequest{Name: "c", PublicKey: &wgtypes.Key{}}, "all-zero"},
-		{PeerRequest{Name: "c", LAN: []netip.Prefix{netip.MustParsePrefix("192.168.100.0/25")}}, "overlaps the VPN"},
-		{PeerRequest{Name: "c", Routes: []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")}}, "overlaps the VPN"},
+		{PeerRequest{Name: "a-b"}, "already exists", errkind.Conflict, "name"},
+		{PeerRequest{Name: "a_b"}, "too close to", errkind.Conflict, "name"},
+		{PeerRequest{Name: "c", PublicKey: &pub}, "already uses public key", errkind.Conflict, "public_key"},
+		{PeerRequest{Name: "c", PublicKey: &hubPub}, "hub's own", errkind.Conflict, "public_key"},
+		{PeerRequest{Name: "c", PublicKey: &wgtypes.Key{}}, "all-zero", errkind.Invalid, "public_key"},
+		{PeerRequest{Name: "c", LAN: []netip.Prefix{netip.MustParsePrefix("192.168.100.0/25")}}, "overlaps the VPN", errkind.Conflict, "lan"},
+		{PeerRequest{Name: "c", Routes: []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")}}, "overlaps the VPN", errkind.Conflict, "routes"},
+		{PeerRequest{Name: "c d"}, "use letters", errkind.Invalid, "name"},
 	} {
-		if _, err := h.AddPeer(tt.r); err == nil || !strings.Contains(err.Error(), tt.errHas) {
+		_, err := h.AddPeer(tt.r)
+		if err == nil || !strings.Contains(err.Error(), tt.errHas) {
 			t.Errorf("AddPeer(%+v) = %v, want %q", tt.r.Name, err, tt.errHas)
 		}
+		if !errors.Is(err, tt.kind) || errkind.FieldOf(err) != tt.field {
+			t.Errorf("AddPeer(%+v) = %v: kind %v field %q, want %v %q", tt.r.Name, err, errkind.Of(err), errkind.FieldOf(err), tt.kind, tt.field)
+		}
+	}
+	if _, err := h.RemovePeer("nobody"); !errors.Is(err, errkind.NotFound) {
+		t.Errorf("RemovePeer(nobody) = %v, want not found", err)
 	}
 	if len(h.Peers) != 1 {
 		t.Errorf("failed adds left %d peers", len(h.Peers))

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/uci"
 	"github.com/wghub/wghub/wgquick"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
@@ -98,18 +100,18 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 
 	nc := cfgs[l.Network]
 	if nc == nil {
-		return nil, fmt.Errorf("hub: config %q not loaded", l.Network)
+		return nil, fmt.Errorf("config %q not loaded", l.Network)
 	}
 	is := nc.Section(s.Interface)
 	if is == nil || is.Type() != "interface" {
-		return nil, fmt.Errorf("hub: %s: interface section %q is missing", l.Network, s.Interface)
+		return nil, fmt.Errorf("%s: interface section %q is missing", l.Network, s.Interface)
 	}
 	if s.ListenPort, err = intOpt(is, "listen_port", DefaultPort); err != nil {
 		return nil, err
 	}
 	pk, _ := is.Get("private_key")
 	if h.PrivateKey, err = wgtypes.ParseKey(pk); err != nil {
-		return nil, fmt.Errorf("hub: %s.%s.private_key is not a valid key", l.Network, s.Interface)
+		return nil, fmt.Errorf("%s.%s.private_key is not a valid key", l.Network, s.Interface)
 	}
 
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
@@ -137,18 +139,18 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	pub, _ := ps.Get("public_key")
 	var err error
 	if p.PublicKey, err = wgtypes.ParseKey(pub); err != nil {
-		return nil, fmt.Errorf("hub: %s: public_key %q is not a valid key", where, pub)
+		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where, pub)
 	}
 	if psk, ok := ps.Get("preshared_key"); ok && psk != "" {
 		k, err := wgtypes.ParseKey(psk)
 		if err != nil {
-			return nil, fmt.Errorf("hub: %s: preshared_key is not a valid key", where)
+			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where)
 		}
 		p.PresharedKey = &k
 	}
 	allowed, err := prefixes(ps, "allowed_ips")
 	if err != nil {
-		return nil, fmt.Errorf("hub: %s: %w", where, err)
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	for _, a := range allowed {
 		if a.IsSingleIP() && inAny(s.Subnets, a.Addr()) {
@@ -162,14 +164,14 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		if k, ok := cs.Get("private_key"); ok && k != "" {
 			key, err := wgtypes.ParseKey(k)
 			if err != nil {
-				return nil, fmt.Errorf("hub: %s: stored client private_key is not a valid key", where)
+				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where)
 			}
 			p.PrivateKey = &key
 		}
 		p.FullTunnel = boolOpt(cs, "full_tunnel")
 		if len(cs.List("lan")) > 0 {
 			if p.LAN, err = prefixes(cs, "lan"); err != nil {
-				return nil, fmt.Errorf("hub: %s: %w", where, err)
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 		}
 	}
@@ -185,7 +187,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	s := &h.Settings
 	hc, nc := cfgs[l.Hub], cfgs[l.Network]
 	if hc == nil || nc == nil {
-		return fmt.Errorf("hub: configs %q and %q must be loaded", l.Hub, l.Network)
+		return fmt.Errorf("configs %q and %q must be loaded", l.Hub, l.Network)
 	}
 	hs, err := ensure(hc, "hub", hubSection)
 	if err != nil {
@@ -221,7 +223,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		p := &h.Peers[i]
 		id := PeerID(p.Name)
 		if other, dup := ids[id]; dup {
-			return fmt.Errorf("hub: peer names %q and %q conflict (both stored as %q)", other, p.Name, id)
+			return errkind.Conflictf("name", "peer names %q and %q conflict (both are stored as %q)", other, p.Name, id)
 		}
 		ids[id] = p.Name
 		name := peerPrefix + id
@@ -320,7 +322,7 @@ var firewallSections = []string{fwZone, fwToLAN, fwToWAN, fwMasq4, fwMasq6, fwLi
 // firewall3 (snats.c, OpenWrt 19.07+) and firewall4 both read `config nat`.
 func storeFirewall(fc *uci.Config, h *Hub) error {
 	if fc == nil {
-		return fmt.Errorf("hub: firewall config not loaded")
+		return errors.New("firewall config not loaded")
 	}
 	s := &h.Settings
 	w := writer{}
@@ -392,7 +394,7 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 func ensure(c *uci.Config, typ, name string) (*uci.Section, error) {
 	if s := c.Section(name); s != nil {
 		if s.Type() != typ {
-			return nil, fmt.Errorf("hub: %s: section %q exists with type %q, expected %q", c.Name(), name, s.Type(), typ)
+			return nil, errkind.Conflictf("", "%s: section %q exists with type %q, expected %q", c.Name(), name, s.Type(), typ)
 		}
 		return s, nil
 	}
@@ -450,7 +452,7 @@ func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
 		for _, f := range strings.Fields(v) {
 			p, err := parsePrefix(f)
 			if err != nil {
-				return nil, fmt.Errorf("hub: %s.%s: %w", s.Name(), name, err)
+				return nil, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
 			}
 			out = append(out, p)
 		}
@@ -476,7 +478,7 @@ func intOpt(s *uci.Section, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("hub: %s.%s %q is not a number", s.Name(), name, v)
+		return 0, fmt.Errorf("%s.%s %q is not a number", s.Name(), name, v)
 	}
 	return n, nil
 }

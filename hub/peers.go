@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/wghub/wghub/errkind"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -25,50 +26,50 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 	}
 	for _, p := range h.Peers {
 		if p.Name == r.Name {
-			return nil, fmt.Errorf("hub: a peer named %q already exists", r.Name)
+			return nil, errkind.Conflictf("name", "a peer named %q already exists", r.Name)
 		}
 		if PeerID(p.Name) == PeerID(r.Name) {
-			return nil, fmt.Errorf("hub: peer name %q conflicts with existing peer %q", r.Name, p.Name)
+			return nil, errkind.Conflictf("name", "peer name %q is too close to the existing peer %q (both are stored as %q)", r.Name, p.Name, PeerID(r.Name))
 		}
 	}
 	p := Peer{Name: r.Name, FullTunnel: r.FullTunnel, LAN: r.LAN}
 	if r.PublicKey != nil {
 		if *r.PublicKey == (wgtypes.Key{}) {
-			return nil, fmt.Errorf("hub: peer %q: the all-zero public key is not valid", r.Name)
+			return nil, errkind.Invalidf("public_key", "the all-zero public key is not valid")
 		}
 		if *r.PublicKey == h.PrivateKey.PublicKey() {
-			return nil, fmt.Errorf("hub: peer %q: public key %s is the hub's own", r.Name, r.PublicKey)
+			return nil, errkind.Conflictf("public_key", "public key %s is the hub's own", r.PublicKey)
 		}
 		p.PublicKey = *r.PublicKey
 	} else {
 		k, err := wgtypes.GeneratePrivateKey()
 		if err != nil {
-			return nil, fmt.Errorf("hub: generating a key: %w", err)
+			return nil, fmt.Errorf("generating a key: %w", err)
 		}
 		p.PrivateKey, p.PublicKey = &k, k.PublicKey()
 	}
 	for _, o := range h.Peers {
 		if o.PublicKey == p.PublicKey {
-			return nil, fmt.Errorf("hub: peer %q already uses public key %s", o.Name, p.PublicKey)
+			return nil, errkind.Conflictf("public_key", "peer %q already uses public key %s", o.Name, p.PublicKey)
 		}
 	}
 	if r.PSK {
 		k, err := wgtypes.GenerateKey()
 		if err != nil {
-			return nil, fmt.Errorf("hub: generating a preshared key: %w", err)
+			return nil, fmt.Errorf("generating a preshared key: %w", err)
 		}
 		p.PresharedKey = &k
 	}
 	for _, l := range r.LAN {
 		for _, sn := range h.Settings.Subnets {
 			if l.Overlaps(sn) {
-				return nil, fmt.Errorf("hub: peer %q: LAN %s overlaps the VPN subnet %s", r.Name, l, sn)
+				return nil, errkind.Conflictf("lan", "LAN %s overlaps the VPN subnet %s", l, sn)
 			}
 		}
 	}
 	for _, rt := range r.Routes {
 		if err := h.checkRoute(rt); err != nil {
-			return nil, fmt.Errorf("hub: peer %q: %w", r.Name, err)
+			return nil, err
 		}
 		p.Routes = append(p.Routes, rt.Masked())
 	}
@@ -86,18 +87,18 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 func (h *Hub) checkRoute(rt netip.Prefix) error {
 	for _, sn := range h.Settings.Subnets {
 		if rt.Overlaps(sn) {
-			return fmt.Errorf("route %s overlaps the VPN subnet %s", rt, sn)
+			return errkind.Conflictf("routes", "route %s overlaps the VPN subnet %s", rt, sn)
 		}
 	}
 	for _, l := range h.Settings.LAN {
 		if rt.Overlaps(l) {
-			return fmt.Errorf("route %s overlaps the LAN %s", rt, l)
+			return errkind.Conflictf("routes", "route %s overlaps the LAN %s", rt, l)
 		}
 	}
 	for _, p := range h.Peers {
 		for _, o := range p.Routes {
 			if rt.Overlaps(o) {
-				return fmt.Errorf("route %s overlaps %s routed to peer %q", rt, o, p.Name)
+				return errkind.Conflictf("routes", "route %s overlaps %s, routed to peer %q", rt, o, p.Name)
 			}
 		}
 	}
@@ -113,7 +114,7 @@ func (h *Hub) RemovePeer(name string) (*Peer, error) {
 			return &p, nil
 		}
 	}
-	return nil, fmt.Errorf("hub: no peer named %q", name)
+	return nil, errkind.NotFoundf("no peer named %q", name)
 }
 
 // PeerUpdate changes an existing peer; nil fields stay as they are.
@@ -139,7 +140,7 @@ func (h *Hub) UpdatePeer(name string, u PeerUpdate) (*Peer, error) {
 		for _, l := range *u.LAN {
 			for _, sn := range h.Settings.Subnets {
 				if l.Overlaps(sn) {
-					return nil, fmt.Errorf("hub: peer %q: LAN %s overlaps the VPN subnet %s", name, l, sn)
+					return nil, errkind.Conflictf("lan", "LAN %s overlaps the VPN subnet %s", l, sn)
 				}
 			}
 		}

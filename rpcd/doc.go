@@ -52,23 +52,33 @@
 // So every call that reaches wghub answers with one JSON object and status
 // OK; a failure is
 //
-//	{"error": "hub: no peer named \"x\"", "code": "NOT_FOUND"}
+//	{"error": "no peer named \"x\"", "code": "NOT_FOUND", "kind": "not_found"}
 //
-// where "error" is the message to show and "code" names the ubus status a
-// native object would have returned: INVALID_ARGUMENT (arguments that are
-// not one JSON object, unknown or mistyped arguments, a missing name, a new
-// peer name hub.ValidateName refuses, bad keys, addresses, CIDRs, ports or
-// endpoints, input over MaxInput), NOT_FOUND (no peer by that name, hub not
-// set up), METHOD_NOT_FOUND (only when "wghub call" is run by hand) or
-// UNKNOWN_ERROR (anything else, e.g. a subnet that overlaps the LAN, a
-// duplicate peer or a failed reload). Callers test for "error"; "code" is
-// for scripts. Peer lookups (peer_remove, peer_set, peer_config) take any
-// name, since a stored peer's name is its UCI description and other tools
-// may have edited it; a name no peer has is NOT_FOUND. A failed call changes nothing:
-// arguments are checked before any config is opened, and the operations in
-// package control write their UCI transaction all or nothing. The process
-// exits 0 whenever it printed a reply, non-zero only for a wrong command
-// line ("wghub call" without a method).
+// where "error" is the message to show (written for a person: no Go package
+// prefix, no command-line advice), "kind" is the errkind name of the error
+// (invalid, not_found, conflict, not_set_up, permission, unsupported,
+// internal), "field" names the argument at fault when one is, and "code"
+// names the ubus status a native object would have returned:
+// INVALID_ARGUMENT (invalid: arguments that are not one JSON object,
+// unknown or mistyped arguments, a missing name, a bad peer name, key,
+// address, CIDR, port or endpoint, input over MaxInput), NOT_FOUND
+// (not_found: no peer by that name; not_set_up: no hub yet),
+// PERMISSION_DENIED, NOT_SUPPORTED, METHOD_NOT_FOUND (only when "wghub call"
+// is run by hand) or UNKNOWN_ERROR (conflict, for which ubus has no status:
+// a taken name, address or key, an overlapping subnet; and internal
+// errors). The kind is found with errors.Is/As, never from the message.
+// Callers test for "error"; "code" and "kind" are for scripts and LuCI.
+//
+// The arguments are package request's structs, the same ones the command
+// line fills from flags, checked by the same code before any config is
+// opened: "wghub peer add x --route 10.9.0.0/24" and
+// `ubus call wghub peer_add '{"name":"x","routes":["10.9.0.0/24"]}'` are one
+// request. Peer lookups (peer_remove, peer_set, peer_config) take any name,
+// since a stored peer's name is its UCI description and other tools may
+// have edited it; a name no peer has is NOT_FOUND. A failed call changes
+// nothing: the operations in package control write their UCI transaction
+// all or nothing. The process exits 0 whenever it printed a reply, non-zero
+// only for a wrong command line ("wghub call" without a method).
 //
 // # Secrets
 //

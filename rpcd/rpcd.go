@@ -1,7 +1,6 @@
 package rpcd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,16 +12,16 @@ import (
 	"strings"
 
 	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/qr"
-	"github.com/wghub/wghub/wgquick"
-	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+	"github.com/wghub/wghub/request"
 )
 
 // MaxInput bounds the arguments a call reads from stdin. ubus arguments are
 // small, and rpcd writes them into a pipe once, so anything near this size
 // did not come from rpcd.
-const MaxInput = 64 << 10
+const MaxInput = request.MaxJSON
 
 // QRScale is the size in SVG units of one module of peer_config's QR code.
 const QRScale = 4
@@ -30,24 +29,30 @@ const QRScale = 4
 // Status names for the "code" of an error reply: the ubus status a native
 // ubus object would have answered with.
 const (
-	CodeInvalidArgument = "INVALID_ARGUMENT"
-	CodeNotFound        = "NOT_FOUND"
-	CodeMethodNotFound  = "METHOD_NOT_FOUND"
-	CodeUnknownError    = "UNKNOWN_ERROR"
+	CodeInvalidArgument  = "INVALID_ARGUMENT"
+	CodeNotFound         = "NOT_FOUND"
+	CodeMethodNotFound   = "METHOD_NOT_FOUND"
+	CodeUnknownError     = "UNKNOWN_ERROR"
+	CodePermissionDenied = "PERMISSION_DENIED"
+	CodeNotSupported     = "NOT_SUPPORTED"
 )
 
 // A method is one ubus method of the object "wghub".
 type method struct {
 	name  string
 	write bool         // in the ACL's write group: changes the hub or reveals a key
-	args  reflect.Type // the argument struct; its json fields make list's example
+	args  reflect.Type // the request struct; its json fields make list's example
 	run   func(ctx context.Context, m *control.Manager, args any) (any, error)
 }
 
-// def builds a method whose handler takes its decoded argument struct A.
-func def[A any](name string, write bool, run func(context.Context, *control.Manager, *A) (any, error)) method {
+// def builds a method whose handler takes its request struct A, the same
+// struct the command line fills from flags.
+func def[A any, PA interface {
+	*A
+	request.Checker
+}](name string, write bool, run func(context.Context, *control.Manager, PA) (any, error)) method {
 	return method{name: name, write: write, args: reflect.TypeFor[A](),
-		run: func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(*A)) }}
+		run: func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
 }
 
 // methods is the one table that "list" prints and "call" dispatches on.
@@ -93,45 +98,35 @@ func Methods() (read, write []string) {
 func List() map[string]map[string]any {
 	out := make(map[string]map[string]any, len(methods))
 	for _, m := range methods {
-		out[m.name] = example(m.args)
+		out[m.name] = request.Example(m.args)
 	}
 	return out
 }
 
-// example maps each json field of the struct type t to a value of the type
-// rpcd should infer: "" (string), false (boolean), 32 (int32: 8, 16 and 64
-// would select other widths) or [] (array).
-func example(t reflect.Type) map[string]any {
-	ex := map[string]any{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		switch ft.Kind() {
-		case reflect.String:
-			ex[name] = ""
-		case reflect.Bool:
-			ex[name] = false
-		case reflect.Int:
-			ex[name] = 32
-		case reflect.Slice:
-			ex[name] = []any{}
-		default:
-			panic(fmt.Sprintf("rpcd: argument %q has type %s, which has no rpcd example", name, ft))
-		}
-	}
-	return ex
+// Reply codes by error kind: the ubus status a native object would answer
+// with. ubus has no status for a conflict; UNKNOWN_ERROR stands for it, and
+// the reply's "kind" tells it apart.
+var codes = map[errkind.Kind]string{
+	errkind.Internal:    CodeUnknownError,
+	errkind.Invalid:     CodeInvalidArgument,
+	errkind.NotFound:    CodeNotFound,
+	errkind.Conflict:    CodeUnknownError,
+	errkind.NotSetUp:    CodeNotFound,
+	errkind.Permission:  CodePermissionDenied,
+	errkind.Unsupported: CodeNotSupported,
 }
 
-// Error is a failed call with the status it stands for: its reply is
-// {"error": Err.Error(), "code": Code}. Errors of other types answer with
-// NOT_FOUND (hub.ErrNotSetUp, no such peer) or UNKNOWN_ERROR.
+// Code is the reply code for err.
+func Code(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return codes[errkind.Of(err)]
+}
+
+// Error is a failure of the plugin protocol itself (an unknown method, a
+// panic) with the status it stands for.
 type Error struct {
 	Code string
 	Err  error
@@ -139,10 +134,6 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
-
-func invalid(format string, a ...any) error {
-	return &Error{CodeInvalidArgument, fmt.Errorf("rpcd: "+format, a...)}
-}
 
 // Run serves one rpcd invocation: args is ["list"] or ["call", METHOD].
 // open builds the manager; it runs only for a call whose arguments are
@@ -165,15 +156,18 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 func call(ctx context.Context, name string, stdin io.Reader, open func() (*control.Manager, error)) (reply any) {
 	defer func() {
 		if r := recover(); r != nil {
-			reply = errorReply(&Error{CodeUnknownError, fmt.Errorf("rpcd: internal error in %s: %v", name, r)})
+			reply = errorReply(&Error{CodeUnknownError, fmt.Errorf("internal error in %s: %v", name, r)})
 		}
 	}()
 	m, ok := lookup(name)
 	if !ok {
-		return errorReply(&Error{CodeMethodNotFound, fmt.Errorf("rpcd: unknown method %q", name)})
+		return errorReply(&Error{CodeMethodNotFound, fmt.Errorf("unknown method %q", name)})
 	}
 	args, err := readArgs(stdin, m.args)
 	if err != nil {
+		return errorReply(err)
+	}
+	if err := args.(request.Checker).Check(); err != nil {
 		return errorReply(err)
 	}
 	mgr, err := open()
@@ -187,127 +181,31 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 	return out
 }
 
-// readArgs reads at most MaxInput bytes and decodes one JSON object into a
-// new value of the struct type t, rejecting unknown fields and wrong types.
-// Empty input means no arguments (as from "wghub call status </dev/null").
+// readArgs reads at most MaxInput bytes and decodes them into a new value
+// of the request struct type t.
 func readArgs(stdin io.Reader, t reflect.Type) (any, error) {
 	data, err := io.ReadAll(io.LimitReader(stdin, MaxInput+1))
 	if err != nil {
-		return nil, fmt.Errorf("rpcd: reading arguments: %w", err)
-	}
-	if len(data) > MaxInput {
-		return nil, invalid("arguments are larger than %d bytes", MaxInput)
-	}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		data = []byte("{}")
-	}
-	if data[0] != '{' {
-		return nil, invalid("arguments must be one JSON object")
-	}
-	data, err = dropSession(data)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading arguments: %w", err)
 	}
 	v := reflect.New(t).Interface()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return nil, decodeError(err, t)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid("arguments must be one JSON object, with nothing after it")
+	if err := request.DecodeJSON(data, v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
 
-// SessionField is the argument uhttpd's /ubus handler adds to every call
-// (rpcd passes it on to exec plugins): the caller's rpcd session id.
-const SessionField = "ubus_rpc_session"
+// SessionField is the argument uhttpd adds to every call; see request.
+const SessionField = request.SessionField
 
-// dropSession removes SessionField from a top-level JSON object, so that
-// calls from LuCI decode like calls from a shell. Only a string value is
-// taken for a session; any other extra field stays an error.
-func dropSession(data []byte) ([]byte, error) {
-	if !bytes.Contains(data, []byte(SessionField)) {
-		return data, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, decodeError(err, reflect.TypeOf(struct{}{}))
-	}
-	sid, ok := m[SessionField]
-	if !ok {
-		return data, nil
-	}
-	var s string
-	if json.Unmarshal(sid, &s) != nil {
-		return nil, invalid("argument %q must be a string", SessionField)
-	}
-	delete(m, SessionField)
-	return json.Marshal(m)
-}
-
-// decodeError names the argument at fault; args is the argument struct type.
-func decodeError(err error, args reflect.Type) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te) && te.Field != "":
-		want := te.Type
-		if f, ok := fieldByJSON(args, te.Field); ok {
-			want = f.Type // a list's element names the list, not the element
-		}
-		return invalid("argument %q must be %s, not %s", te.Field, typeName(want), te.Value)
-	case errors.As(err, &se):
-		return invalid("arguments are not valid JSON (offset %d)", se.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("arguments are not valid JSON (cut short)")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return invalid("unknown argument %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	}
-	return invalid("arguments: %v", strings.TrimPrefix(err.Error(), "json: "))
-}
-
-func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := range t.NumField() {
-		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n == name {
-			return t.Field(i), true
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-// typeName says a Go argument type the way a JSON caller knows it.
-func typeName(t reflect.Type) string {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int:
-		return "an integer"
-	case reflect.Slice:
-		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(typeName(t.Elem()), "a "), "an ") + "s"
-	}
-	return t.String()
-}
-
+// errorReply is the reply for a failed call: the message, the code, the
+// error's kind and, for invalid input, the argument at fault.
 func errorReply(err error) map[string]string {
-	code := CodeUnknownError
-	var e *Error
-	switch {
-	case errors.As(err, &e):
-		code = e.Code
-	case errors.Is(err, hub.ErrNotSetUp):
-		code = CodeNotFound
-	case strings.HasPrefix(err.Error(), "hub: no peer named "):
-		code = CodeNotFound
+	r := map[string]string{"error": err.Error(), "code": Code(err), "kind": errkind.Of(err).String()}
+	if f := errkind.FieldOf(err); f != "" {
+		r["field"] = f
 	}
-	return map[string]string{"error": err.Error(), "code": code}
+	return r
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -319,56 +217,14 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-// Argument structs. Pointer fields are optional: nil leaves the setting as
-// it is.
+// Handlers. Each takes the request struct the command line uses too, and
+// only shapes the reply.
 
-type noArgs struct{}
-
-type nameArgs struct {
-	Name string `json:"name"`
-}
-
-type peerAddArgs struct {
-	Name       string   `json:"name"`
-	PublicKey  string   `json:"public_key"` // "": the hub generates the key pair
-	IP         string   `json:"ip"`         // "": the lowest free address
-	PSK        bool     `json:"psk"`
-	FullTunnel bool     `json:"full_tunnel"`
-	LAN        []string `json:"lan"` // empty: the hub's LAN subnets
-}
-
-type peerSetArgs struct {
-	Name       string    `json:"name"`
-	Enabled    *bool     `json:"enabled"`
-	FullTunnel *bool     `json:"full_tunnel"`
-	LAN        *[]string `json:"lan"` // []: back to the hub's LAN subnets
-}
-
-type setupArgs struct {
-	Endpoint   string   `json:"endpoint"` // "": keep
-	Subnet     string   `json:"subnet"`   // "": keep, or the default for a new hub
-	Subnet6    string   `json:"subnet6"`  // "": keep, or none
-	Port       int      `json:"port"`     // 0: keep, or 51820
-	LAN        []string `json:"lan"`      // empty: keep, or the router's LAN subnets
-	DNS        []string `json:"dns"`      // empty: keep, or the router's LAN address
-	FullTunnel *bool    `json:"full_tunnel"`
-	Keepalive  *int     `json:"keepalive"`
-}
-
-type settingsSetArgs struct {
-	Endpoint  *string   `json:"endpoint"`
-	DNS       *[]string `json:"dns"`
-	LAN       *[]string `json:"lan"`
-	Keepalive *int      `json:"keepalive"`
-}
-
-// Handlers.
-
-func status(ctx context.Context, m *control.Manager, _ *noArgs) (any, error) {
+func status(ctx context.Context, m *control.Manager, _ *request.None) (any, error) {
 	return m.Status()
 }
 
-func peers(ctx context.Context, m *control.Manager, _ *noArgs) (any, error) {
+func peers(ctx context.Context, m *control.Manager, _ *request.None) (any, error) {
 	ps, err := m.Peers()
 	if err != nil {
 		return nil, err
@@ -376,7 +232,7 @@ func peers(ctx context.Context, m *control.Manager, _ *noArgs) (any, error) {
 	return map[string]any{"peers": ps}, nil
 }
 
-func doctor(ctx context.Context, m *control.Manager, _ *noArgs) (any, error) {
+func doctor(ctx context.Context, m *control.Manager, _ *request.None) (any, error) {
 	checks, err := m.Doctor(ctx)
 	if err != nil {
 		return nil, err
@@ -395,6 +251,9 @@ type settingsReply struct {
 	Keepalive  int      `json:"keepalive"`
 	FullTunnel bool     `json:"full_tunnel"`
 }
+
+// SettingsOf is the reply of settings for h.
+func SettingsOf(h *hub.Hub) any { return settingsOf(h) }
 
 func settingsOf(h *hub.Hub) settingsReply {
 	s := h.Settings
@@ -418,7 +277,7 @@ func strs(ps []netip.Prefix) []string {
 	return out
 }
 
-func settings(ctx context.Context, m *control.Manager, _ *noArgs) (any, error) {
+func settings(ctx context.Context, m *control.Manager, _ *request.None) (any, error) {
 	h, _, err := m.Load()
 	if err != nil {
 		return nil, err
@@ -426,136 +285,31 @@ func settings(ctx context.Context, m *control.Manager, _ *noArgs) (any, error) {
 	return settingsOf(h), nil
 }
 
-func settingsSet(ctx context.Context, m *control.Manager, a *settingsSetArgs) (any, error) {
-	var r control.SetupRequest
-	if a.Endpoint != nil {
-		if err := endpoint(*a.Endpoint); err != nil {
-			return nil, err
-		}
-		r.Endpoint = *a.Endpoint
-	}
-	if a.DNS != nil {
-		r.DNS = append([]string{}, *a.DNS...)
-	}
-	if a.LAN != nil {
-		lan, err := prefixes("lan", *a.LAN)
-		if err != nil {
-			return nil, err
-		}
-		r.LAN = lan
-	}
-	if a.Keepalive != nil {
-		if err := inRange("keepalive", *a.Keepalive, 0); err != nil {
-			return nil, err
-		}
-		r.Keepalive = a.Keepalive
-	}
-	h, err := m.Settings(ctx, r)
+func settingsSet(ctx context.Context, m *control.Manager, a *request.SettingsSet) (any, error) {
+	h, err := a.Do(ctx, m)
 	if err != nil {
 		return nil, err
 	}
 	return settingsOf(h), nil
 }
 
-// endpoint checks a non-empty endpoint here, so a bad one is
-// INVALID_ARGUMENT.
-func endpoint(ep string) error {
-	if ep == "" {
-		return nil
-	}
-	if err := hub.ValidateEndpoint(ep); err != nil {
-		return &Error{CodeInvalidArgument, err}
-	}
-	return nil
-}
-
-func inRange(what string, v, lo int) error {
-	if v < lo || v > 65535 {
-		return invalid("%s %d is out of range %d-65535", what, v, lo)
-	}
-	return nil
-}
-
-// prefixes parses CIDRs (host bits are cleared, as wg-quick does).
-func prefixes(field string, vals []string) ([]netip.Prefix, error) {
-	out := []netip.Prefix{}
-	for _, v := range vals {
-		p, err := wgquick.ParsePrefix(strings.TrimSpace(v))
-		if err != nil {
-			return nil, invalid("%s: %q is not a CIDR", field, v)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
-}
-
-func peerAdd(ctx context.Context, m *control.Manager, a *peerAddArgs) (any, error) {
-	if err := hub.ValidateName(a.Name); err != nil {
-		return nil, &Error{CodeInvalidArgument, err}
-	}
-	r := hub.PeerRequest{Name: a.Name, PSK: a.PSK, FullTunnel: a.FullTunnel}
-	if a.PublicKey != "" {
-		k, err := wgtypes.ParseKey(a.PublicKey)
-		if err != nil {
-			// The value is not echoed: a pasted private key must not land in a log.
-			return nil, invalid("public_key is not a base64 WireGuard key (%d characters)", len(a.PublicKey))
-		}
-		r.PublicKey = &k
-	}
-	if a.IP != "" {
-		ip, err := netip.ParseAddr(a.IP)
-		if err != nil {
-			return nil, invalid("ip %q is not an IP address", a.IP)
-		}
-		r.IP = ip
-	}
-	if len(a.LAN) > 0 {
-		lan, err := prefixes("lan", a.LAN)
-		if err != nil {
-			return nil, err
-		}
-		r.LAN = lan
-	}
-	p, err := m.PeerAdd(ctx, r)
+func peerAdd(ctx context.Context, m *control.Manager, a *request.PeerAdd) (any, error) {
+	p, err := a.Do(ctx, m)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"peer": control.Info(p)}, nil
 }
 
-// Peer lookups take any non-empty name: a stored peer's name is its UCI
-// description, which other tools may have edited; a name no peer has is
-// NOT_FOUND.
-func needName(name string) error {
-	if name == "" {
-		return invalid("missing argument \"name\"")
-	}
-	return nil
-}
-
-func peerRemove(ctx context.Context, m *control.Manager, a *nameArgs) (any, error) {
-	if err := needName(a.Name); err != nil {
-		return nil, err
-	}
-	if err := m.PeerRemove(ctx, a.Name); err != nil {
+func peerRemove(ctx context.Context, m *control.Manager, a *request.PeerName) (any, error) {
+	if err := a.Remove(ctx, m); err != nil {
 		return nil, err
 	}
 	return map[string]string{"removed": a.Name}, nil
 }
 
-func peerSet(ctx context.Context, m *control.Manager, a *peerSetArgs) (any, error) {
-	if err := needName(a.Name); err != nil {
-		return nil, err
-	}
-	u := hub.PeerUpdate{Enabled: a.Enabled, FullTunnel: a.FullTunnel}
-	if a.LAN != nil {
-		lan, err := prefixes("lan", *a.LAN)
-		if err != nil {
-			return nil, err
-		}
-		u.LAN = &lan
-	}
-	p, err := m.PeerUpdate(ctx, a.Name, u)
+func peerSet(ctx context.Context, m *control.Manager, a *request.PeerSet) (any, error) {
+	p, err := a.Do(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -564,13 +318,10 @@ func peerSet(ctx context.Context, m *control.Manager, a *peerSetArgs) (any, erro
 
 // peerConfig returns the client config and its QR code. Without a stored
 // private key the config has a placeholder for it, and "warning" says so.
-func peerConfig(ctx context.Context, m *control.Manager, a *nameArgs) (any, error) {
-	if err := needName(a.Name); err != nil {
-		return nil, err
-	}
-	conf, err := m.ClientConfig(a.Name)
+func peerConfig(ctx context.Context, m *control.Manager, a *request.PeerName) (any, error) {
+	conf, err := a.Config(m)
 	var warnings []string
-	if errors.Is(err, hub.ErrNoPrivateKey) && conf != nil {
+	if request.IsNoPrivateKey(err) && conf != nil {
 		warnings, err = append(warnings, err.Error()), nil
 	}
 	if err != nil {
@@ -588,44 +339,8 @@ func peerConfig(ctx context.Context, m *control.Manager, a *nameArgs) (any, erro
 	return reply, nil
 }
 
-func setup(ctx context.Context, m *control.Manager, a *setupArgs) (any, error) {
-	r := control.SetupRequest{Endpoint: a.Endpoint, FullTunnel: a.FullTunnel}
-	if err := endpoint(a.Endpoint); err != nil {
-		return nil, err
-	}
-	var err error
-	if a.Port != 0 {
-		if err := inRange("port", a.Port, 1); err != nil {
-			return nil, err
-		}
-		r.Port = a.Port
-	}
-	if a.Keepalive != nil {
-		if err := inRange("keepalive", *a.Keepalive, 0); err != nil {
-			return nil, err
-		}
-		r.Keepalive = a.Keepalive
-	}
-	if a.Subnet != "" {
-		if r.Subnet, err = netip.ParsePrefix(strings.TrimSpace(a.Subnet)); err != nil {
-			return nil, invalid("subnet %q is not a CIDR", a.Subnet)
-		}
-	}
-	if a.Subnet6 != "" {
-		if r.Subnet6, err = netip.ParsePrefix(strings.TrimSpace(a.Subnet6)); err != nil {
-			return nil, invalid("subnet6 %q is not a CIDR", a.Subnet6)
-		}
-	}
-	// An empty list from a form means "keep or default", not "none".
-	if len(a.LAN) > 0 {
-		if r.LAN, err = prefixes("lan", a.LAN); err != nil {
-			return nil, err
-		}
-	}
-	if len(a.DNS) > 0 {
-		r.DNS = a.DNS
-	}
-	res, err := m.Setup(ctx, r)
+func setup(ctx context.Context, m *control.Manager, a *request.Setup) (any, error) {
+	res, err := a.Do(ctx, m)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@
 //
 // It takes plain values (Spec, wgtypes.PeerConfig, netip.Prefix) and knows
 // nothing of UCI or the hub model; the caller plans, this package applies.
+// backend/plainlinux adapts it to the backend contract (package backend).
 // It does not manage the host's own firewall policy, nor tables it did not
 // create: Down removes exactly the chains, jumps, link and sysctl changes
 // that Up made, and leaves the (possibly new, empty) iptables tables.

@@ -38,13 +38,13 @@ func (h *Host) firewallUp(s Spec) error {
 		for _, j := range Jumps(fam, s.Interface) {
 			ok, err := exists(t, j)
 			if err != nil {
-				return fmt.Errorf("linux: checking %s rule %s: %w", famName(fam), j, err)
+				return fmt.Errorf("checking %s rule %s: %w", famName(fam), j, err)
 			}
 			if ok {
 				continue
 			}
 			if err := t.Insert(j.Table, j.Chain, 1, j.Spec...); err != nil {
-				return fmt.Errorf("linux: inserting %s rule %s: %w", famName(fam), j, err)
+				return fmt.Errorf("inserting %s rule %s: %w", famName(fam), j, err)
 			}
 		}
 		h.logf("%s: %d rules in %s and %s", famName(fam), len(rules), FwdChain(s.Interface), NATChain(s.Interface))
@@ -57,12 +57,12 @@ func (h *Host) firewallUp(s Spec) error {
 func (h *Host) syncChain(t *iptables.IPTables, fam Family, table, chain string, want []Rule) error {
 	ok, err := t.ChainExists(table, chain)
 	if err != nil {
-		return fmt.Errorf("linux: checking %s chain %s/%s: %w", famName(fam), table, chain, err)
+		return fmt.Errorf("checking %s chain %s/%s: %w", famName(fam), table, chain, err)
 	}
 	if ok {
 		lines, err := t.List(table, chain)
 		if err != nil {
-			return fmt.Errorf("linux: listing %s chain %s/%s: %w", famName(fam), table, chain, err)
+			return fmt.Errorf("listing %s chain %s/%s: %w", famName(fam), table, chain, err)
 		}
 		n := 0
 		for _, l := range lines {
@@ -76,7 +76,7 @@ func (h *Host) syncChain(t *iptables.IPTables, fam Family, table, chain string, 
 			// distinct rules, presence of all is equality up to order,
 			// and order does not matter among these ACCEPT rules.
 			if same, err = exists(t, want[i]); err != nil {
-				return fmt.Errorf("linux: checking %s rule %s: %w", famName(fam), want[i], err)
+				return fmt.Errorf("checking %s rule %s: %w", famName(fam), want[i], err)
 			}
 		}
 		if same {
@@ -84,11 +84,11 @@ func (h *Host) syncChain(t *iptables.IPTables, fam Family, table, chain string, 
 		}
 	}
 	if err := t.ClearChain(table, chain); err != nil {
-		return fmt.Errorf("linux: creating %s chain %s/%s: %w", famName(fam), table, chain, err)
+		return fmt.Errorf("creating %s chain %s/%s: %w", famName(fam), table, chain, err)
 	}
 	for _, r := range want {
 		if err := t.Append(r.Table, r.Chain, r.Spec...); err != nil {
-			return fmt.Errorf("linux: adding %s rule %s: %w", famName(fam), r, err)
+			return fmt.Errorf("adding %s rule %s: %w", famName(fam), r, err)
 		}
 	}
 	return nil
@@ -114,21 +114,21 @@ func (h *Host) firewallDownFamily(fam Family, iface string) error {
 		for range 100 {
 			ok, err := exists(t, j)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("linux: checking %s rule %s: %w", famName(fam), j, err))
+				errs = append(errs, fmt.Errorf("checking %s rule %s: %w", famName(fam), j, err))
 				break
 			}
 			if !ok {
 				break
 			}
 			if err := t.Delete(j.Table, j.Chain, j.Spec...); err != nil {
-				errs = append(errs, fmt.Errorf("linux: deleting %s rule %s: %w", famName(fam), j, err))
+				errs = append(errs, fmt.Errorf("deleting %s rule %s: %w", famName(fam), j, err))
 				break
 			}
 		}
 	}
 	for _, tc := range [][2]string{{"filter", FwdChain(iface)}, {"nat", NATChain(iface)}} {
 		if err := t.ClearAndDeleteChain(tc[0], tc[1]); err != nil && !isNotExist(err) {
-			errs = append(errs, fmt.Errorf("linux: deleting %s chain %s/%s: %w", famName(fam), tc[0], tc[1], err))
+			errs = append(errs, fmt.Errorf("deleting %s chain %s/%s: %w", famName(fam), tc[0], tc[1], err))
 		}
 	}
 	return errors.Join(errs...)

@@ -50,12 +50,12 @@ func New() (*Host, error) { return NewWithOptions(Options{}) }
 func NewWithOptions(o Options) (*Host, error) {
 	nl, err := netlink.NewHandle()
 	if err != nil {
-		return nil, fmt.Errorf("linux: opening netlink: %w", err)
+		return nil, fmt.Errorf("opening netlink: %w", err)
 	}
 	wg, err := wgctrl.New()
 	if err != nil {
 		nl.Close()
-		return nil, fmt.Errorf("linux: opening wgctrl: %w", err)
+		return nil, fmt.Errorf("opening wgctrl: %w", err)
 	}
 	h := &Host{nl: nl, wg: wg, ipt: map[Family]*iptables.IPTables{}, iptErr: map[Family]error{}, log: o.Log}
 	if h.log == nil {
@@ -69,7 +69,7 @@ func NewWithOptions(o Options) (*Host, error) {
 		// Path("") means the default binary for the family.
 		t, err := iptables.New(iptables.IPFamily(proto), iptables.Timeout(5), iptables.Path(path))
 		if err != nil {
-			h.iptErr[fam] = fmt.Errorf("linux: opening %s: %w", iptName(fam, path), err)
+			h.iptErr[fam] = fmt.Errorf("opening %s: %w", iptName(fam, path), err)
 			continue
 		}
 		h.ipt[fam] = t
@@ -101,9 +101,9 @@ func (h *Host) Status(name string) (*wgtypes.Device, error) {
 	d, err := h.wg.Device(name)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("linux: %s: %w", name, os.ErrNotExist)
+			return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
 		}
-		return nil, fmt.Errorf("linux: reading %s: %w", name, err)
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return d, nil
 }
@@ -136,7 +136,7 @@ func (h *Host) Up(ctx context.Context, s Spec) error {
 	}
 	if link.Attrs().MTU != s.mtu() {
 		if err := h.nl.LinkSetMTU(link, s.mtu()); err != nil {
-			return fmt.Errorf("linux: setting MTU %d on %s: %w", s.mtu(), s.Interface, err)
+			return fmt.Errorf("setting MTU %d on %s: %w", s.mtu(), s.Interface, err)
 		}
 	}
 	for _, a := range s.Addresses {
@@ -145,15 +145,15 @@ func (h *Host) Up(ctx context.Context, s Spec) error {
 			addr.Flags = syscall.IFA_F_NODAD
 		}
 		if err := h.nl.AddrReplace(link, addr); err != nil {
-			return fmt.Errorf("linux: adding address %s to %s: %w", a, s.Interface, err)
+			return fmt.Errorf("adding address %s to %s: %w", a, s.Interface, err)
 		}
 	}
 	if err := h.nl.LinkSetUp(link); err != nil {
-		return fmt.Errorf("linux: setting %s up: %w", s.Interface, err)
+		return fmt.Errorf("setting %s up: %w", s.Interface, err)
 	}
 	for _, r := range s.Routes {
 		if err := h.nl.RouteReplace(route(link.Attrs().Index, r)); err != nil {
-			return fmt.Errorf("linux: adding route %s via %s: %w", r, s.Interface, err)
+			return fmt.Errorf("adding route %s via %s: %w", r, s.Interface, err)
 		}
 	}
 	if err := h.setSysctls(s, st); err != nil {
@@ -207,7 +207,7 @@ func (h *Host) ApplyPeers(iface string, add []wgtypes.PeerConfig, remove []wgtyp
 		peers = append(peers, p)
 	}
 	// The same minimal change the OpenWrt backend makes: one implementation.
-	return live.Apply(h.wg, h.nl, iface, peers, routesAdd, routesDel)
+	return live.With(h.wg, h.nl).Apply(iface, peers, routesAdd, routesDel)
 }
 
 // configureDevice sets key, port and peers, changing only what differs:
@@ -239,7 +239,7 @@ func (h *Host) configureDevice(s Spec) error {
 		}
 	}
 	if err := h.wg.ConfigureDevice(s.Interface, cfg); err != nil {
-		return fmt.Errorf("linux: configuring %s: %w", s.Interface, err)
+		return fmt.Errorf("configuring %s: %w", s.Interface, err)
 	}
 	return nil
 }
@@ -250,7 +250,7 @@ func (h *Host) ensureLink(ctx context.Context, s Spec, st *state) (netlink.Link,
 	link, err := h.nl.LinkByName(s.Interface)
 	if err == nil {
 		if _, err := h.wg.Device(s.Interface); err != nil {
-			return nil, fmt.Errorf("linux: %s exists but is not a WireGuard interface: %w", s.Interface, err)
+			return nil, fmt.Errorf("%s exists but is not a WireGuard interface: %w", s.Interface, err)
 		}
 		if !st.Created && !st.Adopted {
 			st.Adopted = true
@@ -263,7 +263,7 @@ func (h *Host) ensureLink(ctx context.Context, s Spec, st *state) (netlink.Link,
 	}
 	var nf netlink.LinkNotFoundError
 	if !errors.As(err, &nf) {
-		return nil, fmt.Errorf("linux: looking up %s: %w", s.Interface, err)
+		return nil, fmt.Errorf("looking up %s: %w", s.Interface, err)
 	}
 	err = h.nl.LinkAdd(&netlink.Wireguard{LinkAttrs: netlink.LinkAttrs{Name: s.Interface}})
 	switch {
@@ -277,14 +277,14 @@ func (h *Host) ensureLink(ctx context.Context, s Spec, st *state) (netlink.Link,
 		}
 		st.Created, st.Userspace = true, d
 	default:
-		return nil, fmt.Errorf("linux: creating %s: %w", s.Interface, err)
+		return nil, fmt.Errorf("creating %s: %w", s.Interface, err)
 	}
 	if err := saveState(s, st); err != nil {
 		return nil, err
 	}
 	link, err = h.nl.LinkByName(s.Interface)
 	if err != nil {
-		return nil, fmt.Errorf("linux: looking up %s: %w", s.Interface, err)
+		return nil, fmt.Errorf("looking up %s: %w", s.Interface, err)
 	}
 	return link, nil
 }
@@ -304,13 +304,13 @@ func (h *Host) deleteLink(ctx context.Context, s Spec, st *state) error {
 	link, err := h.nl.LinkByName(s.Interface)
 	if err == nil {
 		if err := h.nl.LinkDel(link); err != nil && !errors.Is(err, syscall.ENODEV) {
-			return fmt.Errorf("linux: deleting %s: %w", s.Interface, err)
+			return fmt.Errorf("deleting %s: %w", s.Interface, err)
 		}
 		h.logf("deleted %s", s.Interface)
 	} else {
 		var nf netlink.LinkNotFoundError
 		if !errors.As(err, &nf) {
-			return fmt.Errorf("linux: looking up %s: %w", s.Interface, err)
+			return fmt.Errorf("looking up %s: %w", s.Interface, err)
 		}
 	}
 	if d == nil {
@@ -328,19 +328,19 @@ func (h *Host) unconfigureLink(s Spec) error {
 		if errors.As(err, &nf) {
 			return nil
 		}
-		return fmt.Errorf("linux: looking up %s: %w", s.Interface, err)
+		return fmt.Errorf("looking up %s: %w", s.Interface, err)
 	}
 	var errs []error
 	for _, r := range s.Routes {
 		err := h.nl.RouteDel(route(link.Attrs().Index, r))
 		if err != nil && !errors.Is(err, syscall.ESRCH) {
-			errs = append(errs, fmt.Errorf("linux: deleting route %s via %s: %w", r, s.Interface, err))
+			errs = append(errs, fmt.Errorf("deleting route %s via %s: %w", r, s.Interface, err))
 		}
 	}
 	for _, a := range s.Addresses {
 		err := h.nl.AddrDel(link, &netlink.Addr{IPNet: ipNet(a)})
 		if err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) {
-			errs = append(errs, fmt.Errorf("linux: deleting address %s from %s: %w", a, s.Interface, err))
+			errs = append(errs, fmt.Errorf("deleting address %s from %s: %w", a, s.Interface, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -21,7 +21,7 @@ type Options struct {
 // Host is unavailable outside Linux.
 type Host struct{}
 
-var errUnsupported = fmt.Errorf("linux: only on Linux: %w", errors.ErrUnsupported)
+var errUnsupported = fmt.Errorf("the plain-Linux backend works on Linux only: %w", errors.ErrUnsupported)
 
 // New fails outside Linux.
 func New() (*Host, error) { return nil, errUnsupported }
@@ -45,3 +45,17 @@ func (h *Host) ApplyPeers(string, []wgtypes.PeerConfig, []wgtypes.Key, []netip.P
 
 // Status fails outside Linux.
 func (h *Host) Status(string) (*wgtypes.Device, error) { return nil, errUnsupported }
+
+// MissingRule finds nothing outside Linux.
+func (h *Host) MissingRule(Spec) string { return "" }
+
+// Networks fails outside Linux.
+func Networks() (map[string][]netip.Prefix, string, error) {
+	return map[string][]netip.Prefix{}, "", errUnsupported
+}
+
+// DefaultRouteDevice is "" outside Linux.
+func DefaultRouteDevice() string { return "" }
+
+// IPv4Forwarding is false outside Linux.
+func IPv4Forwarding() bool { return false }

@@ -65,13 +65,13 @@ func (s Spec) Validate() error {
 		return err
 	}
 	if s.PrivateKey == (wgtypes.Key{}) {
-		return fmt.Errorf("linux: %s: no private key", s.Interface)
+		return fmt.Errorf("%s: no private key", s.Interface)
 	}
 	if s.ListenPort < 0 || s.ListenPort > 65535 {
-		return fmt.Errorf("linux: %s: listen port %d out of range", s.Interface, s.ListenPort)
+		return fmt.Errorf("%s: listen port %d out of range", s.Interface, s.ListenPort)
 	}
 	if s.MTU != 0 && (s.MTU < 576 || s.MTU > 65535) {
-		return fmt.Errorf("linux: %s: MTU %d out of range", s.Interface, s.MTU)
+		return fmt.Errorf("%s: MTU %d out of range", s.Interface, s.MTU)
 	}
 	for _, d := range []string{s.LANDevice, s.FullTunnelDevice} {
 		if d != "" {
@@ -83,7 +83,7 @@ func (s Spec) Validate() error {
 	for _, l := range [][]netip.Prefix{s.Addresses, s.Routes, s.VPN, s.LAN} {
 		for _, p := range l {
 			if !p.IsValid() {
-				return fmt.Errorf("linux: %s: invalid prefix %q", s.Interface, p)
+				return fmt.Errorf("%s: invalid prefix %q", s.Interface, p)
 			}
 		}
 	}
@@ -92,7 +92,7 @@ func (s Spec) Validate() error {
 
 func validIfName(n string) error {
 	if n == "" || len(n) > 15 || n == "." || n == ".." || strings.ContainsAny(n, "/: \t\n") {
-		return fmt.Errorf("linux: invalid interface name %q", n)
+		return fmt.Errorf("invalid interface name %q", n)
 	}
 	return nil
 }

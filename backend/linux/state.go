@@ -43,10 +43,10 @@ func loadState(s Spec) (*state, error) {
 		return st, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("linux: reading state: %w", err)
+		return nil, fmt.Errorf("reading state: %w", err)
 	}
 	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("linux: reading state %s: %w", statePath(s), err)
+		return nil, fmt.Errorf("reading state %s: %w", statePath(s), err)
 	}
 	return st, nil
 }
@@ -55,33 +55,33 @@ func loadState(s Spec) (*state, error) {
 func saveState(s Spec, st *state) error {
 	dir := s.stateDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("linux: creating state directory: %w", err)
+		return fmt.Errorf("creating state directory: %w", err)
 	}
 	b, err := json.MarshalIndent(st, "", "\t")
 	if err != nil {
-		return fmt.Errorf("linux: encoding state: %w", err)
+		return fmt.Errorf("encoding state: %w", err)
 	}
 	f, err := os.CreateTemp(dir, "."+s.Interface+".json.*")
 	if err != nil {
-		return fmt.Errorf("linux: writing state: %w", err)
+		return fmt.Errorf("writing state: %w", err)
 	}
 	defer os.Remove(f.Name())
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
-		return fmt.Errorf("linux: writing state: %w", err)
+		return fmt.Errorf("writing state: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("linux: writing state: %w", err)
+		return fmt.Errorf("writing state: %w", err)
 	}
 	if err := os.Rename(f.Name(), statePath(s)); err != nil {
-		return fmt.Errorf("linux: writing state: %w", err)
+		return fmt.Errorf("writing state: %w", err)
 	}
 	return nil
 }
 
 func removeState(s Spec) error {
 	if err := os.Remove(statePath(s)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("linux: removing state: %w", err)
+		return fmt.Errorf("removing state: %w", err)
 	}
 	return nil
 }

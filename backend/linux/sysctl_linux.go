@@ -28,14 +28,14 @@ func sysctlPath(key string) string {
 func readSysctl(key string) (string, error) {
 	b, err := os.ReadFile(sysctlPath(key))
 	if err != nil {
-		return "", fmt.Errorf("linux: reading sysctl %s: %w", key, err)
+		return "", fmt.Errorf("reading sysctl %s: %w", key, err)
 	}
 	return strings.TrimSpace(string(b)), nil
 }
 
 func writeSysctl(key, value string) error {
 	if err := os.WriteFile(sysctlPath(key), []byte(value+"\n"), 0o644); err != nil {
-		return fmt.Errorf("linux: setting sysctl %s=%s: %w", key, value, err)
+		return fmt.Errorf("setting sysctl %s=%s: %w", key, value, err)
 	}
 	return nil
 }

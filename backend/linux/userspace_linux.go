@@ -47,7 +47,7 @@ func (h *Host) startUserspace(ctx context.Context, s Spec) (*daemon, error) {
 	// The daemon may inherit our output if logging is on; do not wait for it.
 	cmd.WaitDelay = time.Second
 	if err := cmd.Run(); err != nil && !errors.Is(err, exec.ErrWaitDelay) {
-		return nil, fmt.Errorf("linux: starting %s %s: %w: %s", bin, s.Interface, err, lastLine(out.String()))
+		return nil, fmt.Errorf("starting %s %s: %w: %s", bin, s.Interface, err, lastLine(out.String()))
 	}
 	ok := wait(ctx, userspaceTimeout, func() bool {
 		if _, err := os.Stat(socketPath(s.Interface)); err != nil {
@@ -57,11 +57,11 @@ func (h *Host) startUserspace(ctx context.Context, s Spec) (*daemon, error) {
 		return err == nil
 	})
 	if !ok {
-		return nil, fmt.Errorf("linux: %s %s: no socket %s after %s", bin, s.Interface, socketPath(s.Interface), userspaceTimeout)
+		return nil, fmt.Errorf("%s %s: no socket %s after %s", bin, s.Interface, socketPath(s.Interface), userspaceTimeout)
 	}
 	d := socketOwner(s.Interface)
 	if d == nil {
-		return nil, fmt.Errorf("linux: %s %s: cannot find the process serving %s", bin, s.Interface, socketPath(s.Interface))
+		return nil, fmt.Errorf("%s %s: cannot find the process serving %s", bin, s.Interface, socketPath(s.Interface))
 	}
 	d.Binary = bin
 	h.logf("created %s (userspace %s, pid %d)", s.Interface, bin, d.PID)
@@ -81,13 +81,13 @@ func (h *Host) stopDaemon(ctx context.Context, iface string, d *daemon) error {
 			if !wait(ctx, time.Second, gone) {
 				d.signal(syscall.SIGKILL)
 				if !wait(ctx, 2*time.Second, gone) {
-					return fmt.Errorf("linux: userspace daemon for %s (pid %d) does not exit", iface, d.PID)
+					return fmt.Errorf("userspace daemon for %s (pid %d) does not exit", iface, d.PID)
 				}
 			}
 		}
 	}
 	if err := os.Remove(socketPath(iface)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("linux: removing %s: %w", socketPath(iface), err)
+		return fmt.Errorf("removing %s: %w", socketPath(iface), err)
 	}
 	return nil
 }
@@ -113,11 +113,11 @@ func procStat(pid int) (start, state string, err error) {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return "", "", fmt.Errorf("linux: bad /proc/%d/stat", pid)
+		return "", "", fmt.Errorf("bad /proc/%d/stat", pid)
 	}
 	f := strings.Fields(s[i+1:]) // f[0] is field 3
 	if len(f) < 20 {
-		return "", "", fmt.Errorf("linux: bad /proc/%d/stat", pid)
+		return "", "", fmt.Errorf("bad /proc/%d/stat", pid)
 	}
 	return f[19], f[0], nil
 }

@@ -12,12 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/vishvananda/netlink"
+	"github.com/wghub/wghub/backend"
 	"github.com/wghub/wghub/backend/live"
-	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
-	"golang.zx2c4.com/wireguard/wgctrl"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -33,11 +31,10 @@ type Backend struct {
 	// Sysctl is where sysctls are read ("/proc/sys"); tests may point elsewhere.
 	Sysctl string
 
-	wg *wgctrl.Client
-	nl *netlink.Handle
+	conn *live.Conn
 }
 
-var _ control.Backend = (*Backend)(nil)
+var _ backend.Backend = (*Backend)(nil)
 
 // New returns a backend for the UCI tree at root. Clients to the kernel are
 // opened on first use: most commands never need them.
@@ -47,29 +44,19 @@ func New(root string, log io.Writer) *Backend {
 
 // Close releases the netlink and wgctrl handles.
 func (b *Backend) Close() error {
-	if b.nl != nil {
-		b.nl.Close()
-	}
-	if b.wg != nil {
-		return b.wg.Close()
+	if b.conn != nil {
+		return b.conn.Close()
 	}
 	return nil
 }
 
 func (b *Backend) clients() error {
-	if b.wg == nil {
-		wg, err := wgctrl.New()
+	if b.conn == nil {
+		c, err := live.Open()
 		if err != nil {
-			return fmt.Errorf("openwrt: opening wgctrl: %w", err)
+			return err
 		}
-		b.wg = wg
-	}
-	if b.nl == nil {
-		nl, err := netlink.NewHandle()
-		if err != nil {
-			return fmt.Errorf("openwrt: opening netlink: %w", err)
-		}
-		b.nl = nl
+		b.conn = c
 	}
 	return nil
 }
@@ -106,7 +93,7 @@ func (b *Backend) ApplySetup(ctx context.Context, old, h *hub.Hub) error {
 	steps := [][]string{{"ubus", "call", "network", "reload"}, {"/etc/init.d/firewall", fw}}
 	for _, s := range steps {
 		if out, err := exec.CommandContext(ctx, s[0], s[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("openwrt: %s: %v: %s", strings.Join(s, " "), err, strings.TrimSpace(string(out)))
+			return fmt.Errorf("%s: %v: %s", strings.Join(s, " "), err, strings.TrimSpace(string(out)))
 		}
 	}
 	if h != nil {
@@ -118,27 +105,34 @@ func (b *Backend) ApplySetup(ctx context.Context, old, h *hub.Hub) error {
 }
 
 // ApplyPeers changes peers on the running interface in place.
-func (b *Backend) ApplyPeers(ctx context.Context, iface string, d control.PeerDelta) error {
+func (b *Backend) ApplyPeers(ctx context.Context, iface string, d backend.PeerDelta) error {
+	if !b.live() && live.InitialNetns() {
+		// A sandbox tree: the interface of that name on this host is not its.
+		return fmt.Errorf("config root %s is not %s: not changing this host's %s (%w)", b.Root, DefaultRoot, iface, backend.ErrNotLive)
+	}
 	if err := b.clients(); err != nil {
 		return err
 	}
-	return live.Apply(b.wg, b.nl, iface, d.Peers, d.RoutesAdd, d.RoutesDel)
+	return b.conn.Apply(iface, d.Peers, d.RoutesAdd, d.RoutesDel)
 }
 
 // Device reads the running interface.
 func (b *Backend) Device(iface string) (*wgtypes.Device, error) {
+	if !b.live() && live.InitialNetns() {
+		return nil, fmt.Errorf("%s: %w", iface, os.ErrNotExist)
+	}
 	if err := b.clients(); err != nil {
 		return nil, err
 	}
-	return live.Device(b.wg, iface)
+	return b.conn.Device(iface)
 }
 
 // Host reads the gateway's networks from /etc/config/network: the static
 // subnets of every interface, the lan subnet for clients and the router's
 // LAN address as their DNS server (dnsmasq answers there).
-func (b *Backend) Host(cfgs map[string]*uci.Config) control.HostInfo {
+func (b *Backend) Host(cfgs map[string]*uci.Config) backend.HostInfo {
 	nc := cfgs["network"]
-	info := control.HostInfo{Subnets: hub.StaticSubnets(nc)}
+	info := backend.HostInfo{Subnets: hub.StaticSubnets(nc)}
 	info.LAN = info.Subnets["lan"]
 	if a, ok := hub.LANAddress(nc, "lan"); ok {
 		info.DNS = []string{a.String()}
@@ -148,12 +142,12 @@ func (b *Backend) Host(cfgs map[string]*uci.Config) control.HostInfo {
 
 // Checks verifies the firewall pieces hub-and-spoke needs, whoever wrote
 // them, and IP forwarding on a live system.
-func (b *Backend) Checks(ctx context.Context, h *hub.Hub, cfgs map[string]*uci.Config) []control.Check {
+func (b *Backend) Checks(ctx context.Context, h *hub.Hub, cfgs map[string]*uci.Config) []backend.Check {
 	s := &h.Settings
 	fc := cfgs["firewall"]
-	var out []control.Check
+	var out []backend.Check
 	add := func(name string, ok bool, msg, fix string) {
-		c := control.Check{Name: name, OK: ok, Message: msg}
+		c := backend.Check{Name: name, OK: ok, Message: msg}
 		if !ok {
 			c.Fix = fix
 		}

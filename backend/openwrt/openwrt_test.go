@@ -2,10 +2,14 @@ package openwrt
 
 import (
 	"context"
+	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/wghub/wghub/backend"
+	"github.com/wghub/wghub/backend/live"
 	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/internal/wghubtest"
 	"github.com/wghub/wghub/uci"
@@ -77,5 +81,26 @@ func TestChecks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSandboxTreeLeavesTheHostAlone: for a tree other than /etc/config, in
+// the host's own network namespace, a peer change is saved only: ApplyPeers
+// refuses with backend.ErrNotLive before opening wgctrl, and the device of
+// that name on this host reads as not running.
+func TestSandboxTreeLeavesTheHostAlone(t *testing.T) {
+	if !live.InitialNetns() {
+		t.Skip("runs in a network namespace of its own")
+	}
+	b := New(t.TempDir(), nil)
+	err := b.ApplyPeers(context.Background(), "wghubt0", backend.PeerDelta{})
+	if !errors.Is(err, backend.ErrNotLive) {
+		t.Errorf("ApplyPeers: %v, want ErrNotLive", err)
+	}
+	if b.conn != nil {
+		t.Error("wgctrl and netlink were opened for a sandbox tree")
+	}
+	if _, err := b.Device("wghubt0"); !errors.Is(err, os.ErrNotExist) || b.conn != nil {
+		t.Errorf("Device: %v (conn opened: %v)", err, b.conn != nil)
 	}
 }
