@@ -346,18 +346,21 @@ test('adds a device and shows its QR code, file and text', async () => {
 	assert.equal(input(modal, 'device', 'tunnel').value, 'split');
 	assert.equal(input(modal, 'device', 'psk').checked, true, 'preshared key on by default');
 
-	/* an empty name is refused without a call, the dialog stays */
+	/* an empty name is refused without a call, the dialog stays and
+	 * says why (notifications would be hidden behind it) */
 	await button(modal, 'Add').click();
 	assert.ok(input(modal, 'device', 'name').classList.contains('cbi-input-invalid'));
 	assert.deepEqual(calls(h), [ 'status {}', 'settings {}' ]);
 	assert.ok(h.log.modalOpen);
+	assert.equal(text(modal.querySelector('#wghub-add-problem')), 'Option "Name" must not be empty.');
 
 	/* so is a malformed public key */
 	input(modal, 'device', 'name').value = 'tablet';
 	input(modal, 'device', 'public_key').value = 'not-a-key';
 	await button(modal, 'Add').click();
 	assert.equal(calls(h).length, 2);
-	assert.match(notes(h).at(-1)[1], /Public key.*invalid/);
+	assert.match(text(modal.querySelector('#wghub-add-problem')), /Public key.*invalid/);
+	assert.equal(h.log.notifications.length, 0);
 
 	input(modal, 'device', 'public_key').value = '';
 	input(modal, 'device', 'tunnel').value = 'full';
@@ -450,7 +453,9 @@ test('a value wghub refuses keeps the dialog open with the field marked', async 
 
 	assert.ok(h.log.modalOpen, 'dialog closed');
 	assert.ok(input(modal, 'device', 'name').classList.contains('cbi-input-invalid'));
-	assert.deepEqual(notes(h), [ [ 'error', 'The device could not be added: a peer named "laptop" already exists' ] ]);
+	assert.equal(text(modal.querySelector('#wghub-add-problem .alert-message.error')),
+		'The device could not be added: a peer named "laptop" already exists');
+	assert.equal(h.log.notifications.length, 0);
 	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
 });
 

@@ -519,16 +519,20 @@ func testLuCIOwner(t *testing.T, g *openwrtrig.Gateway) {
 
 	// A name already taken: wghub refuses it, the page says so in a
 	// sentence of its own followed by wghub's message for people (issue
-	// 14: no Go package name), and nothing is added.
+	// 14: no Go package name), and nothing is added. Where wghub names the
+	// refused field, the dialog stays open and says it there; otherwise it
+	// closes and a notification says it.
+	const refusal = `#wghub-add-problem .alert-message.error, #maincontent > .alert-message.error`
 	p.run("add the same name again",
 		chromedp.Click(`#wghub-add`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[id="widget.cbid.json.device.name"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`[id="widget.cbid.json.device.name"]`, "laptop", chromedp.ByQuery),
 		chromedp.Click(`#wghub-add-confirm`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#maincontent .alert-message.error`, chromedp.ByQuery),
+		chromedp.WaitVisible(refusal, chromedp.ByQuery),
 	)
 	var refused string
-	p.run("read the refusal", chromedp.Text(`#maincontent .alert-message.error p`, &refused, chromedp.ByQuery))
+	p.run("read the refusal", chromedp.Text(refusal, &refused, chromedp.ByQuery))
+	p.shot("luci-refused")
 	msg, ok := strings.CutPrefix(refused, "The device could not be added: ")
 	if !ok || !strings.Contains(msg, "already exists") {
 		t.Errorf("a taken name is reported as %q", refused)
@@ -542,9 +546,9 @@ func testLuCIOwner(t *testing.T, g *openwrtrig.Gateway) {
 		t.Errorf("%d rows for laptop after adding it twice", laptops)
 	}
 	p.run("dismiss",
-		chromedp.Click(`#maincontent .alert-message.error button`, chromedp.ByQuery),
 		chromedp.Evaluate(`document.body.classList.contains('modal-overlay-active') && [...document.querySelectorAll('.modal button')].find(b => b.textContent.trim() == 'Cancel').click()`, nil),
 		modalClosed(),
+		chromedp.Evaluate(`document.querySelectorAll('#maincontent > .alert-message').forEach(n => n.remove())`, nil),
 	)
 
 	// Settings: LuCI's datatype check refuses a bad keepalive without a

@@ -755,16 +755,21 @@ return view.extend({
 			_('Optional: the public key of a key pair made on the device. Then no private key is created or stored on the router, and no configuration with a QR code can be shown.'));
 		o.public_key.validate = validateKey;
 
+		/* errors while the dialog stays open are shown in it: LuCI's
+		 * notifications sit behind the dialog's overlay */
+		const problem = E('div', { 'id': 'wghub-add-problem' });
+
 		return m.render().then(L.bind(function(node) {
 			ui.showModal(_('Add device'), [
 				E('p', {}, _('A key pair and the next free address are created for the device.')),
 				node,
+				problem,
 				E('div', { 'class': 'right' }, [
 					E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
 					E('button', {
 						'class': 'btn cbi-button-action',
 						'id': 'wghub-add-confirm',
-						'click': ui.createHandlerFn(this, 'handleAddConfirm', m, o)
+						'click': ui.createHandlerFn(this, 'handleAddConfirm', m, o, problem)
 					}, _('Add'))
 				])
 			]);
@@ -776,8 +781,10 @@ return view.extend({
 		}, this));
 	},
 
-	handleAddConfirm: function(m, options, ev) {
+	handleAddConfirm: function(m, options, problem, ev) {
 		const what = _('The device could not be added');
+
+		dom.content(problem, []);
 
 		return parseForm(m).then(L.bind(function() {
 			const v = formValues(options, 'device');
@@ -804,12 +811,13 @@ return view.extend({
 		}, this)).catch(function(err) {
 			/* invalid input keeps the dialog open, marked by LuCI; so does
 			 * a value wghub refuses, e.g. a name already taken */
-			if (err.name == 'FormError')
-				return notify(err.message);
+			const text = (err.name == 'FormError') ? err.message
+				: markRefused('device', err) ? describe(what, err) : null;
 
-			if (!markRefused('device', err))
-				ui.hideModal();
+			if (text != null)
+				return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
 
+			ui.hideModal();
 			notifier(what)(err);
 		});
 	},
