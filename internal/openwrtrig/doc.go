@@ -17,8 +17,8 @@
 // What cannot run here is replaced by a stand-in, each marked STAND-IN in
 // standin.go: procd's ubus object "system", /etc/rc.common, hotplug-call,
 // base-files' /lib/functions.sh, /etc/openwrt_release and boot (sysctl,
-// uci-defaults), and ip for
-// `ip link add X type wireguard` (wireguard-go: no kernel module here).
+// uci-defaults), and ip for `ip link add X type wireguard` (wireguard-go:
+// no kernel module here). The router's /bin/sh is bash, not busybox ash.
 //
 // Non-goals: procd itself, dnsmasq, DHCP, wireless, a bridged LAN (netifd
 // requests VLAN filtering, which the test kernel lacks: lan is a veth).

@@ -626,3 +626,10 @@ func HostGuard() func() []string {
 		return leaked
 	}
 }
+
+// LANCommand is a command run on the LAN host (its network namespace, the
+// host's file system): a browser there reaches LuCI at http://192.168.1.1/
+// as an owner's would.
+func (g *Gateway) LANCommand(argv ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", g.LAN}, argv...)...)
+}

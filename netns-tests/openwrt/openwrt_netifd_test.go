@@ -18,10 +18,10 @@ import (
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
-// showconf is `wg showconf wg0` of the router with endpoints left out
+// deviceConfig is `wg showconf wg0` of the router with endpoints left out
 // (learnt from traffic, not configured) and peers sorted, so that two
 // devices configured alike compare equal whatever order peers came in.
-func showconf(t *testing.T, g *openwrtrig.Gateway) string {
+func deviceConfig(t *testing.T, g *openwrtrig.Gateway) string {
 	t.Helper()
 	out := g.MustExec(t, "wg", "showconf", "wg0")
 	blocks := strings.Split(out, "[Peer]")
@@ -166,7 +166,7 @@ func testNetifd(t *testing.T, gen openwrtrig.Handler) {
 	})
 
 	t.Run("reboot", func(t *testing.T) {
-		want := showconf(t, g)
+		want := deviceConfig(t, g)
 		g.RestartNetifd(t)
 		// The syncconf handler may fail on wghub's config (netifd then
 		// retries every few seconds, wg0 never up): seen below.
@@ -176,7 +176,7 @@ func testNetifd(t *testing.T, gen openwrtrig.Handler) {
 		}
 		got := "(no device)"
 		if _, err := g.Exec("wg", "show", "wg0"); err == nil {
-			got = showconf(t, g)
+			got = deviceConfig(t, g)
 		}
 		if got != want || upErr != nil {
 			diff := netnstests.LineDiff(want, got)
