@@ -20,6 +20,9 @@ import (
 // bootPath is the router's boot STAND-IN (standinBoot).
 const bootPath = "/usr/libexec/openwrtrig-boot"
 
+// standinSystemPath is where the stand-in for procd's "system" object lives.
+const standinSystemPath = "/usr/libexec/openwrtrig-procd-system.uc"
+
 // RepoRoot is the wghub source tree this package was built from: the rig
 // installs the packages' files (openwrt/wghub, luci/luci-app-wghub) from it.
 func RepoRoot() string {
@@ -107,7 +110,7 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	g.write(t, "/etc/rc.common", standinRCCommon, 0o755)
 	g.write(t, bootPath, standinBoot, 0o755)
 	g.write(t, "/etc/openwrt_release", standinRelease, 0o644)
-	g.write(t, "/usr/share/rpcd/ucode/system", standinSystem, 0o644)
+	g.write(t, standinSystemPath, standinSystem, 0o644)
 
 	// libubox's jshn.sh, netifd's scripts and OpenWrt's WireGuard handler.
 	g.copyFile(t, filepath.Join(P, "share/libubox/jshn.sh"), "/usr/share/libubox/jshn.sh", 0o644)

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +24,6 @@ import (
 
 	"github.com/wghub/wghub/internal/chromium"
 	"github.com/wghub/wghub/internal/openwrtrig"
-	netnstests "github.com/wghub/wghub/netns-tests"
 )
 
 // ScreenshotsEnv names a directory for the LuCI screenshots of `make demo`
@@ -288,96 +286,6 @@ func decodeQR(t *testing.T, png []byte) string {
 	return strings.TrimSuffix(string(out), "\n")
 }
 
-// systemStandin serves the rig's stand-in for procd's ubus object "system"
-// from a process of its own.
-const systemStandin = `'use strict';
-import { connect } from 'ubus';
-import * as uloop from 'uloop';
-import { readfile } from 'fs';
-
-uloop.init();
-let conn = connect();
-conn.publish('system', {
-	board: {
-		call: function() {
-			return {
-				kernel: trim(readfile('/proc/sys/kernel/osrelease') ?? ''),
-				hostname: 'OpenWrt',
-				system: 'wghub test rig',
-				model: 'wghub test rig (network namespaces)',
-				board_name: 'wghub,rig',
-				rootfs_type: 'tmpfs',
-				release: { distribution: 'OpenWrt', version: 'SNAPSHOT', revision: 'rig',
-					target: 'x86/64', description: 'OpenWrt SNAPSHOT (wghub test rig)', builddate: '0' }
-			};
-		}
-	},
-	info: {
-		call: function() {
-			return { localtime: time(), uptime: 0, load: [ 0, 0, 0 ],
-				memory: { total: 0, free: 0, shared: 0, buffered: 0, available: 0, cached: 0 },
-				root: { total: 0, free: 0, used: 0, avail: 0 }, tmp: { total: 0, free: 0, used: 0, avail: 0 },
-				swap: { total: 0, free: 0 } };
-		}
-	}
-});
-print('ready\n');
-uloop.run();
-`
-
-// WORKAROUND, to go once package openwrtrig serves "system" outside rpcd:
-// the rig's stand-in for procd's "system" object is an rpcd ucode plugin,
-// but LuCI's own rpcd plugin (luci.getFeatures, called on every first page
-// load) calls system.board over ubus from inside rpcd, which then waits
-// for itself until the ubus timeout: the page hangs and logs "XHR request
-// timed out". This moves the stand-in into a process of its own.
-func systemOutsideRPCD(t *testing.T, g *openwrtrig.Gateway) {
-	t.Helper()
-	if _, err := g.ReadFile("/usr/share/rpcd/ucode/system"); err != nil {
-		return // the rig no longer serves it from rpcd
-	}
-	if err := os.Remove(g.Path("/usr/share/rpcd/ucode/system")); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.WriteFile("/tmp/system-standin.uc", []byte(systemStandin), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// rpcd re-executes itself on SIGHUP, keeping sessions, without the
-	// plugin. Only this rig's rpcd: the PID namespace is the host's, which
-	// other rigs share.
-	hupped := 0
-	for _, pid := range netnstests.PIDs(g.GW) {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		var ppid int
-		if f := strings.Fields(string(stat)); len(f) > 3 {
-			fmt.Sscan(f[3], &ppid)
-		}
-		parent, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid))
-		// rpcd forks itself for plugin calls: signal the daemon only.
-		if strings.TrimSpace(string(comm)) == "rpcd" && strings.TrimSpace(string(parent)) != "rpcd" {
-			if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-				t.Fatal(err)
-			}
-			hupped++
-		}
-	}
-	if hupped != 1 {
-		t.Fatalf("found %d rpcd daemons in %s, want 1", hupped, g.GW)
-	}
-	if out, err := g.Exec("sh", "-c", "sleep 1 && (ucode /tmp/system-standin.uc >/tmp/system-standin.log 2>&1 &)"); err != nil {
-		t.Fatalf("starting the system stand-in: %v\n%s", err, out)
-	}
-	eventually(t, "system stand-in", func() error {
-		_, err := g.Ubus("call", "system", "board")
-		return err
-	})
-	eventually(t, "rpcd back with wghub", func() error {
-		_, err := g.Ubus("call", "wghub", "status")
-		return err
-	})
-}
-
 // TestOpenwrtLuCI drives the WireGuard Hub page in real LuCI (OpenWrt's
 // uhttpd, rpcd, LuCI's ucode dispatcher and bootstrap theme) with headless
 // Chromium, as an owner and as a read-only user would use it.
@@ -386,7 +294,6 @@ func TestOpenwrtLuCI(t *testing.T) {
 		t.Skip("starts an OpenWrt rig and a browser")
 	}
 	g := openwrtrig.New(t, openwrtrig.Options{Wghub: wghubBin})
-	systemOutsideRPCD(t, g)
 
 	t.Run("owner", func(t *testing.T) { testLuCIOwner(t, g) })
 	t.Run("read-only", func(t *testing.T) { testLuCIReadOnly(t, g) })
