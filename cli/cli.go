@@ -303,6 +303,7 @@ func (e *env) open() error {
 		DryRun:  g.DryRun,
 		Log:     e.stderr,
 	}
+	e.openSystem()
 	return nil
 }
 

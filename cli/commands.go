@@ -88,6 +88,10 @@ var commands = []*command{
 	def("down", "stop the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(false) }),
 	def("status", "interface and peers, live", "status", true, (*env).status),
 	def("doctor", "check what breaks hub-and-spoke and say how to fix it", "doctor", true, (*env).doctor),
+	def("sync", "make the running interface equal the config, without a restart", "", true, (*env).sync).with(
+		"Changes only the peers, keys, allowed IPs, keepalives, endpoints and listen port that differ, so\n" +
+			"tunnels that are already right keep their sessions. Does nothing while the interface is down.\n" +
+			"On OpenWrt the package runs it on every ifup of the hub's interface (/etc/hotplug.d/iface)."),
 	def("settings", "show the hub's settings", "settings", true, (*env).settings),
 	def("settings set", "change endpoint, DNS, LAN or keepalive (no restart)", "settings_set", true, (*env).settingsSet),
 	def("import", "adopt an existing wg-quick server config", "", true, (*env).importConf),

@@ -12,7 +12,7 @@ import (
 
 // commandPaths are every command of wghub --help.
 var commandPaths = []string{
-	"setup", "teardown", "up", "down", "status", "doctor", "settings", "settings set", "import", "export",
+	"setup", "teardown", "up", "down", "status", "doctor", "sync", "settings", "settings set", "import", "export",
 	"peer add", "peer remove", "peer enable", "peer disable", "peer set", "peer list", "peer config", "peer qr",
 	"version", "list", "call",
 }

@@ -1,3 +1,5 @@
+//go:build !openwrt
+
 package cli
 
 import (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wghub/wghub/backend"
 	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/livesys"
 	"github.com/wghub/wghub/uci"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
@@ -37,6 +38,9 @@ type Manager struct {
 	Changes []uci.Change
 	// Outcome says whether the last operation saved and applied its change.
 	Outcome Outcome
+	// System is the live system doctor reads and sync changes; nil
+	// leaves doctor with UCI and the backend's checks only.
+	System livesys.System
 }
 
 func (m *Manager) logf(format string, a ...any) {

@@ -58,3 +58,15 @@ func cleanName(s string) string {
 	}
 	return s
 }
+
+// PeerID turns a peer's name into a token of letters, digits and '_', for
+// identifiers such as doctor check names ("peer_Anna_s_phone"). It is not
+// the peer's UCI id (Peer.ID): names are free text and may change.
+func PeerID(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+}

@@ -118,18 +118,21 @@ func TestPackages(t *testing.T) {
 			u := unpack(t, b)
 			checkCommon(t, u, "wghub", tg.arch, "libc, kmod-wireguard, wireguard-tools, rpcd")
 			checkTree(t, u, map[string]string{
-				"./":                          "dir 755",
-				"./etc/":                      "dir 755",
-				"./etc/config/":               "dir 755",
-				"./etc/config/wghub":          "file 600",
-				"./etc/uci-defaults/":         "dir 755",
-				"./etc/uci-defaults/90-wghub": "file 644",
-				"./usr/":                      "dir 755",
-				"./usr/libexec/":              "dir 755",
-				"./usr/libexec/rpcd/":         "dir 755",
-				"./usr/libexec/rpcd/wghub":    "link /usr/sbin/wghub",
-				"./usr/sbin/":                 "dir 755",
-				"./usr/sbin/wghub":            "file 755",
+				"./":                             "dir 755",
+				"./etc/":                         "dir 755",
+				"./etc/config/":                  "dir 755",
+				"./etc/config/wghub":             "file 600",
+				"./etc/hotplug.d/":               "dir 755",
+				"./etc/hotplug.d/iface/":         "dir 755",
+				"./etc/hotplug.d/iface/10-wghub": "file 644",
+				"./etc/uci-defaults/":            "dir 755",
+				"./etc/uci-defaults/90-wghub":    "file 644",
+				"./usr/":                         "dir 755",
+				"./usr/libexec/":                 "dir 755",
+				"./usr/libexec/rpcd/":            "dir 755",
+				"./usr/libexec/rpcd/wghub":       "link /usr/sbin/wghub",
+				"./usr/sbin/":                    "dir 755",
+				"./usr/sbin/wghub":               "file 755",
 			})
 			if got := string(u.control["./conffiles"].data); got != "/etc/config/wghub\n" {
 				t.Errorf("conffiles %q", got)

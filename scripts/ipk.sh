@@ -103,7 +103,8 @@ packages() {
 	mkdir -p "$BUILD" "$OUT"
 	go build -o "$BUILD/mkipk" ./cmd/mkipk
 	for t in $TARGETS; do
-		gobuild "$t" "$BUILD/$t/wghub"
+		# -tags openwrt: the router build leaves out the plain-Linux backend.
+		gobuild "$t" "$BUILD/$t/wghub" ./cmd/wghub -tags openwrt
 		for f in "$@"; do
 			pack "$f" "$t" wghub -var ARCH="$t" -var BIN="$BUILD/$t/wghub"
 		done

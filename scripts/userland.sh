@@ -12,10 +12,11 @@
 # ~/.cache/wghub-userland), keyed by the hashes of the archives and of this
 # script, so a warm run only hashes. Concurrent callers wait on a lock.
 #
-# Prefix layout: bin/ sbin/ lib/ (ucode modules in lib/ucode, rpcd plugins in
-# lib/rpcd, luci's core.so in lib/ucode/luci), share/, src/NAME/ (each archive
-# unpacked, for the files OpenWrt installs as they are: firewall4's ucode,
-# LuCI's htdocs and templates, netifd's scripts) and openwrt-files/.
+# Prefix layout: bin/ sbin/ lib/ (ucode modules in lib/ucode, among them
+# luci/core.so and html.so; rpcd plugins in lib/rpcd), share/, src/NAME/
+# (each archive unpacked, for the files OpenWrt installs as they are:
+# firewall4's ucode, LuCI's htdocs and templates, netifd's scripts) and
+# openwrt-files/.
 #
 # Build pitfalls on Debian 12 (gcc 12, glibc 2.36, Linux 6.1 headers) are
 # worked around below, each where it is needed; SOURCES.md describes them.
@@ -164,6 +165,11 @@ mkdir -p "$P/lib/ucode/luci" "$P/share/ucode/luci"
 		lib/luci.c lib/lmo.c lib/plural_formula.c \
 		-L"$P/lib" -Wl,-rpath,"$P/lib" -lucode -lcrypt) >> "$log" 2>&1
 echo "export const revision = 'wghub-userland', branch = 'openwrt-25.12';" > "$P/share/ucode/luci/version.uc"
+
+# ucode-mod-html (LuCI's dispatcher imports it): one file, no build system.
+step ucode-mod-html
+cc -O2 -fPIC -shared -o "$P/lib/ucode/html.so" -I"$P/include" \
+	"$P/src/luci/contrib/package/ucode-mod-html/src/html.c" >> "$log" 2>&1
 
 # rpcd-mod-luci: one file against rpcd's source headers, iwinfo's and libnl-tiny.
 step rpcd-mod-luci

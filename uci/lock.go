@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,16 +88,7 @@ func openForUpdate(dir, name, path string) (*os.File, []byte, error) {
 		busy := staleWriter(path, st) || libuciTemp(dir, name)
 		cur, err := os.Stat(path)
 		if err == nil && os.SameFile(st, cur) && !busy {
-			if !st.Mode().IsRegular() {
-				f.Close()
-				return nil, nil, fmt.Errorf("uci: %s is not a regular file", path)
-			}
-			data, err := io.ReadAll(f)
-			if err != nil {
-				f.Close()
-				return nil, nil, fmt.Errorf("uci: %w", err)
-			}
-			return f, data, nil
+			return readLocked(f, st, path)
 		}
 		f.Close()
 		if err != nil && errors.Is(err, fs.ErrNotExist) {

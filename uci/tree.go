@@ -68,6 +68,21 @@ func (t *Tree) Load(name string) (*Config, error) {
 	return Parse(name, data)
 }
 
+// readLocked reads the locked file f, which path names (st is its
+// FileInfo); f is closed when it cannot be read.
+func readLocked(f *os.File, st fs.FileInfo, path string) (*os.File, []byte, error) {
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("uci: %s is not a regular file", path)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("uci: %w", err)
+	}
+	return f, data, nil
+}
+
 // openLocked opens and flocks path and reads it. A commit renames a new
 // file over the old one, so a lock won on a file that is no longer at
 // path is dropped and the new file locked instead.
@@ -84,16 +99,7 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 		st, err1 := f.Stat()
 		cur, err2 := os.Stat(path)
 		if err1 == nil && err2 == nil && os.SameFile(st, cur) {
-			if !st.Mode().IsRegular() {
-				f.Close()
-				return nil, nil, fmt.Errorf("uci: %s is not a regular file", path)
-			}
-			data, err := io.ReadAll(f)
-			if err != nil {
-				f.Close()
-				return nil, nil, fmt.Errorf("uci: %w", err)
-			}
-			return f, data, nil
+			return readLocked(f, st, path)
 		}
 		f.Close()
 		if err2 != nil && errors.Is(err2, fs.ErrNotExist) {

@@ -406,7 +406,7 @@ func (g *Gateway) stopDaemon(name string) {
 }
 
 func (g *Gateway) stopDaemons() {
-	for _, n := range []string{"uhttpd", "netifd", "rpcd", "ubusd"} {
+	for _, n := range []string{"uhttpd", "netifd", "rpcd", "procd-system", "ubusd"} {
 		g.stopDaemon(n)
 	}
 }
@@ -459,6 +459,11 @@ func (g *Gateway) boot(t testing.TB) {
 	g.startDaemon(t, "ubusd", "ubusd")
 	waitFor(t, "ubusd's socket", func() error {
 		_, err := os.Stat(g.Path("/var/run/ubus/ubus.sock"))
+		return err
+	})
+	g.startDaemon(t, "procd-system", "ucode", standinSystemPath)
+	waitFor(t, "the system object", func() error {
+		_, err := g.Ubus("-t", "1", "list", "system")
 		return err
 	})
 	g.startDaemon(t, "rpcd", "rpcd", "-t", "30")

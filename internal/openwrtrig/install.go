@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wghub/wghub/sandbox"
@@ -20,6 +19,9 @@ import (
 
 // bootPath is the router's boot STAND-IN (standinBoot).
 const bootPath = "/usr/libexec/openwrtrig-boot"
+
+// standinSystemPath is where the stand-in for procd's "system" object lives.
+const standinSystemPath = "/usr/libexec/openwrtrig-procd-system.uc"
 
 // RepoRoot is the wghub source tree this package was built from: the rig
 // installs the packages' files (openwrt/wghub, luci/luci-app-wghub) from it.
@@ -108,7 +110,7 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	g.write(t, "/etc/rc.common", standinRCCommon, 0o755)
 	g.write(t, bootPath, standinBoot, 0o755)
 	g.write(t, "/etc/openwrt_release", standinRelease, 0o644)
-	g.write(t, "/usr/share/rpcd/ucode/system", standinSystem, 0o644)
+	g.write(t, standinSystemPath, standinSystem, 0o644)
 
 	// libubox's jshn.sh, netifd's scripts and OpenWrt's WireGuard handler.
 	g.copyFile(t, filepath.Join(P, "share/libubox/jshn.sh"), "/usr/share/libubox/jshn.sh", 0o644)
@@ -131,9 +133,6 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 		}
 	}
 	g.write(t, "/usr/share/ucode/luci/version.uc", "export const revision = 'openwrtrig', branch = 'LuCI (wghub test rig)';\n", 0o644)
-	if _, err := os.Stat(filepath.Join(P, "lib/ucode/html.so")); err != nil {
-		g.installHTMLModule(t)
-	}
 	g.installLuCI(t, filepath.Join(RepoRoot(), "luci", "luci-app-wghub"))
 
 	// The stock configuration, adapted to the rig's devices, then wghub.
@@ -158,32 +157,6 @@ func (g *Gateway) install(t testing.TB, wghub string) {
 	}
 	g.write(t, "/etc/config/rpcd", rpcdConfig, 0o600)
 	g.installWghub(t, wghub)
-}
-
-var htmlModule struct {
-	sync.Mutex
-	so []byte
-}
-
-// installHTMLModule builds ucode-mod-html, which LuCI's dispatcher imports
-// and scripts/userland.sh does not build (yet), in the first rig of the
-// process, and copies it into the later ones.
-func (g *Gateway) installHTMLModule(t testing.TB) {
-	t.Helper()
-	htmlModule.Lock()
-	defer htmlModule.Unlock()
-	const dst = "/usr/lib/ucode/html.so"
-	if htmlModule.so != nil {
-		g.write(t, dst, string(htmlModule.so), 0o755)
-		return
-	}
-	g.MustExec(t, "cc", "-O2", "-fPIC", "-shared", "-I"+filepath.Join(g.Prefix, "include"), "-o", dst,
-		filepath.Join(g.Prefix, "src/luci/contrib/package/ucode-mod-html/src/html.c"))
-	so, err := g.ReadFile(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	htmlModule.so = so
 }
 
 // RigNetwork adapts the stock /etc/config/network (package sandbox) to

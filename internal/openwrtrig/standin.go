@@ -183,20 +183,25 @@ exec /usr/bin/ip "$@"
 `
 
 // standinSystem is a STAND-IN for procd's ubus object "system" (board and
-// info), which LuCI's header and status page call: an rpcd ucode plugin
-// with plausible values, the live ones read from /proc.
+// info), which LuCI's header and status page call: a ucode process of its
+// own, as procd is, with plausible values, the live ones read from /proc.
+// (Not an rpcd plugin: LuCI's rpcd plugin calls system.board from inside
+// rpcd, which would then wait for itself until the ubus timeout.)
 const standinSystem = `// STAND-IN for procd's ubus object "system" (wghub's test rig).
 'use strict';
 
 import { readfile } from 'fs';
+import { connect } from 'ubus';
+import * as uloop from 'uloop';
 
 function num(path, re) {
 	let m = match(readfile(path) ?? '', re);
 	return m ? +m[1] : 0;
 }
 
-return {
-	system: {
+uloop.init();
+let conn = connect();
+conn.publish('system', {
 		board: {
 			call: function() {
 				return {
@@ -238,8 +243,8 @@ return {
 				};
 			}
 		}
-	}
-};
+});
+uloop.run();
 `
 
 // standinBoot is a STAND-IN for the part of procd's boot the rig needs:

@@ -17,7 +17,7 @@ func TestPrograms(t *testing.T) {
 		want string
 	}{
 		{"uci", []string{"-c", t.TempDir(), "show"}, ""},
-		{"ucode", []string{"-e", `print(join(",", map(["uci", "ubus", "fs", "rtnl", "luci.core", "lucihttp"], m => type(require(m)))))`}, "object,object,object,object,object,object"},
+		{"ucode", []string{"-e", `print(join(",", map(["uci", "ubus", "fs", "rtnl", "luci.core", "lucihttp", "html"], m => type(require(m)))))`}, "object,object,object,object,object,object,object"},
 		{"apk", []string{"--version"}, "apk-tools 3."},
 		{"usign", []string{"-h"}, "usign"},
 	} {

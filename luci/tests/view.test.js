@@ -18,11 +18,13 @@ const fs = require('node:fs');
 
 const plain = (x) => JSON.parse(JSON.stringify(x));
 
-/* A wghub stand-in: answers from a table of method -> reply or function. */
+/* A wghub stand-in: answers from a table of method -> reply or function;
+ * `settings` answers with the sample settings unless given. */
 function backend(table) {
+	table = Object.assign({ settings: sample.settings() }, table);
 	return (method, params) => {
 		if (!(method in table))
-			return { error: 'unexpected call ' + method };
+			return { error: 'unexpected call ' + method, code: 'METHOD_NOT_FOUND' };
 		const r = table[method];
 		return typeof(r) == 'function' ? r(params) : plain(r);
 	};
@@ -42,6 +44,17 @@ function button(node, label) {
 	return b;
 }
 
+/* The input of form option `option` of JSONMap section `sid`. */
+function input(node, sid, option) {
+	const el = node.querySelector(`[id="widget.cbid.json.${sid}.${option}"]`);
+	assert.ok(el, `input ${sid}.${option} not found`);
+	return el;
+}
+
+function notes(h) {
+	return h.log.notifications.map((n) => [ n.classes.join(' '), text(n.node) ]);
+}
+
 function calls(h) {
 	return plain(h.log.calls).map((c) => c.method + ' ' + JSON.stringify(c.params));
 }
@@ -52,7 +65,7 @@ test('the file parses and requires only what it uses', () => {
 	/* a LuCI class file is a function body (it ends in `return view.extend(...)`) */
 	assert.doesNotThrow(() => new vm.Script('(function() {' + h.source + '\n})'));
 	assert.equal(h.directives.strict, true);
-	assert.deepEqual(h.directives.requires.map((r) => r.name), [ 'view', 'rpc', 'ui', 'poll', 'dom' ]);
+	assert.deepEqual(h.directives.requires.map((r) => r.name), [ 'view', 'form', 'rpc', 'ui', 'poll', 'dom' ]);
 
 	for (const r of h.directives.requires)
 		assert.match(h.source.replace(/^'require [^']*';$/gm, ''), new RegExp('\\b' + r.as + '\\.'),
@@ -71,11 +84,13 @@ test('declares exactly the wghub methods it calls, with their parameters', () =>
 		.sort((a, b) => a.method.localeCompare(b.method));
 
 	assert.deepEqual(declared, [
-		{ object: 'wghub', method: 'peer_add', params: [ 'name', 'full_tunnel', 'psk' ] },
+		{ object: 'wghub', method: 'peer_add', params: [ 'name', 'full_tunnel', 'psk', 'public_key' ] },
 		{ object: 'wghub', method: 'peer_config', params: [ 'name' ] },
 		{ object: 'wghub', method: 'peer_remove', params: [ 'name' ] },
 		{ object: 'wghub', method: 'peer_set', params: [ 'name', 'enabled' ] },
-		{ object: 'wghub', method: 'setup', params: [ 'endpoint', 'subnet', 'lan', 'full_tunnel' ] },
+		{ object: 'wghub', method: 'settings', params: [] },
+		{ object: 'wghub', method: 'settings_set', params: [ 'endpoint', 'lan', 'dns', 'keepalive' ] },
+		{ object: 'wghub', method: 'setup', params: [ 'endpoint', 'port', 'subnet', 'subnet6', 'lan', 'dns', 'full_tunnel' ] },
 		{ object: 'wghub', method: 'status', params: [] }
 	]);
 });
@@ -84,7 +99,7 @@ test('renders the hub header and a row per device', async () => {
 	const h = loadView({ reply: backend({ status: sample.statusTwoPeers() }) });
 	const node = await renderView(h);
 
-	assert.deepEqual(calls(h), [ 'status {}' ]);
+	assert.deepEqual(calls(h), [ 'status {}', 'settings {}' ]);
 
 	const info = text(node.querySelector('#wghub-info'));
 	assert.match(info, /Interface wg0 up/);
@@ -108,11 +123,44 @@ test('renders the hub header and a row per device', async () => {
 	assert.ok(laptop.classList.contains('wghub-disabled'));
 	assert.ok(!phone.classList.contains('wghub-disabled'));
 
+	/* row buttons sit in the div wrapper LuCI's themes lay out as a row */
+	const actions = laptop.querySelector('td.cbi-section-actions');
+	assert.equal(actions.children.length, 1);
+	assert.equal(actions.firstElementChild.tagName, 'DIV');
+	assert.equal(actions.firstElementChild.querySelectorAll('button').length, 3);
+
 	/* cells carry their column title for LuCI's narrow-screen layout */
 	assert.equal(laptop.querySelector('td').getAttribute('data-title'), 'Device');
 
+	/* the settings form shows the settings reply */
+	assert.equal(input(node, 'settings', 'endpoint').value, 'vpn.example.org:51820');
+	assert.equal(input(node, 'settings', 'keepalive').value, '25');
+	assert.ok(node.querySelector('#wghub-settings-save'));
+
 	assert.equal(h.log.notifications.length, 0);
-	assert.equal(node.querySelectorAll('#wghub-setup').length, 0);
+	assert.equal(node.querySelector('#wghub-readonly'), null);
+});
+
+test('a read-only login is offered no write action', async () => {
+	const h = loadView({ canWrite: false, reply: backend({ status: sample.statusTwoPeers() }) });
+	const node = await renderView(h);
+
+	assert.equal(rows(node).length, 2);
+	assert.equal(node.querySelectorAll('button').length, 0, 'buttons: ' + node.querySelectorAll('button').map(text));
+	assert.equal(node.querySelectorAll('td.cbi-section-actions').length, 0);
+	assert.ok(node.querySelector('#wghub-readonly'));
+	assert.equal(node.querySelectorAll('input').length, 0, 'settings shown as a form');
+	assert.match(text(node.querySelector('#wghub-settings')), /Public endpoint vpn\.example\.org:51820/);
+	assert.equal(rows(node)[0].querySelectorAll('td').length, 8);
+
+	/* nor a setup form for a hub not set up */
+	const h2 = loadView({ canWrite: false, reply: backend({ status: { setup: false, peers: [] } }) });
+	const node2 = await renderView(h2);
+	assert.equal(node2.querySelectorAll('button').length, 0);
+	assert.equal(node2.querySelectorAll('input').length, 0);
+	assert.match(text(node2), /not set up yet/);
+
+	assert.deepEqual(calls(h).concat(calls(h2)), [ 'status {}', 'settings {}', 'status {}' ]);
 });
 
 test('formats handshake ages', async () => {
@@ -164,14 +212,14 @@ test('polls the status every 5 seconds and updates the rows in place', async () 
 	assert.deepEqual(rows(node).map((r) => cellTexts(r)[0]), [ 'laptop', 'phone', 'tablet' ]);
 
 	/* a failing poll notifies once, not every five seconds */
-	status = { error: 'wghub: cannot read /etc/config/wghub' };
+	status = { error: 'cannot read /etc/config/wghub', code: 'UNKNOWN_ERROR' };
 	await h.log.polls[0].fn();
 	await h.log.polls[0].fn();
-	assert.equal(h.log.notifications.length, 1);
+	assert.deepEqual(notes(h), [ [ 'error', 'The status of the hub could not be read: cannot read /etc/config/wghub' ] ]);
 	assert.equal(rows(node).length, 3);
 });
 
-test('shows the setup card when the hub is not set up, and sets it up', async () => {
+test('shows the setup form when the hub is not set up, and sets it up', async () => {
 	let status = { setup: false, interface: 'wg0', peers: [] };
 	const h = loadView({
 		reply: backend({
@@ -181,71 +229,96 @@ test('shows the setup card when the hub is not set up, and sets it up', async ()
 	});
 	const node = await renderView(h);
 
-	assert.ok(node.querySelector('#wghub-setup'));
 	assert.equal(node.querySelector('#wghub-peers'), null);
-	assert.equal(node.querySelector('#wghub-subnet').value, '192.168.100.0/24');
-	assert.equal(node.querySelector('#wghub-endpoint').value, '');
-	assert.equal(node.querySelector('#wghub-full-tunnel').getAttribute('type'), 'checkbox');
-	assert.equal(h.log.polls.length, 0, 'no polling on the setup card');
+	assert.equal(input(node, 'setup', 'subnet').value, '192.168.100.0/24');
+	assert.equal(input(node, 'setup', 'endpoint').value, '');
+	assert.equal(input(node, 'setup', 'full_tunnel').getAttribute('type'), 'checkbox');
+	assert.equal(h.log.polls.length, 0, 'no polling on the setup form');
+	assert.deepEqual(node.querySelectorAll('button').map(text), [ 'Set up' ]);
 
-	const setupButtons = node.querySelectorAll('button');
-	assert.deepEqual(setupButtons.map(text), [ 'Set up' ]);
+	/* the endpoint is required: no call without it */
+	await button(node, 'Set up').click();
+	assert.deepEqual(calls(h), [ 'status {}' ]);
+	assert.deepEqual(notes(h), [ [ 'error', 'Option "Public endpoint" must not be empty.' ] ]);
+	assert.ok(input(node, 'setup', 'endpoint').classList.contains('cbi-input-invalid'));
 
-	node.querySelector('#wghub-endpoint').value = ' vpn.example.org ';
-	node.querySelector('#wghub-lan').value = '192.168.1.0/24, 10.0.0.0/8';
-	node.querySelector('#wghub-full-tunnel').checked = true;
+	input(node, 'setup', 'endpoint').value = ' vpn.example.org ';
+	input(node, 'setup', 'lan').value = '192.168.1.0/24 10.0.0.0/8';
+	input(node, 'setup', 'full_tunnel').checked = true;
 	await button(node, 'Set up').click();
 
 	assert.deepEqual(calls(h), [
 		'status {}',
-		'setup {"endpoint":"vpn.example.org","subnet":"192.168.100.0/24","lan":["192.168.1.0/24","10.0.0.0/8"],"full_tunnel":true}',
-		'status {}'
+		'setup {"endpoint":"vpn.example.org","port":51820,"subnet":"192.168.100.0/24","lan":["192.168.1.0/24","10.0.0.0/8"],"full_tunnel":true}',
+		'status {}',
+		'settings {}'
 	]);
 
 	/* the view is rebuilt in place as the hub overview, with polling */
-	assert.equal(node.querySelector('#wghub-setup'), null);
+	assert.equal(node.querySelector('[id="widget.cbid.json.setup.endpoint"]'), null);
 	assert.equal(rows(node).length, 2);
 	assert.equal(h.log.polls.length, 1);
-	assert.equal(h.log.notifications.length, 0);
+	assert.equal(h.log.notifications.length, 1);
 });
 
-test('a failed setup shows the error and keeps the form', async () => {
+test('a failed setup shows the error as a sentence and keeps the form', async () => {
 	const h = loadView({
 		reply: backend({
 			status: { setup: false, peers: [] },
-			setup: { error: 'setup: subnet "192.168.1.0/24" overlaps the LAN' }
+			setup: { error: 'subnet 192.168.1.0/24 overlaps the LAN', code: 'INVALID_ARGUMENT' }
 		})
 	});
 	const node = await renderView(h);
 
-	node.querySelector('#wghub-subnet').value = '192.168.1.0/24';
+	input(node, 'setup', 'endpoint').value = 'vpn.example.org';
+	input(node, 'setup', 'subnet').value = '192.168.1.0/24';
 	await button(node, 'Set up').click();
 
-	assert.equal(h.log.notifications.length, 1);
-	assert.deepEqual(h.log.notifications[0].classes, [ 'error' ]);
-	assert.equal(text(h.log.notifications[0].node), 'setup: subnet "192.168.1.0/24" overlaps the LAN');
-	assert.ok(node.querySelector('#wghub-setup'));
-	assert.equal(node.querySelector('#wghub-subnet').value, '192.168.1.0/24');
+	assert.deepEqual(notes(h), [ [ 'error', 'The hub could not be set up: subnet 192.168.1.0/24 overlaps the LAN' ] ]);
+	assert.equal(input(node, 'setup', 'subnet').value, '192.168.1.0/24');
 });
 
 test('an {error} status reply is shown as an error notification', async () => {
-	const h = loadView({ reply: backend({ status: { error: 'wghub: permission denied on /etc/config/wghub' } }) });
+	const h = loadView({ reply: backend({ status: { error: 'permission denied on /etc/config/wghub', code: 'UNKNOWN_ERROR' } }) });
 	const node = await renderView(h);
 
-	assert.equal(h.log.notifications.length, 1);
-	assert.deepEqual(h.log.notifications[0].classes, [ 'error' ]);
-	assert.equal(text(h.log.notifications[0].node), 'wghub: permission denied on /etc/config/wghub');
+	assert.deepEqual(notes(h), [ [ 'error', 'The status of the hub could not be read: permission denied on /etc/config/wghub' ] ]);
 	assert.equal(h.main.firstChild, h.log.notifications[0].node);
 	assert.equal(node.querySelector('#wghub-peers'), null);
 	assert.match(text(node), /could not be read/);
 });
 
-test('a ubus status code instead of a reply is shown as an error', async () => {
+test('a ubus status code instead of a reply is shown as a sentence', async () => {
 	const h = loadView({ reply: backend({ status: 6 }) });
 	await renderView(h);
 
-	assert.equal(h.log.notifications.length, 1);
-	assert.equal(text(h.log.notifications[0].node), 'The request failed: Permission denied');
+	assert.deepEqual(notes(h), [ [ 'error', 'The status of the hub could not be read: the router answered "Permission denied".' ] ]);
+});
+
+test('a JSON-RPC access denial becomes a sentence, never LuCI\'s raw RPC text', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			peer_set: () => { throw { rpcError: -32002 }; },
+			peer_remove: () => { throw { rpcError: -32000, message: 'Object not found' }; },
+			peer_config: () => { throw new Error('fetch failed'); }
+		})
+	});
+	const node = await renderView(h);
+	const [ laptop ] = rows(node);
+
+	await button(laptop, 'Enable').click();
+	await button(laptop, 'Show config').click();
+	await button(laptop, 'Remove').click();
+	await button(h.log.modals.at(-1).node, 'Remove').click();
+
+	assert.deepEqual(notes(h), [
+		[ 'error', 'The device "laptop" could not be enabled: you do not have permission to do this. Log in as a user with write access to the WireGuard hub.' ],
+		[ 'error', 'The configuration of "laptop" could not be shown: the router did not answer as expected. Reload the page and try again.' ],
+		[ 'error', 'The device "laptop" could not be removed: the wghub service is not available on this router (is the wghub package installed?).' ]
+	]);
+	for (const [ , t ] of notes(h))
+		assert.doesNotMatch(t, /RPC call|-320|failed with/);
 });
 
 test('adds a device and shows its QR code, file and text', async () => {
@@ -256,7 +329,7 @@ test('adds a device and shows its QR code, file and text', async () => {
 			status: () => plain(status),
 			peer_add: (p) => {
 				status.peers.push(Object.assign({}, status.peers[0], { name: p.name, full_tunnel: p.full_tunnel, addresses: [ '192.168.100.4/32' ] }));
-				return { peer: { name: p.name, addresses: [ '192.168.100.4/32' ], enabled: true, full_tunnel: p.full_tunnel } };
+				return { peer: { name: p.name, addresses: [ '192.168.100.4/32' ], enabled: true, full_tunnel: p.full_tunnel, has_private_key: true } };
 			},
 			peer_config: cfg
 		})
@@ -268,22 +341,33 @@ test('adds a device and shows its QR code, file and text', async () => {
 	assert.equal(h.log.modals[0].title, 'Add device');
 
 	const modal = h.log.modals[0].node;
-	const options = modal.querySelectorAll('#wghub-add-mode option');
+	const options = modal.querySelectorAll('select option');
 	assert.deepEqual(options.map((o) => o.getAttribute('value')), [ 'split', 'full' ]);
-	assert.equal(modal.querySelector('#wghub-add-mode').value, 'split');
+	assert.equal(input(modal, 'device', 'tunnel').value, 'split');
+	assert.equal(input(modal, 'device', 'psk').checked, true, 'preshared key on by default');
 
-	/* an empty name is refused without a call */
+	/* an empty name is refused without a call, the dialog stays and
+	 * says why (notifications would be hidden behind it) */
 	await button(modal, 'Add').click();
-	assert.ok(modal.querySelector('#wghub-add-name').classList.contains('cbi-input-invalid'));
-	assert.deepEqual(calls(h), [ 'status {}' ]);
+	assert.ok(input(modal, 'device', 'name').classList.contains('cbi-input-invalid'));
+	assert.deepEqual(calls(h), [ 'status {}', 'settings {}' ]);
+	assert.ok(h.log.modalOpen);
+	assert.equal(text(modal.querySelector('#wghub-add-problem')), 'Option "Name" must not be empty.');
 
-	modal.querySelector('#wghub-add-name').value = 'tablet';
-	modal.querySelector('#wghub-add-mode').value = 'full';
+	/* so is a malformed public key */
+	input(modal, 'device', 'name').value = 'tablet';
+	input(modal, 'device', 'public_key').value = 'not-a-key';
+	await button(modal, 'Add').click();
+	assert.equal(calls(h).length, 2);
+	assert.match(text(modal.querySelector('#wghub-add-problem')), /Public key.*invalid/);
+	assert.equal(h.log.notifications.length, 0);
+
+	input(modal, 'device', 'public_key').value = '';
+	input(modal, 'device', 'tunnel').value = 'full';
 	await button(modal, 'Add').click();
 	await settle();
 
-	assert.deepEqual(calls(h).slice(0, 3), [
-		'status {}',
+	assert.deepEqual(calls(h).slice(2, 4), [
 		'peer_add {"name":"tablet","full_tunnel":true,"psk":true}',
 		'status {}'
 	]);
@@ -308,27 +392,70 @@ test('adds a device and shows its QR code, file and text', async () => {
 
 	await button(shown, 'Close').click();
 	assert.ok(!h.log.modalOpen);
-	assert.equal(h.log.notifications.length, 0);
 });
 
-test('a failed peer_add closes the modal and shows the error', async () => {
+test('a device added with its own public key shows no configuration', async () => {
+	const key = 'Lp0AqW9vX2cR5tY8uI1oP4aS7dF0gH3jK6lZ9xC2vB4=';
 	const h = loadView({
 		reply: backend({
 			status: sample.statusTwoPeers(),
-			peer_add: { error: 'peer add: name "laptop" already exists' }
+			peer_add: (p) => ({ peer: { name: p.name, public_key: p.public_key, enabled: true, has_private_key: false } })
 		})
 	});
 	const node = await renderView(h);
 
 	await button(node, 'Add device').click();
 	const modal = h.log.modals[0].node;
-	modal.querySelector('#wghub-add-name').value = 'laptop';
+	input(modal, 'device', 'name').value = 'router2';
+	input(modal, 'device', 'psk').checked = false;
+	input(modal, 'device', 'public_key').value = key;
+	await button(modal, 'Add').click();
+	await settle();
+
+	assert.equal(calls(h)[2], 'peer_add {"name":"router2","full_tunnel":false,"psk":false,"public_key":"' + key + '"}');
+	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
+	assert.ok(!h.log.modalOpen);
+	assert.deepEqual(notes(h), [ [ 'info', 'The device "router2" has been added. Its configuration uses the private key kept on the device.' ] ]);
+});
+
+test('a failed peer_add closes the modal and shows the error', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			peer_add: { error: 'a device named "laptop" already exists', code: 'INVALID_ARGUMENT' }
+		})
+	});
+	const node = await renderView(h);
+
+	await button(node, 'Add device').click();
+	const modal = h.log.modals[0].node;
+	input(modal, 'device', 'name').value = 'laptop';
 	await button(modal, 'Add').click();
 
 	assert.ok(!h.log.modalOpen);
-	assert.equal(h.log.notifications.length, 1);
-	assert.deepEqual(h.log.notifications[0].classes, [ 'error' ]);
-	assert.equal(text(h.log.notifications[0].node), 'peer add: name "laptop" already exists');
+	assert.deepEqual(notes(h), [ [ 'error', 'The device could not be added: a device named "laptop" already exists' ] ]);
+	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
+});
+
+test('a value wghub refuses keeps the dialog open with the field marked', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			peer_add: { error: 'a peer named "laptop" already exists', code: 'INVALID_ARGUMENT', field: 'name', kind: 'conflict' }
+		})
+	});
+	const node = await renderView(h);
+
+	await button(node, 'Add device').click();
+	const modal = h.log.modals[0].node;
+	input(modal, 'device', 'name').value = 'laptop';
+	await button(modal, 'Add').click();
+
+	assert.ok(h.log.modalOpen, 'dialog closed');
+	assert.ok(input(modal, 'device', 'name').classList.contains('cbi-input-invalid'));
+	assert.equal(text(modal.querySelector('#wghub-add-problem .alert-message.error')),
+		'The device could not be added: a peer named "laptop" already exists');
+	assert.equal(h.log.notifications.length, 0);
 	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
 });
 
@@ -353,7 +480,7 @@ test('row buttons: disable, enable, show config, remove', async () => {
 
 	await button(laptop, 'Enable').click();
 	await button(phone, 'Disable').click();
-	assert.deepEqual(calls(h).slice(1), [
+	assert.deepEqual(calls(h).slice(2), [
 		'peer_set {"name":"laptop","enabled":true}', 'status {}',
 		'peer_set {"name":"phone","enabled":false}', 'status {}'
 	]);
@@ -384,12 +511,27 @@ test('row buttons: disable, enable, show config, remove', async () => {
 	assert.equal(h.log.notifications.length, 0);
 });
 
-test('errors of row actions are notified', async () => {
+test('settings are saved through settings_set; an emptied list is sent empty', async () => {
+	const h = loadView({ reply: backend({ status: sample.statusTwoPeers(), settings_set: (p) => Object.assign(sample.settings(), p) }) });
+	const node = await renderView(h);
+
+	input(node, 'settings', 'endpoint').value = 'home.example.net:51821';
+	input(node, 'settings', 'dns').value = '';
+	input(node, 'settings', 'keepalive').value = '0';
+	await button(node, 'Save settings').click();
+
+	assert.deepEqual(calls(h).slice(2), [
+		'settings_set {"endpoint":"home.example.net:51821","lan":["192.168.1.0/24"],"dns":[],"keepalive":0}'
+	]);
+	assert.deepEqual(notes(h), [ [ 'info', 'The settings have been saved.' ] ]);
+});
+
+test('errors of row actions are notified as sentences', async () => {
 	const h = loadView({
 		reply: backend({
 			status: sample.statusTwoPeers(),
-			peer_set: { error: 'peer set: peer "laptop": apply failed' },
-			peer_config: { error: 'peer config: peer "phone" has no stored private key' },
+			peer_set: { error: 'the running interface could not be changed', code: 'UNKNOWN_ERROR' },
+			peer_config: { error: 'no private key is stored for "phone"', code: 'NOT_FOUND' },
 			peer_remove: 6
 		})
 	});
@@ -401,10 +543,10 @@ test('errors of row actions are notified', async () => {
 	await button(phone, 'Remove').click();
 	await button(h.log.modals.at(-1).node, 'Remove').click();
 
-	assert.deepEqual(h.log.notifications.map((n) => [ n.classes.join(' '), text(n.node) ]), [
-		[ 'error', 'peer set: peer "laptop": apply failed' ],
-		[ 'error', 'peer config: peer "phone" has no stored private key' ],
-		[ 'error', 'The request failed: Permission denied' ]
+	assert.deepEqual(notes(h), [
+		[ 'error', 'The device "laptop" could not be enabled: the running interface could not be changed' ],
+		[ 'error', 'The configuration of "phone" could not be shown: no private key is stored for "phone"' ],
+		[ 'error', 'The device "phone" could not be removed: the router answered "Permission denied".' ]
 	]);
 	assert.ok(!h.log.modalOpen);
 });
@@ -416,7 +558,7 @@ test('names and messages from the router are shown as text, not markup', async (
 		reply: backend({
 			status: status,
 			peer_config: { name: '<b>x</b>', config: '<script>', qr_svg: '<img src=x>' },
-			peer_set: { error: '<img src=y onerror=alert(2)>' }
+			peer_set: { error: '<img src=y onerror=alert(2)>', code: 'UNKNOWN_ERROR' }
 		})
 	});
 	const node = await renderView(h);
@@ -455,7 +597,7 @@ test('every string shown goes through _() and is in the .pot', async () => {
 	await button(rows(node)[0], 'Show config').click();
 	await button(rows(node)[0], 'Remove').click();
 
-	const h2 = loadView({ reply: backend({ status: { setup: false } }) });
+	const h2 = loadView({ canWrite: false, reply: backend({ status: { setup: false } }) });
 	await renderView(h2);
 
 	const used = new Set(h.log.strings.concat(h2.log.strings));

@@ -108,6 +108,9 @@ var sample = map[string]any{
 	"lan":         []string{openwrtrig.LANNet},
 	"dns":         []string{openwrtrig.LANAddr},
 	"keepalive":   25,
+	"port":        51820,
+	"subnet6":     "fd00:100::/64",
+	"public_key":  "", // empty: the hub makes the key pair (peer_config then has a private key)
 }
 
 // undeclared are the arguments for methods the ACL grants but no view

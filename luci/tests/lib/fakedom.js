@@ -238,7 +238,7 @@ class Document {
 
 	createElement(tag) { return new Element(this, tag); }
 	createTextNode(s) { return new Text(s); }
-	getElementById(id) { return this.documentElement.querySelector('#' + id); }
+	getElementById(id) { return this.documentElement.querySelector('[id="' + id + '"]'); }
 	querySelector(s) { return this.documentElement.querySelector(s); }
 	querySelectorAll(s) { return this.documentElement.querySelectorAll(s); }
 }

@@ -7,8 +7,8 @@
  * and a precision. %m scales a number by the width as divisor (default 1000,
  * "%1024.2mB" gives "1.50 KiB") with the precision as decimals (default 2).
  *
- * installFormat must stay self-contained: screenshot.js inlines its source
- * into the demo page.
+ * installFormat must stay self-contained: harness.js runs its source in
+ * the view's vm context.
  */
 function installFormat(StringCtor) {
 	function esc(value, html) {

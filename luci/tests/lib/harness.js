@@ -63,7 +63,8 @@ function loadView(opts) {
 		document: document,
 		window: window,
 		mainContent: main,
-		reply: opts.reply || (() => ({ error: 'no canned reply' }))
+		reply: opts.reply || (() => ({ error: 'no canned reply' })),
+		canWrite: opts.canWrite
 	});
 
 	const blobs = [];
@@ -86,7 +87,7 @@ function loadView(opts) {
 	vm.runInContext('(' + installFormat.toString() + ')(String);', ctx);
 
 	const dirs = directives(source);
-	const modules = { view: std.view, rpc: std.rpc, ui: std.ui, poll: std.poll, dom: std.dom };
+	const modules = { view: std.view, form: std.form, rpc: std.rpc, ui: std.ui, poll: std.poll, dom: std.dom };
 	const args = dirs.requires.map((r) => {
 		if (!(r.name in modules))
 			throw new Error('harness: no stand-in for module ' + r.name);

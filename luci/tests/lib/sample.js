@@ -2,7 +2,7 @@
 
 /*
  * Sample wghub answers in the shape of the rpcd contract (spec ARCH.md,
- * "rpcd methods"), for the tests and the screenshot. Keys are made up.
+ * "rpcd methods"), for the tests. Keys are made up.
  */
 
 const HUB_KEY = 'q2ZkT9n1rVQeYb3LhX8sWc4pJ7uA0mKdFg6oNiEtRzU=';
@@ -53,44 +53,18 @@ function statusTwoPeers() {
 	};
 }
 
-/* A fuller hub for the screenshot. */
-function statusDemo() {
-	const s = statusTwoPeers();
-
-	s.addresses = [ '192.168.100.1/24', 'fd5e:1a2b:3c4d::1/64' ];
-	s.peers = [
-		Object.assign(s.peers[0], { enabled: true }),
-		peer('anna-phone', {
-			public_key: 'An7pQ2wE4rT6yU8iO0pA1sD3fG5hJ7kL9zX1cV3bN5m=',
-			addresses: [ '192.168.100.3/32', 'fd5e:1a2b:3c4d::3/128' ],
-			full_tunnel: true,
-			endpoint: '198.51.100.23:2406',
-			latest_handshake: 1764000070,
-			handshake_age: 12,
-			rx_bytes: 734003200,
-			tx_bytes: 5368709120
-		}),
-		peer('nas-backup', {
-			public_key: 'Ns4bK8uP2wQ6eR0tY4uI8oP2aS6dF0gH4jK8lZ2xC6v=',
-			addresses: [ '192.168.100.4/32' ],
-			endpoint: '192.0.2.77:51820',
-			latest_handshake: 1763990000,
-			handshake_age: 10080,
-			rx_bytes: 52428800,
-			tx_bytes: 913
-		}),
-		peer('old-tablet', {
-			public_key: 'Ot2mD6hL0pT4xB8fJ2nR6vZ0dH4lP8tX2bF6jN0rV4z=',
-			addresses: [ '192.168.100.5/32' ],
-			enabled: false
-		}),
-		peer('guest', {
-			public_key: 'Gs1tV5zD9hL3pT7xB1fJ5nR9vZ3dH7lP1tX5bF9jN3r=',
-			addresses: [ '192.168.100.6/32' ]
-		})
-	];
-
-	return s;
+/* A settings reply of the hub of statusTwoPeers. */
+function settings() {
+	return {
+		interface: 'wg0',
+		listen_port: 51820,
+		endpoint: 'vpn.example.org:51820',
+		subnets: [ '192.168.100.0/24' ],
+		dns: [ '192.168.1.1' ],
+		lan: [ '192.168.1.0/24' ],
+		keepalive: 25,
+		full_tunnel: false
+	};
 }
 
 function clientConfig(name, addr, full) {
@@ -167,12 +141,6 @@ function sampleQrSvg(seed) {
 }
 
 function peerConfigReply(name, addr, full) {
-	// make demo points this at a real `wghub call peer_config` reply, so the
-	// screenshot shows a QR code a phone can scan.
-	if (process.env.WGHUB_PEER_CONFIG) {
-		const real = JSON.parse(require('fs').readFileSync(process.env.WGHUB_PEER_CONFIG, 'utf8'));
-		return Object.assign({}, real, { name: name });
-	}
 	return {
 		name: name,
 		config: clientConfig(name, addr, full),
@@ -180,4 +148,4 @@ function peerConfigReply(name, addr, full) {
 	};
 }
 
-module.exports = { statusTwoPeers, statusDemo, peerConfigReply, clientConfig, sampleQrSvg, HUB_KEY };
+module.exports = { statusTwoPeers, settings, peerConfigReply, clientConfig, sampleQrSvg, HUB_KEY };

@@ -1,19 +1,22 @@
 'use strict';
 
 /*
- * Stand-ins for the LuCI client modules a view uses (view, rpc, ui, poll,
- * dom, and the globals E, _ and L), written from their documented behaviour
- * in openwrt/luci (luci.js, rpc.js, ui.js) and recording what the view does
- * with them. They only use the standard DOM API of env.document, so the same
- * code runs against the small fake DOM of the Node tests and against
- * Chromium's real one in the screenshot page.
- *
- * createStandIns must stay self-contained: screenshot.js inlines its source.
+ * Stand-ins for the LuCI client modules a view uses (view, form, rpc, ui,
+ * poll, dom, and the globals E, _ and L), written from their documented
+ * behaviour in openwrt/luci (luci.js, form.js, rpc.js, ui.js) and recording
+ * what the view does with them. They are models: the form stand-in checks
+ * only emptiness and custom validate functions, not LuCI's datatypes, and
+ * lays inputs out simply. The page in real LuCI is tested by
+ * netns-tests/openwrt_luci_test.go (headless Chromium). They only use the standard DOM API of env.document, so the same
+ * code could run against a real DOM as well.
  *
  * env.document, env.window: the DOM to build into.
  * env.reply(method, params): the canned answer of a wghub call, a value or
  *   a Promise; a thrown Error rejects the call as a failed HTTP request would.
+ *   A thrown { rpcError: N } is a JSON-RPC error reply (e.g. -32002, access
+ *   denied): the interceptors run, then the call rejects as LuCI's does.
  * env.mainContent: where notifications go (LuCI's #maincontent).
+ * env.canWrite: false for a login with only read access (L.hasViewPermission).
  */
 function createStandIns(env) {
 	var document = env.document;
@@ -24,6 +27,7 @@ function createStandIns(env) {
 		modals: [],        /* { title, node } of every ui.showModal */
 		modalOpen: false,
 		polls: [],         /* { fn, interval } */
+		interceptors: [],  /* rpc.addInterceptor functions */
 		strings: []        /* every string passed through _() */
 	};
 
@@ -127,6 +131,13 @@ function createStandIns(env) {
 		},
 		resolveDefault: function(p, d) {
 			return Promise.resolve(p).catch(function() { return d; });
+		},
+		isObject: function(x) {
+			return x != null && typeof(x) == 'object' && !Array.isArray(x);
+		},
+		/* LuCI: null without access, false read-only, true with write */
+		hasViewPermission: function() {
+			return env.canWrite !== false;
 		}
 	};
 
@@ -152,10 +163,31 @@ function createStandIns(env) {
 				params = JSON.parse(JSON.stringify(params));
 				log.calls.push({ object: options.object, method: options.method, params: params });
 
+				var req = { object: options.object, method: options.method, params: params };
+
 				return new Promise(function(resolve) {
 					resolve(env.reply(options.method, params, options.object));
+				}).catch(function(e) {
+					if (e == null || e.rpcError == null)
+						throw e;
+
+					/* LuCI: interceptors see the reply frame first; a rejecting
+					 * interceptor rejects the call with its own error */
+					var msg = { jsonrpc: '2.0', error: { code: e.rpcError, message: e.message || 'Access denied' } };
+
+					return Promise.all(log.interceptors.map(function(fn) { return fn(msg, req); })).then(function() {
+						var err = new Error('RPC call to ' + options.object + '/' + options.method +
+							' failed with error ' + e.rpcError + ': ' + msg.error.message);
+						err.name = 'RPCError';
+						throw err;
+					});
 				});
 			};
+		},
+
+		addInterceptor: function(fn) {
+			log.interceptors.push(fn);
+			return fn;
 		},
 
 		getStatusText: function(code) {
@@ -246,7 +278,200 @@ function createStandIns(env) {
 		}
 	};
 
-	return { E: E, _: _, L: L, view: view, rpc: rpc, ui: ui, poll: poll, dom: dom, log: log };
+	var form = createForm(document, E);
+
+	return { E: E, _: _, L: L, view: view, form: form, rpc: rpc, ui: ui, poll: poll, dom: dom, log: log };
+}
+
+/*
+ * form.JSONMap with NamedSection and the option kinds Value, DynamicList,
+ * Flag and ListValue. Inputs get LuCI's ids, widget.cbid.json.SECTION.OPTION;
+ * a DynamicList is one text input of space-separated values here.
+ */
+function createForm(document, E) {
+	class Option {
+		constructor(section, name, title, description) {
+			this.section = section;
+			this.option = name;
+			this.title = title;
+			this.description = description;
+			this.rmempty = true;
+			this.optional = false;
+			this.choices = [];
+		}
+
+		value(key, label) {
+			this.choices.push([ key, label ]);
+		}
+
+		id(sid) {
+			return 'widget.cbid.json.' + sid + '.' + this.option;
+		}
+
+		cfgvalue(sid) {
+			var v = (this.section.map.data.json[sid] || {})[this.option];
+			return (v == null) ? this['default'] : v;
+		}
+
+		input(sid) {
+			return this.node ? this.node.querySelector('[id="' + this.id(sid) + '"]') : null;
+		}
+
+		renderWidget(sid) {
+			var v = this.cfgvalue(sid);
+			return E('input', { 'type': 'text', 'class': 'cbi-input-text', 'id': this.id(sid),
+				'value': (v == null) ? '' : String(v), 'placeholder': this.placeholder,
+				'disabled': this.section.map.readonly ? '' : null });
+		}
+
+		render(sid) {
+			this.node = E('div', { 'class': 'cbi-value', 'data-name': this.option }, [
+				E('label', { 'class': 'cbi-value-title' }, [ this.title || '' ]),
+				E('div', { 'class': 'cbi-value-field' }, [
+					this.renderWidget(sid),
+					this.description ? E('div', { 'class': 'cbi-value-description' }, [ this.description ]) : ''
+				])
+			]);
+			return this.node;
+		}
+
+		formvalue(sid) {
+			var el = this.input(sid);
+			return el ? el.value : this.cfgvalue(sid);
+		}
+
+		parse(sid) {
+			var v = this.formvalue(sid),
+			    empty = (v == null || v === '' || (Array.isArray(v) && !v.length)),
+			    el = this.input(sid);
+
+			if (empty && this.rmempty === false && !this.optional) {
+				if (el) el.classList.add('cbi-input-invalid');
+				return Promise.reject(new TypeError('Option "' + this.title + '" must not be empty.'));
+			}
+
+			if (!empty && typeof(this.validate) == 'function') {
+				var res = this.validate(sid, v);
+				if (res !== true) {
+					if (el) el.classList.add('cbi-input-invalid');
+					return Promise.reject(new TypeError('Option "' + this.title + '" contains an invalid input value. ' + res));
+				}
+			}
+
+			return Promise.resolve();
+		}
+	}
+
+	class Value extends Option {}
+
+	class DynamicList extends Option {
+		renderWidget(sid) {
+			var v = this.cfgvalue(sid);
+			return E('input', { 'type': 'text', 'class': 'cbi-input-text', 'id': this.id(sid),
+				'value': Array.isArray(v) ? v.join(' ') : '', 'placeholder': this.placeholder,
+				'disabled': this.section.map.readonly ? '' : null });
+		}
+
+		formvalue(sid) {
+			var el = this.input(sid);
+			if (!el) return this.cfgvalue(sid) || [];
+			return String(el.value).split(/\s+/).filter(function(x) { return x != ''; });
+		}
+	}
+
+	class Flag extends Option {
+		constructor(...args) {
+			super(...args);
+			this['default'] = '0';
+		}
+
+		renderWidget(sid) {
+			return E('input', { 'type': 'checkbox', 'class': 'cbi-input-checkbox', 'id': this.id(sid),
+				'checked': (this.cfgvalue(sid) == '1') ? '' : null,
+				'disabled': this.section.map.readonly ? '' : null });
+		}
+
+		formvalue(sid) {
+			var el = this.input(sid);
+			return el ? (el.checked ? '1' : '0') : this.cfgvalue(sid);
+		}
+	}
+
+	class ListValue extends Option {
+		renderWidget(sid) {
+			var v = this.cfgvalue(sid);
+			return E('select', { 'class': 'cbi-input-select', 'id': this.id(sid),
+				'disabled': this.section.map.readonly ? '' : null },
+				this.choices.map(function(c) {
+					return E('option', { 'value': c[0], 'selected': (c[0] == v) ? '' : null }, [ c[1] ]);
+				}));
+		}
+
+		formvalue(sid) {
+			var el = this.input(sid);
+			return el ? el.value : this.cfgvalue(sid);
+		}
+	}
+
+	class NamedSection {
+		constructor(map, sid, type, title, description) {
+			this.map = map;
+			this.sid = sid;
+			this.title = title;
+			this.description = description;
+			this.children = [];
+		}
+
+		option(cls, name, title, description) {
+			var o = new cls(this, name, title, description);
+			this.children.push(o);
+			return o;
+		}
+
+		render() {
+			var sid = this.sid;
+			return E('div', { 'class': 'cbi-section', 'id': 'cbi-json-' + sid }, [
+				this.title ? E('h3', {}, [ this.title ]) : '',
+				this.description ? E('div', { 'class': 'cbi-section-descr' }, [ this.description ]) : '',
+				E('div', { 'class': 'cbi-section-node' }, this.children.map(function(o) { return o.render(sid); }))
+			]);
+		}
+
+		parse() {
+			var sid = this.sid;
+			return Promise.all(this.children.map(function(o) { return o.parse(sid); }));
+		}
+	}
+
+	class JSONMap {
+		constructor(data, title, description) {
+			this.data = { json: data || {} };
+			this.title = title;
+			this.description = description;
+			this.readonly = false;
+			this.children = [];
+		}
+
+		section(cls, ...args) {
+			var s = new cls(this, ...args);
+			this.children.push(s);
+			return s;
+		}
+
+		render() {
+			return Promise.resolve(E('div', { 'class': 'cbi-map' }, [
+				this.title ? E('h2', {}, [ this.title ]) : '',
+				this.description ? E('div', { 'class': 'cbi-map-descr' }, [ this.description ]) : ''
+			].concat(this.children.map(function(s) { return s.render(); }))));
+		}
+
+		parse() {
+			return Promise.all(this.children.map(function(s) { return s.parse(); }));
+		}
+	}
+
+	return { JSONMap: JSONMap, NamedSection: NamedSection, Value: Value, DynamicList: DynamicList,
+		Flag: Flag, ListValue: ListValue };
 }
 
 module.exports = { createStandIns: createStandIns };

@@ -1,5 +1,6 @@
 'use strict';
 'require view';
+'require form';
 'require rpc';
 'require ui';
 'require poll';
@@ -7,13 +8,23 @@
 
 /*
  * WireGuard Hub: status of the hub and its devices, adding, removing,
- * enabling and disabling devices, and showing a device's configuration as
- * text, file and QR code. Everything goes through the ubus object `wghub`
- * (the rpcd exec plugin of the wghub package); this page writes no UCI
- * itself, so it has no Save/Apply buttons.
+ * enabling and disabling devices, showing a device's configuration as text,
+ * file and QR code, and the hub's settings. Everything goes through the ubus
+ * object `wghub` (the rpcd exec plugin of the wghub package), which applies
+ * each change at once; this page stages no UCI changes, so it has no
+ * Save/Apply footer.
  *
- * Every wghub reply is a JSON object; a failed call answers {"error": "..."}.
- * A number instead of an object is a ubus status (e.g. permission denied).
+ * Forms are LuCI form.JSONMap instances (validation by LuCI's datatypes);
+ * their values are sent to wghub, which validates them again.
+ *
+ * A logged-in user whose ACL grants only the read group sees everything but
+ * is offered no action that would be refused (LuCI's view permission,
+ * L.hasViewPermission(), is false for such a user).
+ *
+ * Failures reach people as sentences: a wghub reply {"error": "...",
+ * "code": "..."} shows wghub's message after what failed; a ubus or
+ * JSON-RPC failure (e.g. -32002, access denied) gets a sentence of its own,
+ * never LuCI's raw "RPC call to ... failed" text.
  */
 
 const callStatus = rpc.declare({
@@ -21,10 +32,21 @@ const callStatus = rpc.declare({
 	method: 'status'
 });
 
+const callSettings = rpc.declare({
+	object: 'wghub',
+	method: 'settings'
+});
+
+const callSettingsSet = rpc.declare({
+	object: 'wghub',
+	method: 'settings_set',
+	params: [ 'endpoint', 'lan', 'dns', 'keepalive' ]
+});
+
 const callPeerAdd = rpc.declare({
 	object: 'wghub',
 	method: 'peer_add',
-	params: [ 'name', 'full_tunnel', 'psk' ]
+	params: [ 'name', 'full_tunnel', 'psk', 'public_key' ]
 });
 
 const callPeerRemove = rpc.declare({
@@ -48,43 +70,98 @@ const callPeerConfig = rpc.declare({
 const callSetup = rpc.declare({
 	object: 'wghub',
 	method: 'setup',
-	params: [ 'endpoint', 'subnet', 'lan', 'full_tunnel' ]
+	params: [ 'endpoint', 'port', 'subnet', 'subnet6', 'lan', 'dns', 'full_tunnel' ]
 });
 
 /* Seconds since the last handshake under which a device counts as connected
  * (WireGuard re-handshakes every two minutes while traffic flows). */
 const CONNECTED_WITHIN = 180;
 
-/* Returns the failure message of a wghub reply, or null if it succeeded. */
-function failure(reply) {
-	if (typeof(reply) == 'number')
-		return _('The request failed: %s').format(rpc.getStatusText(reply));
+/* JSON-RPC error codes of uhttpd's /ubus (ubus status + -32000 offsets). */
+const RPC_ACCESS_DENIED = -32002;
+const RPC_OBJECT_NOT_FOUND = -32000;
 
-	if (reply == null || typeof(reply) != 'object' || Array.isArray(reply))
-		return _('wghub gave no usable answer.');
+/*
+ * A failed wghub call. Exactly one of the three is set:
+ * rpcCode   JSON-RPC error code of uhttpd's /ubus (e.g. -32002);
+ * status    ubus status number of a reply without data;
+ * code      wghub's own code ("INVALID_ARGUMENT", ...), message its text,
+ *           field the argument it refuses, if wghub names one.
+ */
+function WghubError(fields) {
+	const err = new Error(fields.message || '');
 
-	if (reply.error != null)
-		return String(reply.error);
+	err.name = 'WghubError';
+	err.rpcCode = fields.rpcCode;
+	err.status = fields.status;
+	err.code = fields.code;
+	err.field = fields.field;
 
-	return null;
+	return err;
 }
 
-/* Passes a successful reply on and turns a failed one into an Error. */
-function expectOk(reply) {
-	const msg = failure(reply);
+/* Turns JSON-RPC errors of wghub calls into WghubErrors carrying the code,
+ * so that no message text needs to be matched later. LuCI's own
+ * interceptor (session expiry on -32002) runs as well. */
+rpc.addInterceptor(function(msg, req) {
+	if (req == null || req.object != 'wghub' || !L.isObject(msg) || !L.isObject(msg.error))
+		return;
 
-	if (msg != null)
-		throw new Error(msg);
+	return Promise.reject(WghubError({ rpcCode: msg.error.code }));
+});
+
+/* Passes a successful reply on and throws a WghubError for a failed one. */
+function expectOk(reply) {
+	if (typeof(reply) == 'number')
+		throw WghubError({ status: reply });
+
+	if (!L.isObject(reply))
+		throw WghubError({ code: 'NO_DATA', message: _('wghub gave no usable answer.') });
+
+	if (reply.error != null)
+		throw WghubError({
+			code: String(reply.code || 'UNKNOWN_ERROR'),
+			message: String(reply.error),
+			field: (typeof(reply.field) == 'string') ? reply.field : null
+		});
 
 	return reply;
 }
 
-function notifyError(err) {
-	const msg = (err && err.message) ? err.message : String(err);
+/* The sentence shown for a failure of the action described by `what`. */
+function describe(what, err) {
+	if (err == null || err.name != 'WghubError')
+		return _('%s: the router did not answer as expected. Reload the page and try again.').format(what);
 
-	/* The message is wrapped in an array so that it becomes a text node: a
-	 * bare string child would be parsed as HTML. */
-	ui.addNotification(null, E('p', [ msg ]), 'error');
+	if (err.rpcCode == RPC_ACCESS_DENIED)
+		return _('%s: you do not have permission to do this. Log in as a user with write access to the WireGuard hub.').format(what);
+
+	if (err.rpcCode == RPC_OBJECT_NOT_FOUND)
+		return _('%s: the wghub service is not available on this router (is the wghub package installed?).').format(what);
+
+	if (err.rpcCode != null)
+		return _('%s: the router refused the request.').format(what);
+
+	if (err.status != null)
+		return _('%s: the router answered "%s".').format(what, rpc.getStatusText(err.status));
+
+	return _('%s: %s').format(what, err.message);
+}
+
+function notify(text) {
+	/* A text node, never markup: messages may quote names typed by people. */
+	ui.addNotification(null, E('p', [ text ]), 'error');
+}
+
+/* Returns a rejection handler notifying the failure of `what`. A
+ * SessionError is LuCI's own: it already shows the login dialog. */
+function notifier(what) {
+	return function(err) {
+		if (err && err.name == 'SessionError')
+			return;
+
+		notify(describe(what, err));
+	};
 }
 
 /* "1m 20s ago" for an age in seconds; "never" for a negative age. */
@@ -139,22 +216,61 @@ function configFilename(name) {
 	return String(name).replace(/[^A-Za-z0-9_=+.-]/g, '_') + '.conf';
 }
 
-/* Splits "192.168.1.0/24, 10.0.0.0/8" into a list. */
-function splitList(value) {
-	return String(value || '').split(/[\s,]+/).filter(function(v) {
-		return v != '';
+/* A WireGuard key: 32 bytes in base64, 44 characters ending in "=". */
+function validateKey(section_id, value) {
+	if (value == null || value == '')
+		return true;
+
+	if (!/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/.test(value))
+		return _('Expecting a WireGuard public key (44 characters of base64)');
+
+	return true;
+}
+
+/* Marks the input of a form option that wghub refused, as LuCI marks
+ * invalid input; false if the form has no such option. */
+function markRefused(sid, err) {
+	const el = (err && err.field)
+		? document.getElementById('widget.cbid.json.%s.%s'.format(sid, err.field)) : null;
+
+	if (el)
+		el.classList.add('cbi-input-invalid');
+
+	return el != null;
+}
+
+/* Validates a form. A rejection is a FormError carrying LuCI's sentence
+ * about the offending field (the field itself is marked by LuCI). */
+function parseForm(m) {
+	return m.parse().catch(function(err) {
+		const e = new Error((err && err.message) ? err.message : String(err));
+
+		e.name = 'FormError';
+		throw e;
 	});
 }
 
-/* One labelled form row in LuCI's cbi layout. */
-function field(input, title, description) {
-	return E('div', { 'class': 'cbi-value' }, [
-		E('label', { 'class': 'cbi-value-title', 'for': input.getAttribute('id') }, title),
-		E('div', { 'class': 'cbi-value-field' }, [
-			input,
-			description ? E('div', { 'class': 'cbi-value-description' }, description) : ''
-		])
-	]);
+/* The values of a parsed JSONMap section as wghub arguments: an empty text
+ * or list is left out (wghub then keeps or chooses the value). */
+function formValues(options, section_id) {
+	const out = {};
+
+	for (const key in options) {
+		let v = options[key].formvalue(section_id);
+
+		if (options[key] instanceof form.Flag)
+			v = (v == '1');
+		else if (Array.isArray(v))
+			v = v.length ? v : undefined;
+		else if (v == null || String(v).trim() == '')
+			v = undefined;
+		else
+			v = String(v).trim();
+
+		out[key] = v;
+	}
+
+	return out;
 }
 
 const STYLE = [
@@ -162,8 +278,6 @@ const STYLE = [
 	'#wghub .wghub-state-up { color: #2a7d2a; font-weight: bold; }',
 	'#wghub .wghub-state-down { color: #b22; font-weight: bold; }',
 	'#wghub tr.wghub-disabled > td:not(.cbi-section-actions) { opacity: 0.55; }',
-	'#wghub .cbi-section-actions button { margin: 0 0.2em 0.2em 0; }',
-	'#wghub-peers td.td { white-space: nowrap; }',
 	'#wghub-peers td.wghub-addr { white-space: normal; }',
 	'.wghub-qr { background: #fff; padding: 8px; margin: 0 auto 1em; width: 280px; height: 280px; }',
 	'.wghub-qr svg { display: block; width: 100%; height: 100%; }',
@@ -172,25 +286,38 @@ const STYLE = [
 
 return view.extend({
 	load: function() {
-		return callStatus();
+		return callStatus().then(expectOk).then(function(status) {
+			if (!status.setup)
+				return [ status, null ];
+
+			return callSettings().then(expectOk).then(function(settings) {
+				return [ status, settings ];
+			});
+		}).catch(function(err) {
+			return [ err, null ];
+		});
 	},
 
-	render: function(status) {
-		this.root = E('div', { 'class': 'cbi-map', 'id': 'wghub' });
-		this.fill(status);
-		return this.root;
+	render: function(data) {
+		/* true: write actions offered; false: read-only login */
+		this.canWrite = (L.hasViewPermission() === true);
+		this.root = E('div', { 'id': 'wghub' });
+
+		return this.fill(data[0], data[1]).then(L.bind(function() {
+			return this.root;
+		}, this));
 	},
 
-	/* Replaces the page content with the setup card or the hub overview. */
-	fill: function(status) {
-		const msg = failure(status);
+	/* Replaces the page content with the setup form or the hub overview.
+	 * status is a status reply or the error that prevented reading it. */
+	fill: function(status, settings) {
+		let content;
 
-		if (msg != null) {
+		if (status instanceof Error) {
 			this.mode = 'error';
 			this.refreshFailed = true;
-			notifyError(msg);
-			dom.content(this.root, [
-				E('style', {}, STYLE),
+			notifier(_('The status of the hub could not be read'))(status);
+			content = Promise.resolve([
 				E('h2', {}, _('WireGuard Hub')),
 				E('div', { 'class': 'cbi-section' }, [
 					E('p', {}, E('em', {}, _('The status of the hub could not be read.')))
@@ -199,86 +326,124 @@ return view.extend({
 		}
 		else if (!status.setup) {
 			this.mode = 'setup';
-			dom.content(this.root, [ E('style', {}, STYLE) ].concat(this.renderSetup()));
+			content = this.renderSetup();
 		}
 		else {
 			this.mode = 'hub';
-			dom.content(this.root, [ E('style', {}, STYLE) ].concat(this.renderHub(status)));
+			content = this.renderHub(status, settings);
 		}
 
 		if (this.mode != 'setup' && !this.polling) {
 			this.polling = true;
 			poll.add(L.bind(this.refresh, this), 5);
 		}
+
+		return content.then(L.bind(function(nodes) {
+			dom.content(this.root, [ E('style', {}, STYLE) ].concat(nodes));
+		}, this));
+	},
+
+	/* A note for logins that may look but not change anything. */
+	readOnlyNote: function() {
+		if (this.canWrite)
+			return '';
+
+		return E('div', { 'class': 'alert-message notice', 'id': 'wghub-readonly' },
+			_('You are logged in with read-only access: the hub can be viewed here but not changed.'));
 	},
 
 	renderSetup: function() {
-		const inputs = {
-			endpoint: E('input', {
-				'type': 'text',
-				'class': 'cbi-input-text',
-				'id': 'wghub-endpoint',
-				'placeholder': 'vpn.example.org:51820'
-			}),
-			subnet: E('input', {
-				'type': 'text',
-				'class': 'cbi-input-text',
-				'id': 'wghub-subnet',
-				'value': '192.168.100.0/24'
-			}),
-			lan: E('input', {
-				'type': 'text',
-				'class': 'cbi-input-text',
-				'id': 'wghub-lan',
-				'placeholder': '192.168.1.0/24'
-			}),
-			full: E('input', {
-				'type': 'checkbox',
-				'class': 'cbi-input-checkbox',
-				'id': 'wghub-full-tunnel'
-			})
-		};
+		/* nothing to show but a form a read-only login could not submit */
+		if (!this.canWrite)
+			return Promise.resolve([
+				E('h2', {}, _('WireGuard Hub')),
+				this.readOnlyNote(),
+				E('div', { 'class': 'cbi-section' }, [
+					E('p', {}, E('em', {}, _('The hub is not set up yet. A user with write access can set it up on this page.')))
+				])
+			]);
 
-		return [
-			E('h2', {}, _('WireGuard Hub')),
-			E('div', { 'class': 'cbi-map-descr' },
-				_('Turn this router into a WireGuard server for your devices. Each device gets its own key and address and reaches the VPN and your LAN through the router.')),
-			E('div', { 'class': 'cbi-section', 'id': 'wghub-setup' }, [
-				E('h3', {}, _('Set up the hub')),
-				E('div', { 'class': 'cbi-section-node' }, [
-					field(inputs.endpoint, _('Public endpoint'),
-						_('Host name or public IP address of this router, optionally with the port, as devices on the internet reach it.')),
-					field(inputs.subnet, _('VPN subnet'),
-						_('Addresses for the tunnel. The router takes the first one, devices the following ones.')),
-					field(inputs.lan, _('LAN access'),
-						_('Networks behind the router that devices may reach, separated by spaces or commas.')),
-					field(inputs.full, _('Full tunnel'),
-						_('Let devices send all their internet traffic through the router as well.'))
-				]),
+		const m = new form.JSONMap({
+			setup: { subnet: '192.168.100.0/24', port: '51820' }
+		}, _('WireGuard Hub'),
+			_('Turn this router into a WireGuard server for your devices. Each device gets its own key and address and reaches the VPN and your LAN through the router.'));
+
+		const s = m.section(form.NamedSection, 'setup', 'setup', _('Set up the hub'));
+		const o = {};
+
+		o.endpoint = s.option(form.Value, 'endpoint', _('Public endpoint'),
+			_('Host name or public IP address of this router, optionally with the port, as devices on the internet reach it.'));
+		o.endpoint.datatype = 'or(host,hostport,ipaddrport(1))';
+		o.endpoint.placeholder = 'vpn.example.org';
+		o.endpoint.rmempty = false;
+
+		o.port = s.option(form.Value, 'port', _('Listen port'),
+			_('UDP port the router listens on; open it on any router in front of this one.'));
+		o.port.datatype = 'port';
+		o.port.placeholder = '51820';
+
+		o.subnet = s.option(form.Value, 'subnet', _('VPN subnet'),
+			_('Addresses for the tunnel. The router takes the first one, devices the following ones.'));
+		o.subnet.datatype = 'cidr4';
+		o.subnet.rmempty = false;
+
+		o.subnet6 = s.option(form.Value, 'subnet6', _('IPv6 VPN subnet'),
+			_('Optional, e.g. a /64 of your ULA prefix.'));
+		o.subnet6.datatype = 'cidr6';
+
+		o.lan = s.option(form.DynamicList, 'lan', _('LAN access'),
+			_('Networks behind the router that devices may reach. Empty: the router\'s LAN networks.'));
+		o.lan.datatype = 'cidr';
+		o.lan.placeholder = '192.168.1.0/24';
+
+		o.dns = s.option(form.DynamicList, 'dns', _('DNS servers'),
+			_('Given to devices in their configuration. Empty: the router\'s LAN address.'));
+		o.dns.datatype = 'ipaddr';
+
+		o.full_tunnel = s.option(form.Flag, 'full_tunnel', _('Full tunnel'),
+			_('Let devices send all their internet traffic through the router as well.'));
+
+		return m.render().then(L.bind(function(node) {
+			return [
+				node,
 				E('div', { 'class': 'cbi-page-actions' }, [
 					E('button', {
 						'class': 'cbi-button cbi-button-apply',
-						'click': ui.createHandlerFn(this, 'handleSetup', inputs)
+						'id': 'wghub-setup-confirm',
+						'click': ui.createHandlerFn(this, 'handleSetup', m, o)
 					}, _('Set up'))
 				])
-			])
-		];
+			];
+		}, this));
 	},
 
-	handleSetup: function(inputs, ev) {
-		const endpoint = inputs.endpoint.value.trim(),
-		      subnet = inputs.subnet.value.trim(),
-		      lan = splitList(inputs.lan.value),
-		      full = !!inputs.full.checked;
+	handleSetup: function(m, options, ev) {
+		const what = _('The hub could not be set up');
 
-		return callSetup(endpoint, subnet, lan, full)
-			.then(expectOk)
-			.then(function() { return callStatus(); })
-			.then(L.bind(this.fill, this))
-			.catch(notifyError);
+		return parseForm(m).then(function() {
+			const v = formValues(options, 'setup');
+
+			return callSetup(v.endpoint, v.port != null ? +v.port : undefined, v.subnet,
+				v.subnet6, v.lan, v.dns, v.full_tunnel).then(expectOk);
+		}).then(L.bind(function() {
+			return this.reload();
+		}, this), function(err) {
+			if (err.name == 'FormError')
+				return notify(err.message);
+
+			markRefused('setup', err);
+			notifier(what)(err);
+		});
 	},
 
-	renderHub: function(status) {
+	/* Reads status and settings again and redraws the whole page. */
+	reload: function() {
+		return this.load().then(L.bind(function(data) {
+			return this.fill(data[0], data[1]);
+		}, this));
+	},
+
+	renderHub: function(status, settings) {
 		this.infoTable = E('table', { 'class': 'table', 'id': 'wghub-info' });
 		this.peerTable = E('table', { 'class': 'table cbi-section-table', 'id': 'wghub-peers' });
 		this.rows = {};
@@ -287,26 +452,120 @@ return view.extend({
 		this.updateInfo(status);
 		this.updatePeers(status.peers);
 
-		return [
-			E('h2', {}, _('WireGuard Hub')),
-			E('div', { 'class': 'cbi-map-descr' },
-				_('Devices connect to this router over WireGuard and reach the VPN and your LAN through it. Add a device, then scan its QR code with the WireGuard app or import its configuration file.')),
-			E('div', { 'class': 'cbi-section' }, [
-				E('h3', {}, _('Hub')),
-				this.infoTable
-			]),
-			E('div', { 'class': 'cbi-section' }, [
-				E('h3', {}, _('Devices')),
-				this.peerTable,
-				E('div', { 'class': 'cbi-section-create' }, [
+		return this.renderSettings(settings).then(L.bind(function(settingsNode) {
+			return [
+				E('h2', {}, _('WireGuard Hub')),
+				E('div', { 'class': 'cbi-map-descr' },
+					_('Devices connect to this router over WireGuard and reach the VPN and your LAN through it. Add a device, then scan its QR code with the WireGuard app or import its configuration file.')),
+				this.readOnlyNote(),
+				E('div', { 'class': 'cbi-section' }, [
+					E('h3', {}, _('Hub')),
+					this.infoTable
+				]),
+				E('div', { 'class': 'cbi-section' }, [
+					E('h3', {}, _('Devices')),
+					this.peerTable,
+					this.canWrite ? E('div', { 'class': 'cbi-section-create' }, [
+						E('button', {
+							'class': 'cbi-button cbi-button-add',
+							'id': 'wghub-add',
+							'title': _('Add device'),
+							'click': ui.createHandlerFn(this, 'handleAdd')
+						}, _('Add device'))
+					]) : ''
+				]),
+				settingsNode
+			];
+		}, this));
+	},
+
+	/* The hub's settings: a form, or a table for read-only logins (a
+	 * disabled form would still show LuCI's list buttons). */
+	renderSettings: function(settings) {
+		settings = settings || {};
+
+		if (!this.canWrite) {
+			const list = function(v) { return Array.isArray(v) ? v.join(', ') : ''; };
+
+			return Promise.resolve(E('div', { 'class': 'cbi-section', 'id': 'wghub-settings' }, [
+				E('h3', {}, _('Settings')),
+				E('table', { 'class': 'table' }, [
+					[ _('Public endpoint'), settings.endpoint || '' ],
+					[ _('LAN access'), list(settings.lan) ],
+					[ _('DNS servers'), list(settings.dns) ],
+					[ _('Persistent keepalive'), (settings.keepalive != null) ? String(settings.keepalive) : '' ]
+				].map(function(r) {
+					return E('tr', { 'class': 'tr' }, [
+						E('td', { 'class': 'td left', 'width': '33%' }, r[0]),
+						E('td', { 'class': 'td left' }, [ r[1] ])
+					]);
+				}))
+			]));
+		}
+
+		const m = new form.JSONMap({
+			settings: {
+				endpoint: settings.endpoint || '',
+				keepalive: (settings.keepalive != null) ? String(settings.keepalive) : '',
+				lan: Array.isArray(settings.lan) ? settings.lan : [],
+				dns: Array.isArray(settings.dns) ? settings.dns : []
+			}
+		});
+
+		const s = m.section(form.NamedSection, 'settings', 'settings', _('Settings'),
+			_('Used in the configuration of devices added from now on; devices already set up keep theirs until you show and import their configuration again.'));
+		const o = {};
+
+		o.endpoint = s.option(form.Value, 'endpoint', _('Public endpoint'),
+			_('Host name or public IP address of this router, optionally with the port.'));
+		o.endpoint.datatype = 'or(host,hostport,ipaddrport(1))';
+		o.endpoint.rmempty = false;
+
+		o.lan = s.option(form.DynamicList, 'lan', _('LAN access'),
+			_('Networks behind the router that devices may reach.'));
+		o.lan.datatype = 'cidr';
+
+		o.dns = s.option(form.DynamicList, 'dns', _('DNS servers'),
+			_('Given to devices in their configuration.'));
+		o.dns.datatype = 'ipaddr';
+
+		o.keepalive = s.option(form.Value, 'keepalive', _('Persistent keepalive'),
+			_('Seconds between keepalive packets from devices behind NAT; 0 turns them off.'));
+		o.keepalive.datatype = 'range(0,65535)';
+		o.keepalive.rmempty = false;
+
+		return m.render().then(L.bind(function(node) {
+			return E('div', { 'id': 'wghub-settings' }, [
+				node,
+				E('div', { 'class': 'cbi-page-actions' }, [
 					E('button', {
-						'class': 'cbi-button cbi-button-add',
-						'id': 'wghub-add',
-						'click': ui.createHandlerFn(this, 'handleAdd')
-					}, _('Add device'))
+						'class': 'cbi-button cbi-button-save',
+						'id': 'wghub-settings-save',
+						'click': ui.createHandlerFn(this, 'handleSettingsSave', m, o)
+					}, _('Save settings'))
 				])
-			])
-		];
+			]);
+		}, this));
+	},
+
+	handleSettingsSave: function(m, options, ev) {
+		const what = _('The settings could not be saved');
+
+		return parseForm(m).then(function() {
+			const v = formValues(options, 'settings');
+
+			/* an emptied list is sent as [] so that wghub clears it */
+			return callSettingsSet(v.endpoint, v.lan || [], v.dns || [],
+				v.keepalive != null ? +v.keepalive : undefined).then(expectOk);
+		}).then(function() {
+			ui.addNotification(null, E('p', [ _('The settings have been saved.') ]), 'info');
+		}, function(err) {
+			if (err.name == 'FormError')
+				return notify(err.message);
+
+			markRefused('settings', err);
+			notifier(what)(err);
+		});
 	},
 
 	updateInfo: function(status) {
@@ -364,7 +623,7 @@ return view.extend({
 
 			const header = E('tr', { 'class': 'tr table-titles' },
 				titles.map(function(t) { return E('th', { 'class': 'th' }, t); })
-					.concat([ E('th', { 'class': 'th cbi-section-actions' }, '') ]));
+					.concat(this.canWrite ? [ E('th', { 'class': 'th cbi-section-actions' }, '') ] : []));
 
 			const rows = peers.map(L.bind(function(p) {
 				const row = this.renderPeerRow(p, titles);
@@ -375,7 +634,9 @@ return view.extend({
 			if (!rows.length)
 				rows.push(E('tr', { 'class': 'tr placeholder' }, [
 					E('td', { 'class': 'td', 'colspan': titles.length + 1 },
-						E('em', {}, _('No devices yet. Use "Add device" to create the first one.')))
+						E('em', {}, this.canWrite
+							? _('No devices yet. Use "Add device" to create the first one.')
+							: _('No devices yet.')))
 				]));
 
 			dom.content(this.peerTable, [ header ].concat(rows));
@@ -392,25 +653,31 @@ return view.extend({
 			return E('td', { 'class': (i == 1) ? 'td wghub-addr' : 'td', 'data-title': t });
 		});
 
-		const toggle = E('button', {
-			'class': 'cbi-button cbi-button-neutral',
-			'click': ui.createHandlerFn(this, 'handleToggle', peer.name)
-		}, '');
+		let toggle = null;
+		let actions = [];
 
-		const actions = E('td', { 'class': 'td cbi-section-actions' }, [
-			toggle,
-			E('button', {
-				'class': 'cbi-button cbi-button-action',
-				'click': ui.createHandlerFn(this, 'handleShowConfig', peer.name)
-			}, _('Show config')),
-			E('button', {
-				'class': 'cbi-button cbi-button-remove',
-				'click': ui.createHandlerFn(this, 'handleRemove', peer.name)
-			}, _('Remove'))
-		]);
+		if (this.canWrite) {
+			toggle = E('button', {
+				'class': 'cbi-button cbi-button-neutral',
+				'click': ui.createHandlerFn(this, 'handleToggle', peer.name)
+			}, '');
+
+			/* the wrapper div is what LuCI's themes lay out as a button row */
+			actions = [ E('td', { 'class': 'td cbi-section-table-cell nowrap cbi-section-actions' }, E('div', {}, [
+				toggle,
+				E('button', {
+					'class': 'cbi-button cbi-button-action',
+					'click': ui.createHandlerFn(this, 'handleShowConfig', peer.name)
+				}, _('Show config')),
+				E('button', {
+					'class': 'cbi-button cbi-button-remove',
+					'click': ui.createHandlerFn(this, 'handleRemove', peer.name)
+				}, _('Remove'))
+			])) ];
+		}
 
 		const tr = E('tr', { 'class': 'tr cbi-section-table-row', 'data-peer': peer.name },
-			cells.concat([ actions ]));
+			cells.concat(actions));
 
 		return { tr: tr, cells: cells, toggle: toggle };
 	},
@@ -429,7 +696,8 @@ return view.extend({
 
 		values.forEach(function(v, i) { dom.content(row.cells[i], v); });
 
-		dom.content(row.toggle, [ peer.enabled ? _('Disable') : _('Enable') ]);
+		if (row.toggle)
+			dom.content(row.toggle, [ peer.enabled ? _('Disable') : _('Enable') ]);
 
 		if (peer.enabled)
 			row.tr.classList.remove('wghub-disabled');
@@ -439,100 +707,126 @@ return view.extend({
 
 	/* Polled every five seconds, and after every change. */
 	refresh: function() {
-		return callStatus().then(L.bind(function(status) {
-			const msg = failure(status);
-
-			if (msg != null)
-				return this.refreshFailure(msg);
-
+		return callStatus().then(expectOk).then(L.bind(function(status) {
 			this.refreshFailed = false;
 
 			if (!status.setup) {
 				if (this.mode != 'setup')
-					this.fill(status);
+					return this.reload();
 			}
 			else if (this.mode != 'hub') {
-				this.fill(status);
+				return this.reload();
 			}
 			else {
 				this.updateInfo(status);
 				this.updatePeers(status.peers);
 			}
 		}, this), L.bind(function(err) {
-			this.refreshFailure(err && err.message ? err.message : String(err));
+			/* one notification per outage, not one every five seconds */
+			if (!this.refreshFailed)
+				notifier(_('The status of the hub could not be read'))(err);
+
+			this.refreshFailed = true;
 		}, this));
 	},
 
-	/* One notification per outage, not one every five seconds. */
-	refreshFailure: function(msg) {
-		if (!this.refreshFailed)
-			notifyError(msg);
-
-		this.refreshFailed = true;
-	},
-
 	handleAdd: function(ev) {
-		const name = E('input', {
-			'type': 'text',
-			'class': 'cbi-input-text',
-			'id': 'wghub-add-name',
-			'placeholder': 'laptop'
+		const m = new form.JSONMap({
+			device: { tunnel: 'split', psk: '1' }
 		});
 
-		const mode = E('select', { 'class': 'cbi-input-select', 'id': 'wghub-add-mode' }, [
-			E('option', { 'value': 'split', 'selected': '' }, _('Split tunnel: only the VPN and the LAN')),
-			E('option', { 'value': 'full' }, _('Full tunnel: all traffic through the router'))
-		]);
+		const s = m.section(form.NamedSection, 'device', 'device');
+		const o = {};
 
-		ui.showModal(_('Add device'), [
-			E('p', {}, _('A key pair and the next free address are created for the device.')),
-			field(name, _('Name'), _('Letters, digits, "-" and "_", e.g. laptop or anna-phone.')),
-			field(mode, _('Traffic'), null),
-			E('div', { 'class': 'right' }, [
-				E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
-				E('button', {
-					'class': 'btn cbi-button-action',
-					'id': 'wghub-add-confirm',
-					'click': ui.createHandlerFn(this, 'handleAddConfirm', name, mode)
-				}, _('Add'))
-			])
-		]);
+		o.name = s.option(form.Value, 'name', _('Name'),
+			_('How the device is listed here, e.g. laptop or anna-phone.'));
+		o.name.rmempty = false;
+		o.name.placeholder = 'laptop';
 
-		if (typeof(name.focus) == 'function')
-			name.focus();
+		o.tunnel = s.option(form.ListValue, 'tunnel', _('Traffic'));
+		o.tunnel.description = _('Split tunnel: the device sends only traffic for the VPN and the LAN through the router. Full tunnel: all its traffic.');
+		o.tunnel.value('split', _('Split tunnel'));
+		o.tunnel.value('full', _('Full tunnel'));
+
+		o.psk = s.option(form.Flag, 'psk', _('Preshared key'),
+			_('An additional symmetric key, for protection against future quantum computers.'));
+
+		o.public_key = s.option(form.Value, 'public_key', _('Public key'),
+			_('Optional: the public key of a key pair made on the device. Then no private key is created or stored on the router, and no configuration with a QR code can be shown.'));
+		o.public_key.validate = validateKey;
+
+		/* errors while the dialog stays open are shown in it: LuCI's
+		 * notifications sit behind the dialog's overlay */
+		const problem = E('div', { 'id': 'wghub-add-problem' });
+
+		return m.render().then(L.bind(function(node) {
+			ui.showModal(_('Add device'), [
+				E('p', {}, _('A key pair and the next free address are created for the device.')),
+				node,
+				problem,
+				E('div', { 'class': 'right' }, [
+					E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
+					E('button', {
+						'class': 'btn cbi-button-action',
+						'id': 'wghub-add-confirm',
+						'click': ui.createHandlerFn(this, 'handleAddConfirm', m, o, problem)
+					}, _('Add'))
+				])
+			]);
+
+			const input = node.querySelector('input[type="text"]');
+
+			if (input)
+				input.focus();
+		}, this));
 	},
 
-	handleAddConfirm: function(nameInput, modeInput, ev) {
-		const name = nameInput.value.trim(),
-		      full = (modeInput.value == 'full');
+	handleAddConfirm: function(m, options, problem, ev) {
+		const what = _('The device could not be added');
 
-		if (name == '') {
-			nameInput.classList.add('cbi-input-invalid');
-			return;
-		}
+		dom.content(problem, []);
 
-		return callPeerAdd(name, full, true)
-			.then(expectOk)
-			.then(L.bind(function(reply) {
-				const added = (reply.peer && reply.peer.name) ? reply.peer.name : name;
+		return parseForm(m).then(L.bind(function() {
+			const v = formValues(options, 'device');
 
-				this.refresh();
+			return callPeerAdd(v.name, v.tunnel == 'full', v.psk, v.public_key)
+				.then(expectOk)
+				.then(L.bind(function(reply) {
+					const peer = reply.peer || {};
 
-				return callPeerConfig(added);
-			}, this))
-			.then(expectOk)
-			.then(L.bind(this.showConfig, this))
-			.catch(function(err) {
-				ui.hideModal();
-				notifyError(err);
-			});
+					this.refresh();
+
+					if (peer.has_private_key === false) {
+						ui.hideModal();
+						ui.addNotification(null, E('p', [
+							_('The device "%s" has been added. Its configuration uses the private key kept on the device.').format(peer.name || v.name)
+						]), 'info');
+						return;
+					}
+
+					return callPeerConfig(peer.name || v.name)
+						.then(expectOk)
+						.then(L.bind(this.showConfig, this), notifier(_('The configuration of the new device could not be shown')));
+				}, this));
+		}, this)).catch(function(err) {
+			/* invalid input keeps the dialog open, marked by LuCI; so does
+			 * a value wghub refuses, e.g. a name already taken */
+			const text = (err.name == 'FormError') ? err.message
+				: markRefused('device', err) ? describe(what, err) : null;
+
+			if (text != null)
+				return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
+
+			ui.hideModal();
+			notifier(what)(err);
+		});
 	},
 
 	handleShowConfig: function(name, ev) {
 		return callPeerConfig(name)
 			.then(expectOk)
 			.then(L.bind(this.showConfig, this))
-			.catch(notifyError);
+			.catch(notifier(_('The configuration of "%s" could not be shown').format(name)));
 	},
 
 	/* The modal with the QR code, the download button and the text of a
@@ -548,11 +842,11 @@ return view.extend({
 			/* The SVG markup is made by wghub itself; only an <svg> element is
 			 * taken as markup. */
 			/^\s*<svg[\s>]/.test(svg)
-				? E('div', { 'class': 'wghub-qr' }, svg)
+				? E('div', { 'class': 'wghub-qr', 'id': 'wghub-qr' }, svg)
 				: E('p', {}, E('em', {}, _('No QR code available.'))),
 			E('div', { 'class': 'alert-message warning' },
 				_('The configuration contains the private key of the device. Anyone who has it can connect as this device.')),
-			E('pre', { 'class': 'wghub-config' }, [ config ]),
+			E('pre', { 'class': 'wghub-config', 'id': 'wghub-config' }, [ config ]),
 			E('div', { 'class': 'right' }, [
 				E('button', {
 					'class': 'btn cbi-button-action',
@@ -582,10 +876,14 @@ return view.extend({
 		if (!peer)
 			return;
 
+		const what = peer.enabled
+			? _('The device "%s" could not be disabled').format(name)
+			: _('The device "%s" could not be enabled').format(name);
+
 		return callPeerSet(name, !peer.enabled)
 			.then(expectOk)
 			.then(L.bind(this.refresh, this))
-			.catch(notifyError);
+			.catch(notifier(what));
 	},
 
 	handleRemove: function(name, ev) {
@@ -611,7 +909,7 @@ return view.extend({
 			}, this))
 			.catch(function(err) {
 				ui.hideModal();
-				notifyError(err);
+				notifier(_('The device "%s" could not be removed').format(name))(err);
 			});
 	},
 
