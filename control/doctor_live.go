@@ -77,7 +77,7 @@ func (m *Manager) liveChecks(ctx context.Context, h *hub.Hub, cfgs map[string]*u
 	}
 	if want != nil && hd.firstSpaceOnly {
 		for _, p := range want.Peers {
-			if len(p.AllowedIPs) < 3 {
+			if p.AllowedIPsItems < 3 {
 				continue
 			}
 			state := "at the next ifup or reboot"
@@ -85,9 +85,9 @@ func (m *Manager) liveChecks(ctx context.Context, h *hub.Hub, cfgs map[string]*u
 				state = "which is why " + iface + " is down"
 			}
 			out.add("netifd_handler_allowed_ips_"+hub.PeerID(p.Name), false,
-				fmt.Sprintf("netifd's WireGuard handler (%s) cannot apply peer %q's %d allowed IPs: it joins them with ${peer_a_ips/ /, }, which replaces only the first space, so wg syncconf rejects the line and netifd retries with %s down — %s",
-					HandlerPath, p.Name, len(p.AllowedIPs), iface, state),
-				"give the peer at most 2 allowed IPs (fewer routed subnets) until the handler is fixed, or install a wireguard.sh without this bug; wghub sync cannot help while netifd keeps the interface down")
+				fmt.Sprintf("netifd's WireGuard handler (%s) cannot apply peer %q's %d allowed_ips items: it joins them with ${peer_a_ips/ /, }, which replaces only the first space, so wg syncconf rejects the line and netifd retries with %s down — %s",
+					HandlerPath, p.Name, p.AllowedIPsItems, iface, state),
+				"write the peer's allowed_ips as at most 2 list items (the second may join several prefixes with commas, as wghub writes them), or install a wireguard.sh without this bug; wghub sync cannot help while netifd keeps the interface down")
 		}
 	}
 	out = append(out, m.sysctlChecks(h, openwrt)...)

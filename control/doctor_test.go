@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -181,14 +182,29 @@ func TestDoctorLive(t *testing.T) {
 			"device_psk_missing_laptop": {"wghub sync"},
 			"netifd_handler_psk":        {"is missing: reinstall wghub"},
 		}},
-		{name: "3 allowed IPs under the syncconf handler", extra: []hub.PeerRequest{{Name: "site",
+		// wghub writes at most 2 items (hub.HandlerList); an owner's hand
+		// edit into one item per prefix is what breaks the handler.
+		{name: "3 allowed_ips items under the syncconf handler", extra: []hub.PeerRequest{{Name: "site",
 			Routes: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/24"), netip.MustParsePrefix("10.21.0.0/24")}}},
 			brk: func(t *testing.T, m *control.Manager, f *livesys.Fake) {
+				path := filepath.Join(m.Tree.Dir, "network")
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				joined := "\tlist allowed_ips '10.20.0.0/24,10.21.0.0/24'\n"
+				if !strings.Contains(string(b), joined) {
+					t.Fatalf("wghub did not join the routes into one item:\n%s", b)
+				}
+				b = []byte(strings.Replace(string(b), joined, "\tlist allowed_ips '10.20.0.0/24'\n\tlist allowed_ips '10.21.0.0/24'\n", 1))
+				if err := os.WriteFile(path, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
 				f.Routes[netip.MustParsePrefix("10.20.0.0/24")] = "wg0"
 				f.Routes[netip.MustParsePrefix("10.21.0.0/24")] = "wg0"
 				f.Dev = nil // netifd keeps retrying with the interface down
 			}, want: map[string][]string{
-				"netifd_handler_allowed_ips_site": {"3 allowed IPs", "${peer_a_ips/ /, }", "which is why wg0 is down", "at most 2 allowed IPs"},
+				"netifd_handler_allowed_ips_site": {"3 allowed_ips items", "${peer_a_ips/ /, }", "which is why wg0 is down", "at most 2 list items"},
 				"interface_up":                    {"ifup wg0"},
 			}},
 		{name: "VPN subnet not routed to the interface", brk: func(t *testing.T, m *control.Manager, f *livesys.Fake) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/uci"
@@ -113,7 +114,7 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	owned := ownedPeerIDs(hc)
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
 		if !owned[peerID(ps)] {
-			for _, a := range ps.List("allowed_ips") {
+			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
 					h.Foreign = append(h.Foreign, p)
 				}
@@ -244,7 +245,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		w.set(ps, "description", p.Name)
 		w.set(ps, "public_key", p.PublicKey.String())
 		w.opt(ps, "preshared_key", keyString(p.PresharedKey))
-		w.list(ps, "allowed_ips", prefixStrings(p.AllowedIPs()))
+		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.AllowedIPs())))
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
@@ -472,17 +473,38 @@ func isList(s *uci.Section, name string) bool {
 	return false
 }
 
+// HandlerList gives a peer's allowed IPs as at most two UCI list items,
+// the second joining the rest with commas. Both generations of netifd's
+// WireGuard handler carry that: the older writes an AllowedIPs line per
+// item; the newer joins the items with ${peer_a_ips/ /, }, which replaces
+// only the first space, so a third item makes wg syncconf reject the line
+// and the whole interface stays down.
+func HandlerList(vals []string) []string {
+	if len(vals) <= 2 {
+		return vals
+	}
+	return []string{vals[0], strings.Join(vals[1:], ",")}
+}
+
+// SplitList splits UCI list items into their entries: a list may be
+// written as one space-separated option too, and an item may join several
+// entries with commas (HandlerList).
+func SplitList(items []string) []string {
+	var out []string
+	for _, v := range items {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
+	}
+	return out
+}
+
 func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, v := range s.List(name) {
-		// A list may be written as one space-separated option too.
-		for _, f := range strings.Fields(v) {
-			p, err := parsePrefix(f)
-			if err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
-			}
-			out = append(out, p)
+	for _, f := range SplitList(s.List(name)) {
+		p, err := parsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
 		}
+		out = append(out, p)
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
 	"github.com/wghub/wghub/wgquick"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
@@ -32,6 +33,9 @@ type Peer struct {
 	PublicKey    wgtypes.Key  //
 	PresharedKey *wgtypes.Key // nil: none
 	AllowedIPs   []netip.Prefix
+	// AllowedIPsItems counts the words of UCI's allowed_ips list as netifd's
+	// handler sees them (an item may join several prefixes with commas).
+	AllowedIPsItems int
 	// EndpointHost is "" when UCI gives no endpoint: the device then learns
 	// it from the peer and any endpoint on the device is right.
 	EndpointHost string
@@ -101,15 +105,14 @@ func peer(s *uci.Section) (*Peer, error) {
 		}
 		p.PresharedKey = &k
 	}
-	for _, v := range s.List("allowed_ips") {
-		// netifd's handler splits the shell list on spaces.
-		for _, f := range strings.Fields(v) {
-			a, err := wgquick.ParsePrefix(f)
-			if err != nil {
-				return nil, fmt.Errorf("allowed_ips %q is not an address or prefix", f)
-			}
-			p.AllowedIPs = append(p.AllowedIPs, a.Masked())
+	items := s.List("allowed_ips")
+	p.AllowedIPsItems = len(strings.Fields(strings.Join(items, " ")))
+	for _, f := range hub.SplitList(items) {
+		a, err := wgquick.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("allowed_ips %q is not an address or prefix", f)
 		}
+		p.AllowedIPs = append(p.AllowedIPs, a.Masked())
 	}
 	p.EndpointHost = strings.TrimSuffix(strings.TrimPrefix(get(s, "endpoint_host"), "["), "]")
 	if v := get(s, "endpoint_port"); v != "" {

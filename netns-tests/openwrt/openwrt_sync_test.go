@@ -206,9 +206,23 @@ func TestSyncAfterNetifdRestart(t *testing.T) {
 			w("sync")
 			untilEqual(t, g, "wg0", 30*time.Second)
 
-			// A peer with 3 allowed IPs: this handler's wg syncconf line is
-			// rejected at every ifup, and doctor says why.
+			// A peer with 3 allowed IPs: wghub writes them as 2 list items,
+			// which this handler carries, so wg0 still comes up.
 			w("peer", "add", "site2", "--route", "10.30.0.0/24", "--route", "10.31.0.0/24")
+			g.RestartNetifd(t)
+			if err := g.UpWithin("wg0", 30*time.Second); err != nil {
+				t.Fatalf("a peer with 3 allowed IPs keeps wg0 down under %s: %v", h, err)
+			}
+			w("sync")
+			untilEqual(t, g, "wg0", 30*time.Second)
+
+			// The owner's hand edit into one item per prefix: this handler's
+			// wg syncconf line is rejected at every ifup, and doctor says why.
+			g.MustExec(t, "sh", "-c", `s=$(uci show network | sed -n "s/^network\.\([^.]*\)\.description='site2'$/\1/p")
+ips=$(uci get network.$s.allowed_ips | tr ',' ' ')
+uci delete network.$s.allowed_ips
+for ip in $ips; do uci add_list network.$s.allowed_ips=$ip; done
+uci commit network`)
 			g.RestartNetifd(t)
 			deadline := time.Now().Add(30 * time.Second)
 			for {
