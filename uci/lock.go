@@ -207,15 +207,6 @@ func devIno(st os.FileInfo) (string, uint64) {
 	return fmt.Sprintf("%x:%x", maj, min), sys.Ino
 }
 
-// changed is the later of a file's ctime and mtime, in Unix nanoseconds.
-func changed(st os.FileInfo) int64 {
-	t := st.ModTime().UnixNano()
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		t = max(t, sys.Ctim.Nano())
-	}
-	return t
-}
-
 // openForWriting reads the access mode of a process's open file from
 // /proc/PID/fdinfo/FD ("flags:" in octal).
 func openForWriting(pid, fd string) bool {

@@ -118,11 +118,7 @@ func Start(t testing.TB) *Browser {
 		// started it exits (Pdeathsig). Go ends threads that a goroutine
 		// left locked, as namespace-switching code does, so Chromium would
 		// die at random; it is stopped by the test's cleanup instead.
-		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
-			if cmd.SysProcAttr != nil {
-				cmd.SysProcAttr.Pdeathsig = 0
-			}
-		}),
+		chromedp.ModifyCmdFunc(noDeathSignal),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
