@@ -125,6 +125,8 @@ func TestPackages(t *testing.T) {
 				"./etc/hotplug.d/":               "dir 755",
 				"./etc/hotplug.d/iface/":         "dir 755",
 				"./etc/hotplug.d/iface/10-wghub": "file 644",
+				"./etc/init.d/":                  "dir 755",
+				"./etc/init.d/wghub":             "file 755",
 				"./etc/uci-defaults/":            "dir 755",
 				"./etc/uci-defaults/90-wghub":    "file 644",
 				"./usr/":                         "dir 755",
