@@ -526,6 +526,24 @@ test('settings are saved through settings_set; an emptied list is sent empty', a
 	assert.deepEqual(notes(h), [ [ 'info', 'The settings have been saved.' ] ]);
 });
 
+test('a change saved but not applied is a warning, not a failure', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			settings_set: (p) => Object.assign(sample.settings(), p, {
+				saved: true, applied: false, warning: 'applying to the running system failed: no such device'
+			})
+		})
+	});
+	const node = await renderView(h);
+	input(node, 'settings', 'keepalive').value = '30';
+	await button(node, 'Save settings').click();
+	assert.deepEqual(notes(h), [
+		[ 'warning', 'The change was saved, but not applied to the running system: applying to the running system failed: no such device' ],
+		[ 'info', 'The settings have been saved.' ]
+	]);
+});
+
 test('errors of row actions are notified as sentences', async () => {
 	const h = loadView({
 		reply: backend({

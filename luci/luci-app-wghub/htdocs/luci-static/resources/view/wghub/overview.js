@@ -125,6 +125,14 @@ function expectOk(reply) {
 			field: (typeof(reply.field) == 'string') ? reply.field : null
 		});
 
+	/* A write that was saved but could not be applied to the running
+	 * system: not a failure (the router boots with it), but the owner
+	 * must know the tunnels do not have it yet. */
+	if (reply.saved === true && typeof(reply.warning) == 'string' && reply.warning != '')
+		ui.addNotification(null, E('p', [
+			_('The change was saved, but not applied to the running system: %s').format(reply.warning)
+		]), 'warning');
+
 	return reply;
 }
 
