@@ -7,7 +7,11 @@ pkgs=(wireguard-tools wireguard-go iproute2 iptables nftables iputils-ping
 	# scripts/userland.sh: OpenWrt's userland built from source for the integration tests
 	build-essential cmake pkg-config meson ninja-build libjson-c-dev libssl-dev zlib1g-dev libcrypt-dev
 	# netns-tests/openwrt: control's golden diffs applied to the stock tree
-	patch)
+	patch
+	# apk/ and ipk/ feed tests: a router root with a static shell; apk signing keys
+	busybox-static openssl
+	# sysctl in the network-namespace tests (absent from minimal Debian images)
+	procps)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
