@@ -333,21 +333,7 @@ func TestLibuciLock(t *testing.T) {
 		if err := os.WriteFile(tmp, []byte(lan+"\tlist x 'owner'\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		busy := make(chan struct{}, 1)
-		testHookBusy = func() {
-			select {
-			case busy <- struct{}{}:
-			default:
-			}
-		}
-		defer func() { testHookBusy = nil }()
-		done := make(chan error)
-		go func() { done <- addW(tr, "wghub") }()
-		select {
-		case <-busy:
-		case err := <-done:
-			t.Fatalf("update went ahead during a libuci commit: %v", err)
-		}
+		done := updateWhenBusy(t, tr, "during a libuci commit")
 		if err := os.Rename(tmp, filepath.Join(tr.Dir, "network")); err != nil {
 			t.Fatal(err)
 		}
@@ -402,21 +388,7 @@ func TestLibuciLock(t *testing.T) {
 				defer func(d time.Duration) { recentChange = d }(recentChange)
 				recentChange = 0
 			}
-			busy := make(chan struct{}, 1)
-			testHookBusy = func() {
-				select {
-				case busy <- struct{}{}:
-				default:
-				}
-			}
-			defer func() { testHookBusy = nil }()
-			done := make(chan error)
-			go func() { done <- addW(tr, "wghub") }()
-			select {
-			case <-busy:
-			case err := <-done:
-				t.Fatalf("update went ahead beside a writer of the replaced file: %v", err)
-			}
+			done := updateWhenBusy(t, tr, "beside a writer of the replaced file")
 			stdin.Close()
 			holder.Wait()
 			if err := <-done; err != nil {
@@ -568,4 +540,27 @@ func TestRefreshSparesHardLinks(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(tr.Dir, "network")); string(b) != lan+"\tlist w 'wghub'\n" {
 		t.Errorf("network: %q", b)
 	}
+}
+
+// updateWhenBusy starts a wghub update of tr and returns once it found the
+// file busy and waits; the update's result arrives on the channel. It
+// fails the test when the update went ahead instead (situation says when).
+func updateWhenBusy(t *testing.T, tr *Tree, situation string) chan error {
+	t.Helper()
+	busy := make(chan struct{}, 1)
+	testHookBusy = func() {
+		select {
+		case busy <- struct{}{}:
+		default:
+		}
+	}
+	t.Cleanup(func() { testHookBusy = nil })
+	done := make(chan error, 1)
+	go func() { done <- addW(tr, "wghub") }()
+	select {
+	case <-busy:
+	case err := <-done:
+		t.Fatalf("update went ahead %s: %v", situation, err)
+	}
+	return done
 }
