@@ -3,7 +3,6 @@
 package openwrt_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/wghub/wghub/internal/chromium"
 	"github.com/wghub/wghub/internal/openwrtrig"
+	"github.com/wghub/wghub/wgquick"
 )
 
 // ScreenshotsEnv names a directory for the LuCI screenshots of `make demo`
@@ -253,40 +253,6 @@ func settingsKeepalive(t *testing.T, g *openwrtrig.Gateway) int {
 	return s.Keepalive
 }
 
-// wgConf is the part of a wg-quick config the test compares with UCI.
-type wgConf struct{ privateKey, address, peerKey, psk, allowedIPs, endpoint string }
-
-func parseConf(t *testing.T, text string) wgConf {
-	t.Helper()
-	var c wgConf
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok || strings.HasPrefix(strings.TrimSpace(k), "#") {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		switch strings.TrimSpace(k) {
-		case "PrivateKey":
-			c.privateKey = v
-		case "Address":
-			c.address = v
-		case "PublicKey":
-			c.peerKey = v
-		case "PresharedKey":
-			c.psk = v
-		case "AllowedIPs":
-			c.allowedIPs = v
-		case "Endpoint":
-			c.endpoint = v
-		}
-	}
-	if c.privateKey == "" || c.peerKey == "" {
-		t.Fatalf("not a client config:\n%s", text)
-	}
-	return c
-}
-
 // decodeQR reads the QR code in a PNG with zbarimg.
 func decodeQR(t *testing.T, png []byte) string {
 	t.Helper()
@@ -406,11 +372,12 @@ func testLuCIOwner(t *testing.T, g *openwrtrig.Gateway) {
 	if qr := decodeQR(t, qrPNG); strings.TrimSpace(qr) != strings.TrimSpace(shown) {
 		t.Errorf("QR code decodes to\n%s\nbut the dialog shows\n%s", qr, shown)
 	}
-	conf := parseConf(t, shown)
-	priv, err := wgtypes.ParseKey(conf.privateKey)
-	if err != nil {
-		t.Fatalf("PrivateKey: %v", err)
+	conf, err := wgquick.Parse([]byte(shown))
+	if err != nil || conf.Interface.PrivateKey == nil || len(conf.Peers) != 1 {
+		t.Fatalf("not a client config (%v):\n%s", err, shown)
 	}
+	peer := conf.Peers[0]
+	priv := *conf.Interface.PrivateKey
 	if got, want := priv.PublicKey().String(), peerGet(g, "laptop", "public_key"); got != want {
 		t.Errorf("public key of the shown private key %s, laptop's public_key in UCI %s", got, want)
 	}
@@ -418,17 +385,22 @@ func testLuCIOwner(t *testing.T, g *openwrtrig.Gateway) {
 	if err != nil {
 		t.Fatalf("network.wg0.private_key: %v", err)
 	}
-	if conf.peerKey != hubPriv.PublicKey().String() {
-		t.Errorf("[Peer] PublicKey %s is not the hub's %s", conf.peerKey, hubPriv.PublicKey())
+	if peer.PublicKey != hubPriv.PublicKey() {
+		t.Errorf("[Peer] PublicKey %s is not the hub's %s", peer.PublicKey, hubPriv.PublicKey())
 	}
-	if psk := peerGet(g, "laptop", "preshared_key"); conf.psk != psk {
-		t.Errorf("PresharedKey %q, UCI %q", conf.psk, psk)
+	psk := ""
+	if peer.PresharedKey != nil {
+		psk = peer.PresharedKey.String()
 	}
-	if ips := peerGet(g, "laptop", "allowed_ips"); !strings.Contains(conf.address, strings.Fields(ips)[0]) {
-		t.Errorf("Address %q, UCI allowed_ips %q", conf.address, ips)
+	if want := peerGet(g, "laptop", "preshared_key"); psk != want {
+		t.Errorf("PresharedKey %q, UCI %q", psk, want)
 	}
-	if !strings.HasPrefix(conf.endpoint, "vpn.example.org:") {
-		t.Errorf("Endpoint %q", conf.endpoint)
+	address := fmt.Sprint(conf.Interface.Address)
+	if ips := peerGet(g, "laptop", "allowed_ips"); !strings.Contains(address, strings.Fields(ips)[0]) {
+		t.Errorf("Address %s, UCI allowed_ips %q", address, ips)
+	}
+	if !strings.HasPrefix(peer.Endpoint, "vpn.example.org:") {
+		t.Errorf("Endpoint %q", peer.Endpoint)
 	}
 
 	// The download is the same file.
