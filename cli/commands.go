@@ -402,7 +402,7 @@ func (e *env) printSettings(h *hub.Hub, asJSON bool) error {
 	for _, row := range [][2]string{
 		{"interface", s.Interface}, {"port", fmt.Sprint(s.Port())}, {"endpoint", orDash(s.Endpoint)},
 		{"subnets", joinPrefixes(s.Subnets)}, {"lan", joinPrefixes(s.LAN)}, {"dns", orDash(strings.Join(s.DNS, ", "))},
-		{"keepalive", fmt.Sprint(s.Keepalive)}, {"full tunnel", yesNo(s.FullTunnel)},
+		{"keepalive", fmt.Sprint(s.Keepalive)}, {"full tunnel", yesNo(s.Access.Internet)}, {"access", s.Access.String()},
 	} {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
@@ -449,7 +449,7 @@ func (e *env) peerAdd(a *request.PeerAdd, o *jsonOut) error {
 		if p.PrivateKey != nil {
 			fmt.Fprintf(e.stdout, "client config: wghub peer config %s   (QR: wghub peer qr %s)\n", quoteArg(p.Name), quoteArg(p.Name))
 		}
-	}, map[string]any{"peer": control.Info(p)})
+	}, map[string]any{"peer": p.Info})
 }
 
 func (e *env) peerRemove(a *request.PeerName, o *jsonOut) error {

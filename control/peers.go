@@ -9,12 +9,12 @@ import (
 
 // PeerAdd adds a peer, allocating its address inside the lock so concurrent
 // adds never hand out one address twice.
-func (m *Manager) PeerAdd(ctx context.Context, r hub.PeerRequest) (*hub.Peer, error) {
-	var added hub.Peer
+func (m *Manager) PeerAdd(ctx context.Context, r hub.PeerRequest) (*Peer, error) {
+	var added Peer
 	_, err := m.modify(ctx, func(h *hub.Hub) error {
 		p, err := h.AddPeer(r)
 		if err == nil {
-			added = *p
+			added = Peer{*p, Info(h, p)}
 		}
 		return err
 	})
@@ -22,6 +22,12 @@ func (m *Manager) PeerAdd(ctx context.Context, r hub.PeerRequest) (*hub.Peer, er
 		return nil, err
 	}
 	return &added, nil
+}
+
+// Peer is a peer as a change left it, with its description for replies.
+type Peer struct {
+	hub.Peer
+	Info PeerInfo
 }
 
 // PeerRemove removes a peer and its stored client key.
@@ -34,12 +40,12 @@ func (m *Manager) PeerRemove(ctx context.Context, name string) error {
 }
 
 // PeerUpdate enables, disables or changes a peer.
-func (m *Manager) PeerUpdate(ctx context.Context, name string, u hub.PeerUpdate) (*hub.Peer, error) {
-	var out hub.Peer
+func (m *Manager) PeerUpdate(ctx context.Context, name string, u hub.PeerUpdate) (*Peer, error) {
+	var out Peer
 	_, err := m.modify(ctx, func(h *hub.Hub) error {
 		p, err := h.UpdatePeer(name, u)
 		if err == nil {
-			out = *p
+			out = Peer{*p, Info(h, p)}
 		}
 		return err
 	})
@@ -50,7 +56,7 @@ func (m *Manager) PeerUpdate(ctx context.Context, name string, u hub.PeerUpdate)
 }
 
 // PeerSetEnabled is PeerUpdate for the enable/disable commands.
-func (m *Manager) PeerSetEnabled(ctx context.Context, name string, on bool) (*hub.Peer, error) {
+func (m *Manager) PeerSetEnabled(ctx context.Context, name string, on bool) (*Peer, error) {
 	return m.PeerUpdate(ctx, name, hub.PeerUpdate{Enabled: &on})
 }
 

@@ -26,6 +26,7 @@ type SetupRequest struct {
 	LAN        []netip.Prefix
 	Keepalive  *int
 	FullTunnel *bool
+	Access     *hub.Access // every device's default access
 	LANDevice  string
 	// PrivateKey, Peers: used by import to adopt an existing server.
 	PrivateKey *wgtypes.Key
@@ -90,6 +91,7 @@ func (m *Manager) newHub(cfgs map[string]*uci.Config, r SetupRequest) (*hub.Hub,
 	h := &hub.Hub{Settings: hub.Settings{
 		Interface: hub.DefaultInterface,
 		Keepalive: hub.DefaultKeepalive,
+		Access:    hub.DefaultAccess,
 		Zone:      hub.DefaultZone,
 		LANZone:   hub.DefaultLANZone,
 		WANZone:   hub.DefaultWANZone,
@@ -177,8 +179,11 @@ func (m *Manager) applyRequest(h *hub.Hub, r SetupRequest) error {
 	if r.Keepalive != nil {
 		s.Keepalive = *r.Keepalive
 	}
+	if r.Access != nil {
+		s.Access = *r.Access
+	}
 	if r.FullTunnel != nil {
-		s.FullTunnel = *r.FullTunnel
+		s.Access.Internet = *r.FullTunnel
 	}
 	if r.LANDevice != "" {
 		s.LANDevice = r.LANDevice

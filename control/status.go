@@ -40,20 +40,25 @@ type PeerInfo struct {
 	Routes        []string `json:"routes,omitempty"`
 	Enabled       bool     `json:"enabled"`
 	FullTunnel    bool     `json:"full_tunnel"`
+	Access        []string `json:"access"`     // what the device may reach (its own or the hub's)
+	OwnAccess     bool     `json:"own_access"` // the device has its own access, not the hub's default
 	LAN           []string `json:"lan,omitempty"`
 	HasPrivateKey bool     `json:"has_private_key"`
 	HasPSK        bool     `json:"has_psk"`
 }
 
 // Info describes p without secrets.
-func Info(p *hub.Peer) PeerInfo {
+func Info(h *hub.Hub, p *hub.Peer) PeerInfo {
+	a := h.AccessOf(p)
 	return PeerInfo{
 		Name:          p.Name,
 		PublicKey:     p.PublicKey.String(),
 		Addresses:     strs(p.Addresses),
 		Routes:        strs(p.Routes),
 		Enabled:       !p.Disabled,
-		FullTunnel:    p.FullTunnel,
+		FullTunnel:    a.Internet,
+		Access:        append([]string{}, a.Items()...),
+		OwnAccess:     p.Access != nil,
 		LAN:           strs(p.LAN),
 		HasPrivateKey: p.PrivateKey != nil,
 		HasPSK:        p.PresharedKey != nil,
@@ -77,7 +82,7 @@ func (m *Manager) Peers() ([]PeerInfo, error) {
 	hub.SortPeers(h.Peers)
 	out := make([]PeerInfo, 0, len(h.Peers))
 	for i := range h.Peers {
-		out = append(out, Info(&h.Peers[i]))
+		out = append(out, Info(h, &h.Peers[i]))
 	}
 	return out, nil
 }
@@ -116,7 +121,7 @@ func (m *Manager) Status() (*Status, error) {
 	hub.SortPeers(h.Peers)
 	for i := range h.Peers {
 		p := &h.Peers[i]
-		ps := PeerStatus{PeerInfo: Info(p), HandshakeAge: -1}
+		ps := PeerStatus{PeerInfo: Info(h, p), HandshakeAge: -1}
 		if lp := live[p.PublicKey]; lp != nil {
 			if lp.Endpoint != nil {
 				ps.Endpoint = lp.Endpoint.String()

@@ -25,26 +25,45 @@ var ErrNoPrivateKey error = &errkind.Error{Kind: errkind.NotFound,
 var ErrNoEndpoint error = &errkind.Error{Kind: errkind.NotSetUp, Field: "endpoint",
 	Err: errors.New("the hub has no public endpoint yet (the address clients reach it at)")}
 
-// ClientAllowedIPs is what the client routes through the hub: the VPN
-// subnets and the LAN subnets (split tunnel), or everything (full tunnel).
+// ClientAllowedIPs is what the client routes through the hub: what its
+// access lets it reach (everything with "internet"), the hub's own VPN
+// addresses and the DNS servers its config names, which stay reachable
+// whatever the access.
 func (h *Hub) ClientAllowedIPs(p *Peer) []netip.Prefix {
-	if p.FullTunnel {
+	a := h.AccessOf(p)
+	if a.Internet {
 		return []netip.Prefix{allIPv4, allIPv6}
 	}
-	out := append([]netip.Prefix(nil), h.Settings.Subnets...)
-	lan := h.Settings.LAN
-	if p.LAN != nil {
-		lan = p.LAN
-	}
-	for _, l := range lan {
-		dup := false
-		for _, o := range out {
-			if o == l.Masked() {
-				dup = true
+	var out []netip.Prefix
+	add := func(ps ...netip.Prefix) {
+		for _, q := range ps {
+			q = q.Masked()
+			covered := false
+			for _, o := range out {
+				if o.Bits() <= q.Bits() && o.Contains(q.Addr()) {
+					covered = true
+				}
+			}
+			if !covered {
+				out = append(out, q)
 			}
 		}
-		if !dup {
-			out = append(out, l.Masked())
+	}
+	if a.Spoke {
+		add(h.Settings.Subnets...)
+	}
+	for _, ad := range h.Settings.Addresses() {
+		add(netip.PrefixFrom(ad.Addr(), ad.Addr().BitLen()))
+	}
+	if a.LAN {
+		add(h.LANOf(p)...)
+	}
+	for _, host := range a.Hosts {
+		add(host.Prefix)
+	}
+	for _, d := range h.Settings.DNS {
+		if ip, err := netip.ParseAddr(d); err == nil {
+			add(netip.PrefixFrom(ip, ip.BitLen()))
 		}
 	}
 	return out

@@ -35,13 +35,13 @@ type Settings struct {
 	DNS        []string       // DNS servers handed to clients; empty means none
 	LAN        []netip.Prefix // subnets behind the hub that clients reach (split tunnel)
 	Keepalive  int            // PersistentKeepalive in client configs; 0 means none
-	// FullTunnel forwards VPN traffic to the WAN zone for every client, not
-	// only for peers added with full tunnel.
-	FullTunnel bool
-	Zone       string // firewall zone of the VPN interface
-	LANZone    string // zone VPN traffic is forwarded and masqueraded into
-	WANZone    string // zone the listen port is opened on
-	LANDevice  string // plain Linux backend only: device LAN traffic leaves by
+	// Access is every device's default reach (DefaultAccess for a new
+	// hub); "internet" in it forwards every device to the WAN zone.
+	Access    Access
+	Zone      string // firewall zone of the VPN interface
+	LANZone   string // zone VPN traffic is forwarded and masqueraded into
+	WANZone   string // zone the listen port is opened on
+	LANDevice string // plain Linux backend only: device LAN traffic leaves by
 }
 
 // Hub is the whole model: settings, the interface key and the peers.
@@ -77,8 +77,9 @@ type Peer struct {
 	Addresses  []netip.Prefix // the peer's VPN addresses, /32 and /128
 	Routes     []netip.Prefix // subnets behind the peer (site to site), routed to it
 	Disabled   bool
-	FullTunnel bool           // client sends all traffic through the hub
-	LAN        []netip.Prefix // overrides Settings.LAN in this client's config; nil means the hub's
+	// Access is the device's own reach; nil means the hub's default.
+	Access *Access
+	LAN    []netip.Prefix // overrides Settings.LAN for this device's "lan" access; nil means the hub's
 }
 
 // AllowedIPs is what the hub accepts from and routes to the peer.

@@ -123,7 +123,7 @@ func testHub(t *testing.T, subnets ...string) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Hub{PrivateKey: k, Settings: Settings{Interface: "wg0", Endpoint: "vpn.example.org", Keepalive: 25}}
+	h := &Hub{PrivateKey: k, Settings: Settings{Interface: "wg0", Endpoint: "vpn.example.org", Keepalive: 25, Access: DefaultAccess}}
 	for _, s := range subnets {
 		h.Settings.Subnets = append(h.Settings.Subnets, netip.MustParsePrefix(s))
 	}
@@ -247,7 +247,7 @@ func TestClientConfig(t *testing.T) {
 		"PublicKey = " + h.PrivateKey.PublicKey().String(),
 		"PresharedKey = " + split.PresharedKey.String(),
 		"Endpoint = vpn.example.org:51820",
-		"AllowedIPs = 192.168.100.0/24, fd00:1::/64, 192.168.1.0/24",
+		"AllowedIPs = 192.168.100.1/32, fd00:1::1/128, 192.168.1.0/24",
 		"PersistentKeepalive = 25",
 	} {
 		if !strings.Contains(string(conf), want+"\n") {

@@ -86,7 +86,16 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	if s.Keepalive, err = intOpt(hs, "keepalive", 0); err != nil {
 		return nil, err
 	}
-	s.FullTunnel = boolOpt(hs, "full_tunnel")
+	// full_tunnel is how wghub before per-device access said "internet".
+	s.Access = DefaultAccess
+	if items := hs.List("access"); len(items) > 0 {
+		if s.Access, err = ParseAccess("access", items); err != nil {
+			return nil, fmt.Errorf("%s.%s.access: %w", l.Hub, hubSection, err)
+		}
+	}
+	if boolOpt(hs, "full_tunnel") {
+		s.Access.Internet = true
+	}
 	s.Zone = strOpt(hs, "zone", DefaultZone)
 	s.LANZone = strOpt(hs, "lan_zone", DefaultLANZone)
 	s.WANZone = strOpt(hs, "wan_zone", DefaultWANZone)
@@ -173,7 +182,21 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 			}
 			p.PrivateKey = &key
 		}
-		p.FullTunnel = boolOpt(cs, "full_tunnel")
+		if items := cs.List("access"); len(items) > 0 {
+			a, err := ParseAccess("access", items)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			p.Access = &a
+		}
+		if boolOpt(cs, "full_tunnel") {
+			a := s.Access
+			if p.Access != nil {
+				a = *p.Access
+			}
+			a.Internet = true
+			p.Access = &a
+		}
 		if len(cs.List("lan")) > 0 {
 			if p.LAN, err = prefixes(cs, "lan"); err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
@@ -208,7 +231,12 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	w.list(hs, "dns", s.DNS)
 	w.list(hs, "lan", prefixStrings(s.LAN))
 	w.opt(hs, "keepalive", itoa(s.Keepalive))
-	w.opt(hs, "full_tunnel", flag(s.FullTunnel))
+	w.opt(hs, "full_tunnel", "")
+	if s.Access.Equal(DefaultAccess) {
+		w.list(hs, "access", nil)
+	} else {
+		w.list(hs, "access", accessItems(s.Access))
+	}
 	w.opt(hs, "zone", nonDefault(s.Zone, DefaultZone))
 	w.opt(hs, "lan_zone", nonDefault(s.LANZone, DefaultLANZone))
 	w.opt(hs, "wan_zone", nonDefault(s.WANZone, DefaultWANZone))
@@ -257,7 +285,12 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		}
 		w.set(cs, "name", p.Name)
 		w.opt(cs, "private_key", keyString(p.PrivateKey))
-		w.opt(cs, "full_tunnel", flag(p.FullTunnel))
+		w.opt(cs, "full_tunnel", "")
+		if p.Access == nil {
+			w.list(cs, "access", nil)
+		} else {
+			w.list(cs, "access", accessItems(*p.Access))
+		}
 		w.list(cs, "lan", prefixStrings(p.LAN))
 		keep[clientSection(id)] = true
 	}
@@ -403,9 +436,11 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 	w.set(r, "dest_port", strconv.Itoa(s.Port()))
 	w.set(r, "target", "ACCEPT")
 
-	full := s.FullTunnel
-	for _, p := range h.Peers {
-		full = full || p.FullTunnel && !p.Disabled
+	// TODO(access): per-device rules; until then any device with internet
+	// opens the WAN for the zone, as before.
+	full := s.Access.Internet
+	for i := range h.Peers {
+		full = full || h.AccessOf(&h.Peers[i]).Internet && !h.Peers[i].Disabled
 	}
 	if full {
 		f := sec("wan")
@@ -495,6 +530,15 @@ func SplitList(items []string) []string {
 		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
 	}
 	return out
+}
+
+// accessItems is an access as UCI list items; no access at all is "none",
+// so that it is not read back as "follows the hub".
+func accessItems(a Access) []string {
+	if it := a.Items(); len(it) > 0 {
+		return it
+	}
+	return []string{"none"}
 }
 
 func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {

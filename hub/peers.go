@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/wghub/wghub/errkind"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
@@ -11,10 +12,11 @@ import (
 // PeerRequest describes a peer to add. Zero values pick the defaults.
 type PeerRequest struct {
 	Name       string
-	IP         netip.Addr   // invalid: lowest free address
-	PublicKey  *wgtypes.Key // nil: the hub generates the client's key pair
-	PSK        bool         // generate a preshared key
-	FullTunnel bool
+	IP         netip.Addr     // invalid: lowest free address
+	PublicKey  *wgtypes.Key   // nil: the hub generates the client's key pair
+	PSK        bool           // generate a preshared key
+	Access     *Access        // nil: the hub's default
+	FullTunnel bool           // adds "internet" to the access
 	LAN        []netip.Prefix // nil: the hub's LAN subnets
 	Routes     []netip.Prefix // subnets behind the peer
 }
@@ -29,7 +31,18 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 			return nil, errkind.Conflictf("name", "a peer named %q already exists", p.Name)
 		}
 	}
-	p := Peer{Name: r.Name, FullTunnel: r.FullTunnel, LAN: r.LAN}
+	p := Peer{Name: r.Name, LAN: r.LAN}
+	if r.Access != nil || r.FullTunnel {
+		a := h.Settings.Access
+		if r.Access != nil {
+			a = *r.Access
+		}
+		a.Internet = a.Internet || r.FullTunnel
+		if err := h.validateAccess("access", a); err != nil {
+			return nil, err
+		}
+		p.Access = &a
+	}
 	if r.PublicKey != nil {
 		if *r.PublicKey == (wgtypes.Key{}) {
 			return nil, errkind.Invalidf("public_key", "the all-zero public key is not valid")
@@ -123,10 +136,13 @@ func (h *Hub) RemovePeer(name string) (*Peer, error) {
 
 // PeerUpdate changes an existing peer; nil fields stay as they are.
 type PeerUpdate struct {
-	Name       *string // a new name (the UCI sections keep their id)
-	Enabled    *bool
-	FullTunnel *bool
-	LAN        *[]netip.Prefix // pointer to nil: back to the hub's LAN subnets
+	Name    *string // a new name (the UCI sections keep their id)
+	Enabled *bool
+	Access  *Access // the device's own access
+	// DefaultAccess puts the device back on the hub's default access.
+	DefaultAccess bool
+	FullTunnel    *bool           // adds or removes "internet" (after Access)
+	LAN           *[]netip.Prefix // pointer to nil: back to the hub's LAN subnets
 }
 
 // UpdatePeer applies u to the peer called name.
@@ -149,9 +165,23 @@ func (h *Hub) UpdatePeer(name string, u PeerUpdate) (*Peer, error) {
 	if u.Enabled != nil {
 		p.Disabled = !*u.Enabled
 	}
-	if u.FullTunnel != nil {
-		p.FullTunnel = *u.FullTunnel
+	if u.DefaultAccess {
+		p.Access = nil
 	}
+	if u.Access != nil {
+		if err := h.validateAccess("access", *u.Access); err != nil {
+			return nil, err
+		}
+		a := *u.Access
+		p.Access = &a
+	}
+	if u.FullTunnel != nil && h.AccessOf(p).Internet != *u.FullTunnel {
+		a := h.AccessOf(p)
+		a.Hosts = slices.Clone(a.Hosts)
+		a.Internet = *u.FullTunnel
+		p.Access = &a
+	}
+
 	if u.LAN != nil {
 		for _, l := range *u.LAN {
 			for _, sn := range h.Settings.Subnets {

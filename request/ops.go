@@ -47,7 +47,8 @@ type PeerAdd struct {
 	IP         string   `json:"ip" meta:"ADDR" help:"its VPN address (default: the lowest free one)"`
 	PublicKey  string   `json:"public_key" meta:"KEY" help:"the device's own public key; the hub then stores no client secret"`
 	PSK        *bool    `json:"psk" help:"add a preshared key (default: yes, unless --public-key; --no-psk for none)"`
-	FullTunnel bool     `json:"full_tunnel" help:"route all of the device's traffic through the hub"`
+	FullTunnel bool     `json:"full_tunnel" help:"route all of the device's traffic through the hub (adds internet to its access)"`
+	Access     []string `json:"access" meta:"ACCESS" help:"what the device may reach: lan, internet, router, spoke, none, or a LAN host such as '192.168.1.10 tcp/22' (default: the hub's)"`
 	LAN        []string `json:"lan" meta:"CIDR" help:"LAN subnet this device reaches (default: the hub's)"`
 	Routes     []string `json:"routes" flag:"route" meta:"CIDR" help:"subnet behind this device, routed to it"`
 }
@@ -84,6 +85,13 @@ func (a *PeerAdd) Request() (hub.PeerRequest, error) {
 		r.IP = ip
 	}
 	var err error
+	if len(a.Access) > 0 {
+		acc, err := hub.ParseAccess("access", a.Access)
+		if err != nil {
+			return r, err
+		}
+		r.Access = &acc
+	}
 	if r.LAN, err = Prefixes("lan", a.LAN); err != nil {
 		return r, err
 	}
@@ -100,7 +108,7 @@ func (a *PeerAdd) Request() (hub.PeerRequest, error) {
 func (a *PeerAdd) Check() error { _, err := a.Request(); return err }
 
 // Do adds the peer.
-func (a *PeerAdd) Do(ctx context.Context, m *control.Manager) (*hub.Peer, error) {
+func (a *PeerAdd) Do(ctx context.Context, m *control.Manager) (*control.Peer, error) {
 	r, err := a.Request()
 	if err != nil {
 		return nil, err
@@ -112,7 +120,8 @@ func (a *PeerAdd) Do(ctx context.Context, m *control.Manager) (*hub.Peer, error)
 type PeerSet struct {
 	Name       string    `json:"name" pos:"NAME" help:"the peer's name"`
 	Enabled    *bool     `json:"enabled" help:"whether the peer may connect (--enabled=false disables)"`
-	FullTunnel *bool     `json:"full_tunnel" help:"route all of the device's traffic through the hub"`
+	FullTunnel *bool     `json:"full_tunnel" help:"route all of the device's traffic through the hub (adds or removes internet)"`
+	Access     *[]string `json:"access" meta:"ACCESS" help:"what the device may reach: lan, internet, router, spoke, none, LAN hosts such as '192.168.1.10 tcp/22'; default or an empty value: the hub's"`
 	LAN        *[]string `json:"lan" meta:"CIDR" help:"LAN subnets this device reaches; an empty value: the hub's"`
 }
 
@@ -121,6 +130,17 @@ func (a *PeerSet) Update() (hub.PeerUpdate, error) {
 	u := hub.PeerUpdate{Enabled: a.Enabled, FullTunnel: a.FullTunnel}
 	if err := needName(a.Name); err != nil {
 		return u, err
+	}
+	if a.Access != nil {
+		if items := Split(*a.Access); len(items) == 0 || len(items) == 1 && items[0] == "default" {
+			u.DefaultAccess = true
+		} else {
+			acc, err := hub.ParseAccess("access", *a.Access)
+			if err != nil {
+				return u, err
+			}
+			u.Access = &acc
+		}
 	}
 	if a.LAN != nil {
 		lan, err := Prefixes("lan", *a.LAN)
@@ -136,7 +156,7 @@ func (a *PeerSet) Update() (hub.PeerUpdate, error) {
 func (a *PeerSet) Check() error { _, err := a.Update(); return err }
 
 // Do changes the peer.
-func (a *PeerSet) Do(ctx context.Context, m *control.Manager) (*hub.Peer, error) {
+func (a *PeerSet) Do(ctx context.Context, m *control.Manager) (*control.Peer, error) {
 	u, err := a.Update()
 	if err != nil {
 		return nil, err
@@ -175,6 +195,7 @@ type Setup struct {
 	DNS        []string `json:"dns" meta:"IP" help:"DNS server for clients (default: the router's LAN address)"`
 	Keepalive  *int     `json:"keepalive" meta:"SECONDS" help:"PersistentKeepalive in client configs (default 25, 0 off)"`
 	FullTunnel *bool    `json:"full_tunnel" help:"forward VPN traffic to the WAN for every client"`
+	Access     []string `json:"access" meta:"ACCESS" help:"what devices reach unless they have their own: lan, internet, router, spoke, none, LAN hosts (default lan)"`
 	LANDevice  string   `json:"lan_device" meta:"DEV" help:"plain Linux: the device towards the LAN"`
 }
 
@@ -219,6 +240,13 @@ func (a *Setup) Request() (control.SetupRequest, error) {
 	}
 	if dns := Split(a.DNS); len(dns) > 0 {
 		r.DNS = dns
+	}
+	if len(a.Access) > 0 {
+		acc, err := hub.ParseAccess("access", a.Access)
+		if err != nil {
+			return r, err
+		}
+		r.Access = &acc
 	}
 	return r, nil
 }

@@ -151,7 +151,7 @@ func TestExample(t *testing.T) {
 		t.Errorf("import example %v", got)
 	}
 	ex := Example(reflect.TypeFor[PeerSet]())
-	want := map[string]any{"name": "", "enabled": false, "full_tunnel": false, "lan": []any{}}
+	want := map[string]any{"name": "", "enabled": false, "full_tunnel": false, "lan": []any{}, "access": []any{}}
 	if !reflect.DeepEqual(ex, want) {
 		t.Errorf("peer_set example %v, want %v", ex, want)
 	}

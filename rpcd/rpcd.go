@@ -287,7 +287,7 @@ func settingsOf(h *hub.Hub) settingsReply {
 		DNS:        append([]string{}, s.DNS...),
 		LAN:        strs(s.LAN),
 		Keepalive:  s.Keepalive,
-		FullTunnel: s.FullTunnel,
+		FullTunnel: s.Access.Internet,
 	}
 }
 
@@ -320,7 +320,7 @@ func peerAdd(ctx context.Context, m *control.Manager, a *request.PeerAdd) (any, 
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"peer": control.Info(p)}, nil
+	return map[string]any{"peer": p.Info}, nil
 }
 
 func peerRemove(ctx context.Context, m *control.Manager, a *request.PeerName) (any, error) {
@@ -335,7 +335,7 @@ func peerSet(ctx context.Context, m *control.Manager, a *request.PeerSet) (any, 
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"peer": control.Info(p)}, nil
+	return map[string]any{"peer": p.Info}, nil
 }
 
 // peerConfig returns the client config and its QR code. Without a stored

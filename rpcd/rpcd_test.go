@@ -138,12 +138,12 @@ func TestList(t *testing.T) {
 		"peers":       {},
 		"settings":    {},
 		"doctor":      {},
-		"peer_add":    {"name": "STRING", "public_key": "STRING", "ip": "STRING", "psk": "BOOL", "full_tunnel": "BOOL", "lan": "ARRAY", "routes": "ARRAY"},
+		"peer_add":    {"name": "STRING", "public_key": "STRING", "ip": "STRING", "psk": "BOOL", "full_tunnel": "BOOL", "lan": "ARRAY", "routes": "ARRAY", "access": "ARRAY"},
 		"peer_remove": {"name": "STRING"},
-		"peer_set":    {"name": "STRING", "enabled": "BOOL", "full_tunnel": "BOOL", "lan": "ARRAY"},
+		"peer_set":    {"name": "STRING", "enabled": "BOOL", "full_tunnel": "BOOL", "lan": "ARRAY", "access": "ARRAY"},
 		"peer_config": {"name": "STRING"},
 		"setup": {"endpoint": "STRING", "subnet": "STRING", "subnet6": "STRING", "ipv6": "BOOL", "port": "INT32",
-			"interface": "STRING", "lan": "ARRAY", "dns": "ARRAY", "full_tunnel": "BOOL", "keepalive": "INT32", "lan_device": "STRING"},
+			"interface": "STRING", "lan": "ARRAY", "dns": "ARRAY", "full_tunnel": "BOOL", "keepalive": "INT32", "lan_device": "STRING", "access": "ARRAY"},
 		"settings_set": {"endpoint": "STRING", "dns": "ARRAY", "lan": "ARRAY", "keepalive": "INT32"},
 	}
 	read, write := rpcd.Methods()

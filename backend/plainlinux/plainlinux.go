@@ -138,12 +138,12 @@ func SpecOf(h *hub.Hub) linux.Spec {
 		VPN:        h.Settings.Subnets,
 		LAN:        h.Settings.LAN,
 	}
-	full := h.Settings.FullTunnel
-	for _, p := range h.Peers {
+	full := h.Settings.Access.Internet
+	for i, p := range h.Peers {
 		if p.Disabled {
 			continue
 		}
-		full = full || p.FullTunnel
+		full = full || h.AccessOf(&h.Peers[i]).Internet
 		s.Peers = append(s.Peers, wgtypes.PeerConfig{
 			PublicKey: p.PublicKey, PresharedKey: p.PresharedKey,
 			ReplaceAllowedIPs: true, AllowedIPs: ipNets(p.AllowedIPs()),
