@@ -28,6 +28,10 @@ type Backend interface {
 	// it. It returns an error wrapping os.ErrNotExist when the interface is
 	// not up; the change then takes effect when it next comes up.
 	ApplyPeers(ctx context.Context, iface string, d PeerDelta) error
+	// ApplyAccess loads h's access policy (the firewall) into the running
+	// system atomically, without touching established connections. It is
+	// called after a committed change that changed hub.Policy.
+	ApplyAccess(ctx context.Context, h *hub.Hub) error
 	// Device reads the running interface (os.ErrNotExist when it is down).
 	Device(iface string) (*wgtypes.Device, error)
 	// Host describes this machine's own networks, for defaults and overlap

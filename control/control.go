@@ -112,7 +112,21 @@ func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.H
 		return nil, err
 	}
 	m.applyPeers(ctx, old, h)
+	m.applyAccess(ctx, old, h)
 	return h, nil
+}
+
+// applyAccess reloads the firewall when the change changed who may reach
+// what. Like applyPeers, a failure is a warning: UCI holds the change.
+func (m *Manager) applyAccess(ctx context.Context, old, h *hub.Hub) {
+	if !m.Outcome.Saved || m.NoApply || m.DryRun || old.Policy() == h.Policy() {
+		return
+	}
+	if err := m.Backend.ApplyAccess(ctx, h); err != nil {
+		m.applied("firewall", err)
+		return
+	}
+	m.logf("access rules reloaded")
 }
 
 // applyPeers pushes the difference between old and h to the running

@@ -216,3 +216,34 @@ func (h *Hub) validateAccess(field string, a Access) error {
 	}
 	return nil
 }
+
+// Policy is the hub's access policy in one comparable string: the default
+// access, the LAN, and every enabled device that has its own reach with its
+// addresses. Two hubs with the same Policy need the same firewall, so a
+// change that leaves it alone (most peer adds) reloads nothing.
+func (h *Hub) Policy() string {
+	if h == nil {
+		return ""
+	}
+	var b strings.Builder
+	s := &h.Settings
+	b.WriteString(s.Access.String())
+	for _, p := range prefixStrings(s.LAN) {
+		b.WriteString(" lan=" + p)
+	}
+	for _, p := range prefixStrings(s.Subnets) {
+		b.WriteString(" vpn=" + p)
+	}
+	b.WriteString(" if=" + s.Interface + " zone=" + s.Zone + "/" + s.LANZone + "/" + s.WANZone + " dev=" + s.LANDevice)
+	for i := range h.Peers {
+		p := &h.Peers[i]
+		if p.Disabled || !h.OwnAccess(p) {
+			continue
+		}
+		b.WriteString("\n" + strings.Join(prefixStrings(p.Addresses), ",") + ": " + h.AccessOf(p).String())
+		for _, l := range prefixStrings(h.LANOf(p)) {
+			b.WriteString(" lan=" + l)
+		}
+	}
+	return b.String()
+}

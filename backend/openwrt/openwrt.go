@@ -104,6 +104,18 @@ func (b *Backend) ApplySetup(ctx context.Context, old, h *hub.Hub) error {
 	return nil
 }
 
+// ApplyAccess reloads firewall4, which loads the whole ruleset in one nft
+// transaction and keeps conntrack: established connections are untouched.
+func (b *Backend) ApplyAccess(ctx context.Context, h *hub.Hub) error {
+	if !b.live() {
+		return fmt.Errorf("config root %s is not %s: not reloading the firewall (%w)", b.Root, DefaultRoot, backend.ErrNotLive)
+	}
+	if out, err := exec.CommandContext(ctx, "/etc/init.d/firewall", "reload").CombinedOutput(); err != nil {
+		return fmt.Errorf("/etc/init.d/firewall reload: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
 // ApplyPeers changes peers on the running interface in place.
 func (b *Backend) ApplyPeers(ctx context.Context, iface string, d backend.PeerDelta) error {
 	if !b.live() && live.InitialNetns() {
