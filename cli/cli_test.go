@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -118,6 +119,13 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"extra argument", []string{"peer", "remove", "a", "b"}, "unexpected argument", 2},
 		{"peer group alone", []string{"peer"}, "expected a subcommand", 2},
 		{"unknown subcommand", []string{"peer", "explode"}, "unknown subcommand", 2},
+		{"access: unknown word", []string{"peer", "set", "laptop", "--access", "printer"}, `access "printer": not an access kind, address or subnet`, 2},
+		{"access: bad port", []string{"peer", "add", "x", "--access", "192.168.1.10 tcp/0"}, `port "0" is not a port 1-65535`, 2},
+		{"access: bad protocol", []string{"peer", "set", "laptop", "--access", "192.168.1.10 gre"}, `protocol "gre" is not tcp, udp or icmp`, 2},
+		{"access: icmp port", []string{"peer", "set", "laptop", "--access", "192.168.1.10 icmp/8"}, "icmp has no ports", 2},
+		{"access: none with more", []string{"peer", "set", "laptop", "--access", "none,lan"}, `"none" cannot be combined`, 2},
+		{"access: hub default", []string{"settings", "set", "--access", "lan,10.0.0.0/33"}, `access "10.0.0.0/33"`, 2},
+		{"access: a host on the VPN", []string{"settings", "set", "--access", "192.168.100.7"}, `use "spoke"`, 4},
 		{"linux backend on an OpenWrt tree", []string{"--backend", "linux", "setup"}, "use --backend openwrt", 2},
 	}
 	before := snapshot(t, root)
@@ -273,3 +281,62 @@ func TestLinuxSetupTeardownLeavesNothing(t *testing.T) {
 		t.Errorf("teardown left %v", ents)
 	}
 }
+
+// TestAccessShown: peer list marks which devices follow the hub's default
+// access and shows the others' own; settings shows the default, and a
+// change of it reaches every device that follows it.
+func TestAccessShown(t *testing.T) {
+	root := wghubtest.Sandbox(t)
+	mustRun(t, root, "setup", "--endpoint", "vpn.example.org")
+	mustRun(t, root, "peer", "add", "laptop")
+	mustRun(t, root, "peer", "add", "nas-backup", "--access", "192.168.1.10 tcp/22")
+	mustRun(t, root, "peer", "add", "phone", "--access", "lan,internet")
+	mustRun(t, root, "peer", "add", "cam", "--access", "none")
+	accessOf := func() map[string]string {
+		out := mustRun(t, root, "peer", "list")
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		head := lines[0]
+		from, to := strings.Index(head, "ACCESS"), strings.Index(head, "PUBLIC KEY")
+		if from < 0 || to < from {
+			t.Fatalf("peer list has no ACCESS column before PUBLIC KEY:\n%s", out)
+		}
+		got := map[string]string{}
+		for _, l := range lines[1:] {
+			got[strings.Fields(l)[0]] = strings.TrimSpace(l[from:to])
+		}
+		return got
+	}
+	want := map[string]string{"laptop": "lan (hub default)", "nas-backup": "192.168.1.10 tcp/22", "phone": "lan, internet", "cam": "none"}
+	if got := accessOf(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("peer list access %v, want %v", got, want)
+	}
+	if out := mustRun(t, root, "settings"); !regexpMatch(`(?m)^default access +lan$`, out) || !regexpMatch(`(?m)^spoke to spoke +no$`, out) {
+		t.Errorf("settings does not show the default access lan and spoke to spoke off:\n%s", out)
+	}
+
+	out := mustRun(t, root, "settings", "set", "--access", "lan,spoke")
+	if !regexpMatch(`(?m)^default access +lan, spoke$`, out) || !regexpMatch(`(?m)^spoke to spoke +yes$`, out) {
+		t.Errorf("settings set --access lan,spoke printed:\n%s", out)
+	}
+	want["laptop"] = "lan, spoke (hub default)"
+	if got := accessOf(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after settings set: peer list access %v, want %v", got, want)
+	}
+
+	mustRun(t, root, "peer", "set", "nas-backup", "--access", "default")
+	want["nas-backup"] = "lan, spoke (hub default)"
+	if got := accessOf(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after peer set --access default: peer list access %v, want %v", got, want)
+	}
+
+	for _, cmd := range [][]string{{"peer", "add", "--help"}, {"peer", "set", "--help"}} {
+		out := mustRun(t, root, cmd...)
+		for _, s := range []string{"--access ACCESS", "192.168.1.10 tcp/22", "wghub " + cmd[0] + " " + cmd[1] + " laptop --access lan,router"} {
+			if !strings.Contains(out, s) {
+				t.Errorf("wghub %s lacks %q", strings.Join(cmd, " "), s)
+			}
+		}
+	}
+}
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }

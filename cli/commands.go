@@ -93,14 +93,24 @@ var commands = []*command{
 			"tunnels that are already right keep their sessions. Does nothing while the interface is down.\n" +
 			"On OpenWrt the package runs it on every ifup of the hub's interface (/etc/hotplug.d/iface)."),
 	def("settings", "show the hub's settings", "settings", true, (*env).settings),
-	def("settings set", "change endpoint, DNS, LAN or keepalive (no restart)", "settings_set", true, (*env).settingsSet),
+	def("settings set", "change endpoint, DNS, LAN, keepalive or the default access (no restart)", "settings_set", true, (*env).settingsSet).with(
+		"--access sets what every device reaches unless it has its own access (see wghub peer set --help);\n" +
+			"'spoke' in it lets devices reach each other. Examples:\n" +
+			"  wghub settings set --access lan,spoke\n" +
+			"  wghub settings set --access default         (back to lan)"),
 	def("import", "adopt an existing wg-quick server config", "", true, (*env).importConf),
 	def("export", "print the hub as a wg-quick server config (with its private key)", "", true, (*env).export),
-	def("peer add", "add a device: key pair, address, client config", "peer_add", true, (*env).peerAdd),
+	def("peer add", "add a device: key pair, address, client config", "peer_add", true, (*env).peerAdd).with(accessHelp +
+		"  wghub peer add laptop                          (the hub's default access)\n" +
+		"  wghub peer add laptop --access lan,router\n" +
+		"  wghub peer add nas-backup --access '192.168.1.10 tcp/22'"),
 	def("peer remove", "remove a device", "peer_remove", true, (*env).peerRemove).with("", "peer rm"),
 	def("peer enable", "let a device connect again", "peer_set", true, func(e *env, a *request.PeerName, o *jsonOut) error { return e.peerEnable(a, o, true) }),
 	def("peer disable", "keep a device out without removing it", "peer_set", true, func(e *env, a *request.PeerName, o *jsonOut) error { return e.peerEnable(a, o, false) }),
-	def("peer set", "change a device: enabled, full tunnel, LAN", "peer_set", true, (*env).peerSet),
+	def("peer set", "change a device: enabled, access, full tunnel, LAN", "peer_set", true, (*env).peerSet).with(accessHelp +
+		"  wghub peer set laptop --access lan,router\n" +
+		"  wghub peer set laptop --access '192.168.1.10 tcp/22' --access '192.168.1.20 icmp'\n" +
+		"  wghub peer set laptop --access default        (back to the hub's default access)"),
 	def("peer list", "list the devices", "peers", true, (*env).peerList).with("", "peer ls"),
 	def("peer config", "print a device's wg-quick config (with its private key)", "peer_config", true, (*env).peerConfig),
 	def("peer qr", "the same as a QR code for phones", "", true, (*env).peerQR),
@@ -116,6 +126,18 @@ var commands = []*command{
 		return e.rpcd("call", []string{a.Method})
 	}),
 }
+
+// accessHelp explains --access for peer add and peer set; the examples
+// follow it.
+const accessHelp = "--access says what the device may reach through the hub (the hub's firewall enforces it):\n" +
+	"  lan        the LAN subnets\n" +
+	"  internet   everything beyond the LAN (full tunnel)\n" +
+	"  router     the hub itself: web interface, SSH (DNS on the hub is always reachable)\n" +
+	"  spoke      other devices on the VPN\n" +
+	"  none       nothing but DNS\n" +
+	"  HOST       a LAN host or subnet, optionally one protocol and port: '192.168.1.10 tcp/22',\n" +
+	"             '192.168.1.0/28', '10.0.0.5 udp/5000-5010', '192.168.1.20 icmp'\n" +
+	"Without --access the device follows the hub's default access (wghub settings).\nExamples:\n"
 
 // lookup finds a command by path or alias.
 func lookup(path string) *command {
@@ -402,7 +424,8 @@ func (e *env) printSettings(h *hub.Hub, asJSON bool) error {
 	for _, row := range [][2]string{
 		{"interface", s.Interface}, {"port", fmt.Sprint(s.Port())}, {"endpoint", orDash(s.Endpoint)},
 		{"subnets", joinPrefixes(s.Subnets)}, {"lan", joinPrefixes(s.LAN)}, {"dns", orDash(strings.Join(s.DNS, ", "))},
-		{"keepalive", fmt.Sprint(s.Keepalive)}, {"full tunnel", yesNo(s.Access.Internet)}, {"access", s.Access.String()},
+		{"keepalive", fmt.Sprint(s.Keepalive)}, {"full tunnel", yesNo(s.Access.Internet)},
+		{"spoke to spoke", yesNo(s.Access.Spoke)}, {"default access", s.Access.String()},
 	} {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
@@ -519,15 +542,25 @@ func (e *env) peerList(_ *request.None, o *jsonOut) error {
 		return writeJSON(e.stdout, map[string]any{"peers": peers})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tTUNNEL\tPUBLIC KEY")
+	fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tACCESS\tPUBLIC KEY")
 	for _, p := range peers {
-		tunnel := "split"
-		if p.FullTunnel {
-			tunnel = "full"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), tunnel, p.PublicKey)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), accessText(p), p.PublicKey)
 	}
 	return tw.Flush()
+}
+
+// accessText is a device's access for a table: its items ("lan,
+// internet"), "none", and "(hub default)" after an access it follows from
+// the hub rather than has of its own.
+func accessText(p control.PeerInfo) string {
+	s := "none"
+	if len(p.Access) > 0 {
+		s = strings.Join(p.Access, ", ")
+	}
+	if !p.OwnAccess {
+		s += " (hub default)"
+	}
+	return s
 }
 
 func (e *env) peerConfig(a *request.PeerName, _ *none) error {

@@ -61,10 +61,12 @@ func (m *Manager) PeerSetEnabled(ctx context.Context, name string, on bool) (*Pe
 }
 
 // Settings changes hub settings that do not need a restart: endpoint, DNS,
-// LAN subnets and keepalive only touch client configs.
+// LAN subnets and keepalive only touch client configs; the default access
+// (full tunnel and spoke to spoke included) reloads the firewall, which
+// modify does when the hub's Policy changed.
 func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error) {
 	return m.modify(ctx, func(h *hub.Hub) error {
-		if r.Interface != "" || r.Port != 0 || r.Subnet.IsValid() || r.Subnet6.IsValid() || r.IPv6 || r.FullTunnel != nil {
+		if r.Interface != "" || r.Port != 0 || r.Subnet.IsValid() || r.Subnet6.IsValid() || r.IPv6 {
 			return errSettingsScope
 		}
 		return m.applyRequest(h, r)
@@ -72,4 +74,4 @@ func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error
 }
 
 // errSettingsScope refuses gateway settings in Settings.
-var errSettingsScope = errkind.New(errkind.Invalid, "interface, port, subnets and full tunnel change the gateway: they are set by setup")
+var errSettingsScope = errkind.New(errkind.Invalid, "interface, port and subnets change the gateway: they are set by setup")

@@ -182,6 +182,10 @@ func (s *Settings) Validate() error {
 			return err
 		}
 	}
+	// The default access may not name hosts on the VPN, as a device's may not.
+	if err := (&Hub{Settings: *s}).validateAccess("access", s.Access); err != nil {
+		return err
+	}
 	if err := ValidateKeepalive(s.Keepalive); err != nil {
 		return err
 	}

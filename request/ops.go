@@ -132,7 +132,7 @@ func (a *PeerSet) Update() (hub.PeerUpdate, error) {
 		return u, err
 	}
 	if a.Access != nil {
-		if items := Split(*a.Access); len(items) == 0 || len(items) == 1 && items[0] == "default" {
+		if isDefault(*a.Access) {
 			u.DefaultAccess = true
 		} else {
 			acc, err := hub.ParseAccess("access", *a.Access)
@@ -278,6 +278,7 @@ type SettingsSet struct {
 	DNS       *[]string `json:"dns" meta:"IP" help:"DNS servers for clients; an empty value: none"`
 	LAN       *[]string `json:"lan" meta:"CIDR" help:"LAN subnets clients reach; an empty value: none"`
 	Keepalive *int      `json:"keepalive" meta:"SECONDS" help:"PersistentKeepalive in client configs (0 off)"`
+	Access    *[]string `json:"access" meta:"ACCESS" help:"what devices reach unless they have their own: lan, internet, router, spoke (devices reach each other), none, LAN hosts such as '192.168.1.10 tcp/22'; default or an empty value: lan"`
 }
 
 // Request converts a to control's request.
@@ -308,7 +309,30 @@ func (a *SettingsSet) Request() (control.SetupRequest, error) {
 		}
 		r.Keepalive = a.Keepalive
 	}
+	if a.Access != nil {
+		acc, err := accessOrDefault(*a.Access, hub.DefaultAccess)
+		if err != nil {
+			return r, err
+		}
+		r.Access = &acc
+	}
 	return r, nil
+}
+
+// accessOrDefault parses an access argument that may also be "default" or
+// empty, which both mean def.
+func accessOrDefault(vals []string, def hub.Access) (hub.Access, error) {
+	if isDefault(vals) {
+		return def, nil
+	}
+	return hub.ParseAccess("access", vals)
+}
+
+// isDefault reports whether an access argument asks for the default: an
+// empty value or the word "default".
+func isDefault(vals []string) bool {
+	items := Split(vals)
+	return len(items) == 0 || len(items) == 1 && strings.EqualFold(items[0], "default")
 }
 
 // Check validates a.

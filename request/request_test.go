@@ -159,3 +159,38 @@ func TestExample(t *testing.T) {
 		t.Error("an int must be 32 (INT32)")
 	}
 }
+
+// TestSettingsAccess: the hub's default access in settings_set: items, an
+// empty value or "default" (lan), "none", and bad items refused with the
+// field named.
+func TestSettingsAccess(t *testing.T) {
+	for _, tt := range []struct {
+		in   []string
+		want string // the access, or the error's start
+		err  bool
+	}{
+		{[]string{"lan", "spoke"}, "lan, spoke", false},
+		{[]string{"lan, internet", "192.168.1.10 tcp/22"}, "lan, internet, 192.168.1.10 tcp/22", false},
+		{[]string{}, "lan", false},
+		{[]string{""}, "lan", false},
+		{[]string{"Default"}, "lan", false},
+		{[]string{"none"}, "none", false},
+		{[]string{"default", "router"}, `access "default": not an access kind`, true},
+		{[]string{"192.168.1.10 tcp/22/1"}, `access "192.168.1.10 tcp/22/1": port`, true},
+	} {
+		a := SettingsSet{Access: &tt.in}
+		r, err := a.Request()
+		if tt.err {
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || errkind.FieldOf(err) != "access" {
+				t.Errorf("access %q: error %v (field %q), want one starting %q about access", tt.in, err, errkind.FieldOf(err), tt.want)
+			}
+			continue
+		}
+		if err != nil || r.Access == nil || r.Access.String() != tt.want {
+			t.Errorf("access %q: %v, %v; want %s", tt.in, r.Access, err, tt.want)
+		}
+	}
+	if r, _ := (&SettingsSet{}).Request(); r.Access != nil {
+		t.Errorf("no access argument changes the access to %v", r.Access)
+	}
+}

@@ -272,6 +272,7 @@ type settingsReply struct {
 	LAN        []string `json:"lan"`
 	Keepalive  int      `json:"keepalive"`
 	FullTunnel bool     `json:"full_tunnel"`
+	Access     []string `json:"access"` // every device's default access; [] is none
 }
 
 // SettingsOf is the reply of settings for h.
@@ -288,6 +289,7 @@ func settingsOf(h *hub.Hub) settingsReply {
 		LAN:        strs(s.LAN),
 		Keepalive:  s.Keepalive,
 		FullTunnel: s.Access.Internet,
+		Access:     append([]string{}, s.Access.Items()...),
 	}
 }
 

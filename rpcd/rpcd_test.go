@@ -144,7 +144,7 @@ func TestList(t *testing.T) {
 		"peer_config": {"name": "STRING"},
 		"setup": {"endpoint": "STRING", "subnet": "STRING", "subnet6": "STRING", "ipv6": "BOOL", "port": "INT32",
 			"interface": "STRING", "lan": "ARRAY", "dns": "ARRAY", "full_tunnel": "BOOL", "keepalive": "INT32", "lan_device": "STRING", "access": "ARRAY"},
-		"settings_set": {"endpoint": "STRING", "dns": "ARRAY", "lan": "ARRAY", "keepalive": "INT32"},
+		"settings_set": {"endpoint": "STRING", "dns": "ARRAY", "lan": "ARRAY", "keepalive": "INT32", "access": "ARRAY"},
 	}
 	read, write := rpcd.Methods()
 	if all := slices.Sorted(slices.Values(append(read, write...))); !slices.Equal(all, slices.Sorted(maps.Keys(want))) {
@@ -299,6 +299,23 @@ func TestMethods(t *testing.T) {
 		{"peer_set disable", "peer_set", `{"name":"phone","enabled":false}`, "", []check{is(p("peer", "enabled"), "false"), is(p("peer", "full_tunnel"), "true")}},
 		{"peer_set lan back to the hub's", "peer_set", `{"name":"office","lan":[]}`, "", []check{is(p("peer", "lan"), "<nil>")}},
 		{"peer_set full tunnel", "peer_set", `{"name":"laptop","full_tunnel":true}`, "", []check{is(p("peer", "full_tunnel"), "true")}},
+		{"settings has the default access", "settings", `{}`, "", []check{is(p("access"), "[lan]")}},
+		{"peer_set own access", "peer_set", `{"name":"office","access":["192.168.1.10 tcp/22"]}`, "",
+			[]check{is(p("peer", "access"), "[192.168.1.10 tcp/22]"), is(p("peer", "own_access"), "true"), is(p("peer", "full_tunnel"), "false")}},
+		{"peer_set bad access", "peer_set", `{"name":"office","access":["192.168.1.10 tcp/22/33"]}`, "INVALID_ARGUMENT",
+			[]check{is(p("field"), "access"), is(p("kind"), "invalid")}},
+		{"settings_set default access with spoke", "settings_set", `{"access":["lan","spoke"]}`, "",
+			[]check{is(p("access"), "[lan spoke]"), is(p("saved"), "true")}},
+		{"settings_set access on the VPN", "settings_set", `{"access":["10.99.0.7"]}`, "UNKNOWN_ERROR", []check{is(p("kind"), "conflict")}},
+		{"peers: own and default access", "peers", `{}`, "", []check{
+			is(p("peers", 2, "name"), "office"), is(p("peers", 2, "access"), "[192.168.1.10 tcp/22]"), is(p("peers", 2, "own_access"), "true"),
+			is(p("peers", 0, "name"), "byod"), is(p("peers", 0, "access"), "[lan spoke]"), is(p("peers", 0, "own_access"), "false")}},
+		{"status: own and default access", "status", `{}`, "", []check{
+			is(p("peers", 2, "access"), "[192.168.1.10 tcp/22]"), is(p("peers", 2, "own_access"), "true"),
+			is(p("peers", 0, "access"), "[lan spoke]"), is(p("peers", 0, "own_access"), "false")}},
+		{"peer_set access back to the hub's", "peer_set", `{"name":"office","access":["default"]}`, "",
+			[]check{is(p("peer", "access"), "[lan spoke]"), is(p("peer", "own_access"), "false")}},
+		{"settings_set default access back to lan", "settings_set", `{"access":[]}`, "", []check{is(p("access"), "[lan]")}},
 		{"peer_set unknown peer", "peer_set", `{"name":"nobody","enabled":true}`, "NOT_FOUND", nil},
 		{"peer_set without name", "peer_set", `{"enabled":true}`, "INVALID_ARGUMENT", nil},
 		{"peer_config", "peer_config", `{"name":"laptop"}`, "", []check{is(p("name"), "laptop"), is(p("warning"), "<nil>"),
