@@ -51,6 +51,26 @@ function input(node, sid, option) {
 	return el;
 }
 
+/* Sets the access options of form section sid: mode ('default', 'own' or
+ * null for a form without one), the kinds checked, the LAN hosts typed. */
+function setAccess(node, sid, mode, kinds, hosts) {
+	if (mode != null) {
+		const sel = input(node, sid, 'access_mode');
+		sel.value = mode;
+		sel.dispatchEvent({ type: 'change' });
+	}
+	for (const k of [ 'lan', 'internet', 'router', 'spoke' ])
+		input(node, sid, 'access_' + k).checked = kinds.includes(k);
+	input(node, sid, 'access').value = hosts;
+}
+
+/* Whether the form option of section sid is shown (its dependencies met). */
+function shown(node, sid, option) {
+	const value = input(node, sid, option).parentNode.parentNode;
+	assert.ok(value.classList.contains('cbi-value'));
+	return !value.classList.contains('hidden');
+}
+
 function notes(h) {
 	return h.log.notifications.map((n) => [ n.classes.join(' '), text(n.node) ]);
 }
@@ -84,12 +104,12 @@ test('declares exactly the wghub methods it calls, with their parameters', () =>
 		.sort((a, b) => a.method.localeCompare(b.method));
 
 	assert.deepEqual(declared, [
-		{ object: 'wghub', method: 'peer_add', params: [ 'name', 'full_tunnel', 'psk', 'public_key' ] },
+		{ object: 'wghub', method: 'peer_add', params: [ 'name', 'psk', 'public_key', 'access' ] },
 		{ object: 'wghub', method: 'peer_config', params: [ 'name' ] },
 		{ object: 'wghub', method: 'peer_remove', params: [ 'name' ] },
-		{ object: 'wghub', method: 'peer_set', params: [ 'name', 'enabled' ] },
+		{ object: 'wghub', method: 'peer_set', params: [ 'name', 'enabled', 'access' ] },
 		{ object: 'wghub', method: 'settings', params: [] },
-		{ object: 'wghub', method: 'settings_set', params: [ 'endpoint', 'lan', 'dns', 'keepalive' ] },
+		{ object: 'wghub', method: 'settings_set', params: [ 'endpoint', 'lan', 'dns', 'keepalive', 'access' ] },
 		{ object: 'wghub', method: 'setup', params: [ 'endpoint', 'port', 'subnet', 'subnet6', 'lan', 'dns', 'full_tunnel' ] },
 		{ object: 'wghub', method: 'status', params: [] }
 	]);
@@ -108,17 +128,17 @@ test('renders the hub header and a row per device', async () => {
 	assert.match(info, /Devices 2 configured, 0 connected/);
 
 	const headers = node.querySelectorAll('#wghub-peers th').map(text);
-	assert.deepEqual(headers, [ 'Device', 'VPN address', 'Tunnel', 'Endpoint', 'Latest handshake', 'Received', 'Sent', 'Enabled', '' ]);
+	assert.deepEqual(headers, [ 'Device', 'VPN address', 'Access', 'Endpoint', 'Latest handshake', 'Received', 'Sent', 'Enabled', '' ]);
 
 	const [ laptop, phone ] = rows(node);
 	assert.equal(rows(node).length, 2);
 	assert.deepEqual(cellTexts(laptop), [
-		'laptop', '192.168.100.2', 'Split', '203.0.113.5:41820', '1m 20s ago', '1.21 MiB', '47.08 KiB', 'No',
-		'Enable Show config Remove'
+		'laptop', '192.168.100.2', 'LAN (hub default)', '203.0.113.5:41820', '1m 20s ago', '1.21 MiB', '47.08 KiB', 'No',
+		'Edit Enable Show config Remove'
 	]);
 	assert.deepEqual(cellTexts(phone), [
-		'phone', '192.168.100.3', 'Full', '—', 'never', '0 B', '0 B', 'Yes',
-		'Disable Show config Remove'
+		'phone', '192.168.100.3', 'LAN, Internet', '—', 'never', '0 B', '0 B', 'Yes',
+		'Edit Disable Show config Remove'
 	]);
 	assert.ok(laptop.classList.contains('wghub-disabled'));
 	assert.ok(!phone.classList.contains('wghub-disabled'));
@@ -127,7 +147,7 @@ test('renders the hub header and a row per device', async () => {
 	const actions = laptop.querySelector('td.cbi-section-actions');
 	assert.equal(actions.children.length, 1);
 	assert.equal(actions.firstElementChild.tagName, 'DIV');
-	assert.equal(actions.firstElementChild.querySelectorAll('button').length, 3);
+	assert.equal(actions.firstElementChild.querySelectorAll('button').length, 4);
 
 	/* cells carry their column title for LuCI's narrow-screen layout */
 	assert.equal(laptop.querySelector('td').getAttribute('data-title'), 'Device');
@@ -151,6 +171,9 @@ test('a read-only login is offered no write action', async () => {
 	assert.ok(node.querySelector('#wghub-readonly'));
 	assert.equal(node.querySelectorAll('input').length, 0, 'settings shown as a form');
 	assert.match(text(node.querySelector('#wghub-settings')), /Public endpoint vpn\.example\.org:51820/);
+	assert.match(text(node.querySelector('#wghub-settings')), /Default access LAN/);
+	/* the access of every device is shown */
+	assert.deepEqual(rows(node).map((r) => cellTexts(r)[2]), [ 'LAN (hub default)', 'LAN, Internet' ]);
 	assert.equal(rows(node)[0].querySelectorAll('td').length, 8);
 
 	/* nor a setup form for a hub not set up */
@@ -243,7 +266,7 @@ test('shows the setup form when the hub is not set up, and sets it up', async ()
 	assert.ok(input(node, 'setup', 'endpoint').classList.contains('cbi-input-invalid'));
 
 	input(node, 'setup', 'endpoint').value = ' vpn.example.org ';
-	input(node, 'setup', 'lan').value = '192.168.1.0/24 10.0.0.0/8';
+	input(node, 'setup', 'lan').value = '192.168.1.0/24, 10.0.0.0/8';
 	input(node, 'setup', 'full_tunnel').checked = true;
 	await button(node, 'Set up').click();
 
@@ -328,8 +351,8 @@ test('adds a device and shows its QR code, file and text', async () => {
 		reply: backend({
 			status: () => plain(status),
 			peer_add: (p) => {
-				status.peers.push(Object.assign({}, status.peers[0], { name: p.name, full_tunnel: p.full_tunnel, addresses: [ '192.168.100.4/32' ] }));
-				return { peer: { name: p.name, addresses: [ '192.168.100.4/32' ], enabled: true, full_tunnel: p.full_tunnel, has_private_key: true } };
+				status.peers.push(Object.assign({}, status.peers[0], { name: p.name, access: p.access, own_access: true, addresses: [ '192.168.100.4/32' ] }));
+				return { peer: { name: p.name, addresses: [ '192.168.100.4/32' ], enabled: true, access: p.access, own_access: true, has_private_key: true } };
 			},
 			peer_config: cfg
 		})
@@ -342,8 +365,8 @@ test('adds a device and shows its QR code, file and text', async () => {
 
 	const modal = h.log.modals[0].node;
 	const options = modal.querySelectorAll('select option');
-	assert.deepEqual(options.map((o) => o.getAttribute('value')), [ 'split', 'full' ]);
-	assert.equal(input(modal, 'device', 'tunnel').value, 'split');
+	assert.deepEqual(options.map((o) => [ o.getAttribute('value'), text(o) ]), [ [ 'default', 'Hub default: LAN' ], [ 'own', 'Own access' ] ]);
+	assert.equal(input(modal, 'device', 'access_mode').value, 'default');
 	assert.equal(input(modal, 'device', 'psk').checked, true, 'preshared key on by default');
 
 	/* an empty name is refused without a call, the dialog stays and
@@ -363,12 +386,12 @@ test('adds a device and shows its QR code, file and text', async () => {
 	assert.equal(h.log.notifications.length, 0);
 
 	input(modal, 'device', 'public_key').value = '';
-	input(modal, 'device', 'tunnel').value = 'full';
+	setAccess(modal, 'device', 'own', [ 'lan', 'internet' ], '');
 	await button(modal, 'Add').click();
 	await settle();
 
 	assert.deepEqual(calls(h).slice(2, 4), [
-		'peer_add {"name":"tablet","full_tunnel":true,"psk":true}',
+		'peer_add {"name":"tablet","psk":true,"access":["lan","internet"]}',
 		'status {}'
 	]);
 	assert.ok(calls(h).includes('peer_config {"name":"tablet"}'));
@@ -412,7 +435,7 @@ test('a device added with its own public key shows no configuration', async () =
 	await button(modal, 'Add').click();
 	await settle();
 
-	assert.equal(calls(h)[2], 'peer_add {"name":"router2","full_tunnel":false,"psk":false,"public_key":"' + key + '"}');
+	assert.equal(calls(h)[2], 'peer_add {"name":"router2","psk":false,"public_key":"' + key + '"}');
 	assert.ok(!calls(h).some((c) => c.startsWith('peer_config')));
 	assert.ok(!h.log.modalOpen);
 	assert.deepEqual(notes(h), [ [ 'info', 'The device "router2" has been added. Its configuration uses the private key kept on the device.' ] ]);
@@ -521,7 +544,8 @@ test('settings are saved through settings_set; an emptied list is sent empty', a
 	await button(node, 'Save settings').click();
 
 	assert.deepEqual(calls(h).slice(2), [
-		'settings_set {"endpoint":"home.example.net:51821","lan":["192.168.1.0/24"],"dns":[],"keepalive":0}'
+		'settings_set {"endpoint":"home.example.net:51821","lan":["192.168.1.0/24"],"dns":[],"keepalive":0,"access":["lan"]}',
+		'status {}'
 	]);
 	assert.deepEqual(notes(h), [ [ 'info', 'The settings have been saved.' ] ]);
 });
@@ -614,6 +638,7 @@ test('every string shown goes through _() and is in the .pot', async () => {
 	await button(node, 'Add device').click();
 	await button(rows(node)[0], 'Show config').click();
 	await button(rows(node)[0], 'Remove').click();
+	await button(rows(node)[0], 'Edit').click();
 
 	const h2 = loadView({ canWrite: false, reply: backend({ status: { setup: false } }) });
 	await renderView(h2);
@@ -622,4 +647,181 @@ test('every string shown goes through _() and is in the .pot', async () => {
 	assert.ok(used.size > 40, 'strings recorded: ' + used.size);
 	for (const s of used)
 		assert.ok(pot.has(s), `_(${JSON.stringify(s)}) is missing from wghub.pot`);
+});
+
+test('the device dialog: own access, back to the hub default, none', async () => {
+	const status = sample.statusTwoPeers();
+	const h = loadView({
+		reply: backend({
+			status: () => plain(status),
+			peer_set: (p) => {
+				const peer = status.peers.find((x) => x.name == p.name);
+				const def = p.access.length == 1 && p.access[0] == 'default';
+				peer.access = def ? [ 'lan' ] : (p.access[0] == 'none' ? [] : p.access);
+				peer.own_access = !def;
+				return { peer: peer };
+			}
+		})
+	});
+	const node = await renderView(h);
+
+	/* laptop follows the hub: the dialog says so, and hides the choices */
+	await button(rows(node)[0], 'Edit').click();
+	let modal = h.log.modals.at(-1);
+	assert.equal(modal.title, 'Device laptop');
+	assert.equal(input(modal.node, 'edit', 'access_mode').value, 'default');
+	assert.ok(!shown(modal.node, 'edit', 'access_lan'));
+	assert.ok(!shown(modal.node, 'edit', 'access'));
+
+	/* its own: a single host, SSH only */
+	setAccess(modal.node, 'edit', 'own', [], '192.168.1.10 tcp/22');
+	assert.ok(shown(modal.node, 'edit', 'access_lan'));
+	assert.ok(shown(modal.node, 'edit', 'access'));
+	await button(modal.node, 'Save').click();
+	await settle();
+	assert.deepEqual(calls(h).slice(2), [ 'peer_set {"name":"laptop","access":["192.168.1.10 tcp/22"]}', 'status {}' ]);
+	assert.ok(!h.log.modalOpen);
+	assert.equal(cellTexts(rows(node)[0])[2], '192.168.1.10 tcp/22');
+
+	/* phone has its own: the dialog starts from it */
+	await button(rows(node)[1], 'Edit').click();
+	modal = h.log.modals.at(-1);
+	assert.equal(input(modal.node, 'edit', 'access_mode').value, 'own');
+	assert.deepEqual([ 'lan', 'internet', 'router', 'spoke' ].map((k) => input(modal.node, 'edit', 'access_' + k).checked),
+		[ true, true, false, false ]);
+	setAccess(modal.node, 'edit', 'default', [ 'lan', 'internet' ], '');
+	await button(modal.node, 'Save').click();
+	await settle();
+	assert.equal(calls(h).at(-2), 'peer_set {"name":"phone","access":["default"]}');
+	assert.equal(cellTexts(rows(node)[1])[2], 'LAN (hub default)');
+
+	/* nothing at all is "none", not the default */
+	await button(rows(node)[1], 'Edit').click();
+	modal = h.log.modals.at(-1);
+	setAccess(modal.node, 'edit', 'own', [], '');
+	await button(modal.node, 'Save').click();
+	await settle();
+	assert.equal(calls(h).at(-2), 'peer_set {"name":"phone","access":["none"]}');
+	assert.equal(cellTexts(rows(node)[1])[2], 'None (DNS only)');
+	assert.equal(h.log.notifications.length, 0);
+});
+
+test('LAN hosts are checked before a call, and a host wghub refuses keeps the dialog open', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			peer_set: (p) => p.access.includes('192.168.100.7')
+				? { error: 'access "192.168.100.7" is on the VPN subnet 192.168.100.0/24: use "spoke" to let a device reach other devices',
+					code: 'UNKNOWN_ERROR', kind: 'conflict', field: 'access' }
+				: { peer: { name: p.name, access: p.access, own_access: true } }
+		})
+	});
+	const node = await renderView(h);
+
+	const bad = [
+		[ 'printer', /Expecting a LAN host or subnet/ ],
+		[ '192.168.1.300', /Expecting a LAN host or subnet/ ],
+		[ '192.168.1.0/33', /Expecting a LAN host or subnet/ ],
+		[ '192.168.1.10 tcp 22', /Expecting a LAN host or subnet/ ],
+		[ '192.168.1.10 sctp/22', /Expecting tcp, udp or icmp/ ],
+		[ '192.168.1.10 icmp/8', /Expecting tcp, udp or icmp/ ],
+		[ '192.168.1.10 tcp/0', /Expecting a port from 1 to 65535/ ],
+		[ '192.168.1.10 udp/9000-8000', /Expecting a port from 1 to 65535/ ],
+		[ '192.168.1.10 tcp/65536', /Expecting a port from 1 to 65535/ ]
+	];
+	for (const [ host, why ] of bad) {
+		await button(rows(node)[0], 'Edit').click();
+		const modal = h.log.modals.at(-1).node;
+		setAccess(modal, 'edit', 'own', [ 'lan' ], host);
+		await button(modal, 'Save').click();
+		assert.ok(h.log.modalOpen, host);
+		const problem = text(modal.querySelector('#wghub-edit-problem'));
+		assert.match(problem, /^Option "LAN hosts" contains an invalid input value\./, host);
+		assert.match(problem, why, host);
+		assert.ok(input(modal, 'edit', 'access').classList.contains('cbi-input-invalid'), host);
+		assert.equal(calls(h).length, 2, host + ': called wghub');
+	}
+
+	const good = [ '192.168.1.10', '192.168.1.0/28', '192.168.1.10 TCP/22', '10.0.0.5 udp/5000-5010', '192.168.1.20 icmp', 'fd00::10 tcp/443' ];
+	await button(rows(node)[0], 'Edit').click();
+	let modal = h.log.modals.at(-1).node;
+	setAccess(modal, 'edit', 'own', [ 'router' ], good.join(', '));
+	await button(modal, 'Save').click();
+	assert.equal(calls(h)[2], 'peer_set {"name":"laptop","access":' + JSON.stringify([ 'router' ].concat(good)) + '}');
+	assert.ok(!h.log.modalOpen);
+
+	/* refused by wghub: the dialog stays, the list is marked, the sentence is wghub's */
+	await button(rows(node)[0], 'Edit').click();
+	modal = h.log.modals.at(-1).node;
+	setAccess(modal, 'edit', 'own', [], '192.168.100.7');
+	await button(modal, 'Save').click();
+	assert.ok(h.log.modalOpen);
+	assert.ok(input(modal, 'edit', 'access').classList.contains('cbi-input-invalid'));
+	assert.equal(text(modal.querySelector('#wghub-edit-problem')),
+		'The access of "laptop" could not be changed: access "192.168.100.7" is on the VPN subnet 192.168.100.0/24: use "spoke" to let a device reach other devices');
+	assert.equal(h.log.notifications.length, 0);
+});
+
+test('a device added with its own access, or following the hub', async () => {
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			peer_add: (p) => ({ peer: { name: p.name, has_private_key: false } })
+		})
+	});
+	const node = await renderView(h);
+
+	await button(node, 'Add device').click();
+	let modal = h.log.modals.at(-1).node;
+	assert.ok(!shown(modal, 'device', 'access_router'), 'own access shown while following the hub');
+	input(modal, 'device', 'name').value = 'nas-backup';
+	setAccess(modal, 'device', 'own', [ 'spoke' ], '192.168.1.10 tcp/22, 192.168.1.20 icmp');
+	await button(modal, 'Add').click();
+	assert.deepEqual(calls(h).filter((c) => c.startsWith('peer_add')),
+		[ 'peer_add {"name":"nas-backup","psk":true,"access":["spoke","192.168.1.10 tcp/22","192.168.1.20 icmp"]}' ]);
+
+	/* the hub's default: no access argument at all, whatever the hidden boxes say */
+	await button(node, 'Add device').click();
+	modal = h.log.modals.at(-1).node;
+	input(modal, 'device', 'name').value = 'tv';
+	setAccess(modal, 'device', 'default', [ 'router' ], 'printer');
+	await button(modal, 'Add').click();
+	assert.equal(calls(h).filter((c) => c.startsWith('peer_add')).at(-1), 'peer_add {"name":"tv","psk":true}');
+});
+
+test('the hub settings show and change the default access, spoke to spoke included', async () => {
+	let settings = sample.settings();
+	const h = loadView({
+		reply: backend({
+			status: sample.statusTwoPeers(),
+			settings: () => plain(settings),
+			settings_set: (p) => { settings = Object.assign(sample.settings(), p); return plain(settings); }
+		})
+	});
+	const node = await renderView(h);
+
+	assert.deepEqual([ 'lan', 'internet', 'router', 'spoke' ].map((k) => input(node, 'default_access', 'access_' + k).checked),
+		[ true, false, false, false ]);
+	assert.equal(input(node, 'default_access', 'access').value, '');
+	assert.match(text(node.querySelector('#wghub-settings')), /Other devices/);
+
+	setAccess(node, 'default_access', null, [ 'lan', 'spoke' ], '192.168.1.10 tcp/22');
+	await button(node, 'Save settings').click();
+	assert.equal(calls(h)[2],
+		'settings_set {"endpoint":"vpn.example.org:51820","lan":["192.168.1.0/24"],"dns":["192.168.1.1"],"keepalive":25,"access":["lan","spoke","192.168.1.10 tcp/22"]}');
+
+	/* the device dialog names the new default */
+	await button(rows(node)[0], 'Edit').click();
+	const opts = h.log.modals.at(-1).node.querySelectorAll('select option').map(text);
+	assert.deepEqual(opts, [ 'Hub default: LAN, Other devices, 192.168.1.10 tcp/22', 'Own access' ]);
+
+	/* nothing checked is none; a bad host is refused before the call */
+	setAccess(node, 'default_access', null, [], '');
+	await button(node, 'Save settings').click();
+	assert.match(calls(h).at(-2), /"access":\["none"\]\}$/);
+	const n = calls(h).length;
+	setAccess(node, 'default_access', null, [ 'lan' ], 'nas');
+	await button(node, 'Save settings').click();
+	assert.equal(calls(h).length, n);
+	assert.match(notes(h).at(-1)[1], /^Option "LAN hosts" contains an invalid input value\. Expecting a LAN host/);
 });

@@ -22,8 +22,9 @@ function peer(name, fields) {
 	}, fields);
 }
 
-/* Two peers: laptop (disabled, last handshake 80 s ago) and phone
- * (enabled, full tunnel, never handshaken). */
+/* Two peers: laptop (disabled, last handshake 80 s ago, the hub's default
+ * access) and phone (enabled, its own access: LAN and Internet, never
+ * handshaken). */
 function statusTwoPeers() {
 	return {
 		setup: true,
@@ -42,12 +43,16 @@ function statusTwoPeers() {
 				latest_handshake: 1764000000,
 				handshake_age: 80,
 				rx_bytes: 1268777,
-				tx_bytes: 48213
+				tx_bytes: 48213,
+				access: [ 'lan' ],
+				own_access: false
 			}),
 			peer('phone', {
 				public_key: 'Ph9nE5bV7cX1zL3kJ6hG8fD0sA2qW4eR7tY9uI1oP3a=',
 				addresses: [ '192.168.100.3/32' ],
-				full_tunnel: true
+				full_tunnel: true,
+				access: [ 'lan', 'internet' ],
+				own_access: true
 			})
 		]
 	};
@@ -63,7 +68,8 @@ function settings() {
 		dns: [ '192.168.1.1' ],
 		lan: [ '192.168.1.0/24' ],
 		keepalive: 25,
-		full_tunnel: false
+		full_tunnel: false,
+		access: [ 'lan' ]
 	};
 }
 

@@ -132,6 +132,11 @@ function createStandIns(env) {
 		resolveDefault: function(p, d) {
 			return Promise.resolve(p).catch(function() { return d; });
 		},
+		/* LuCI: null/undefined is [], an array itself, else [x] */
+		toArray: function(x) {
+			if (x == null) return [];
+			return Array.isArray(x) ? x : [ x ];
+		},
 		isObject: function(x) {
 			return x != null && typeof(x) == 'object' && !Array.isArray(x);
 		},
@@ -286,7 +291,11 @@ function createStandIns(env) {
 /*
  * form.JSONMap with NamedSection and the option kinds Value, DynamicList,
  * Flag and ListValue. Inputs get LuCI's ids, widget.cbid.json.SECTION.OPTION;
- * a DynamicList is one text input of space-separated values here.
+ * a DynamicList is one text input of comma-separated values here (an access
+ * item such as "192.168.1.10 tcp/22" has a space in it).
+ * depends(field, value): as LuCI's, an option whose dependency is not met
+ * gets the class "hidden", is checked again on every "change" event of an
+ * input of the map, and is not validated by parse().
  */
 function createForm(document, E) {
 	class Option {
@@ -298,6 +307,19 @@ function createForm(document, E) {
 			this.rmempty = true;
 			this.optional = false;
 			this.choices = [];
+			this.deps = [];
+		}
+
+		depends(field, value) {
+			this.deps.push([ field, value ]);
+		}
+
+		isActive(sid) {
+			var section = this.section;
+			return this.deps.length == 0 || this.deps.some(function(d) {
+				var other = section.children.find(function(o) { return o.option == d[0]; });
+				return other != null && other.isActive(sid) && other.formvalue(sid) == d[1];
+			});
 		}
 
 		value(key, label) {
@@ -325,10 +347,15 @@ function createForm(document, E) {
 		}
 
 		render(sid) {
+			var widget = this.renderWidget(sid),
+			    map = this.section.map;
+
+			widget.addEventListener('change', function() { map.checkDepends(); });
+
 			this.node = E('div', { 'class': 'cbi-value', 'data-name': this.option }, [
 				E('label', { 'class': 'cbi-value-title' }, [ this.title || '' ]),
 				E('div', { 'class': 'cbi-value-field' }, [
-					this.renderWidget(sid),
+					widget,
 					this.description ? E('div', { 'class': 'cbi-value-description' }, [ this.description ]) : ''
 				])
 			]);
@@ -345,13 +372,19 @@ function createForm(document, E) {
 			    empty = (v == null || v === '' || (Array.isArray(v) && !v.length)),
 			    el = this.input(sid);
 
+			if (!this.isActive(sid))
+				return Promise.resolve();
+
 			if (empty && this.rmempty === false && !this.optional) {
 				if (el) el.classList.add('cbi-input-invalid');
 				return Promise.reject(new TypeError('Option "' + this.title + '" must not be empty.'));
 			}
 
 			if (!empty && typeof(this.validate) == 'function') {
-				var res = this.validate(sid, v);
+				/* LuCI validates a list's items one by one */
+				var self = this,
+				    res = [].concat(v).map(function(x) { return self.validate(sid, x); }).find(function(r) { return r !== true; });
+				if (res === undefined) res = true;
 				if (res !== true) {
 					if (el) el.classList.add('cbi-input-invalid');
 					return Promise.reject(new TypeError('Option "' + this.title + '" contains an invalid input value. ' + res));
@@ -368,14 +401,14 @@ function createForm(document, E) {
 		renderWidget(sid) {
 			var v = this.cfgvalue(sid);
 			return E('input', { 'type': 'text', 'class': 'cbi-input-text', 'id': this.id(sid),
-				'value': Array.isArray(v) ? v.join(' ') : '', 'placeholder': this.placeholder,
+				'value': Array.isArray(v) ? v.join(', ') : '', 'placeholder': this.placeholder,
 				'disabled': this.section.map.readonly ? '' : null });
 		}
 
 		formvalue(sid) {
 			var el = this.input(sid);
 			if (!el) return this.cfgvalue(sid) || [];
-			return String(el.value).split(/\s+/).filter(function(x) { return x != ''; });
+			return String(el.value).split(',').map(function(x) { return x.trim(); }).filter(function(x) { return x != ''; });
 		}
 	}
 
@@ -459,10 +492,22 @@ function createForm(document, E) {
 		}
 
 		render() {
-			return Promise.resolve(E('div', { 'class': 'cbi-map' }, [
+			var node = E('div', { 'class': 'cbi-map' }, [
 				this.title ? E('h2', {}, [ this.title ]) : '',
 				this.description ? E('div', { 'class': 'cbi-map-descr' }, [ this.description ]) : ''
-			].concat(this.children.map(function(s) { return s.render(); }))));
+			].concat(this.children.map(function(s) { return s.render(); })));
+
+			this.checkDepends();
+			return Promise.resolve(node);
+		}
+
+		checkDepends() {
+			this.children.forEach(function(s) {
+				s.children.forEach(function(o) {
+					if (o.node)
+						o.node.classList[o.isActive(s.sid) ? 'remove' : 'add']('hidden');
+				});
+			});
 		}
 
 		parse() {

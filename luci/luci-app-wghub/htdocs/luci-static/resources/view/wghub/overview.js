@@ -9,7 +9,9 @@
 /*
  * WireGuard Hub: status of the hub and its devices, adding, removing,
  * enabling and disabling devices, showing a device's configuration as text,
- * file and QR code, and the hub's settings. Everything goes through the ubus
+ * file and QR code, what each device may reach through the hub (its access:
+ * the hub's default, or its own), and the hub's settings, the default
+ * access among them. Everything goes through the ubus
  * object `wghub` (the rpcd exec plugin of the wghub package), which applies
  * each change at once; this page stages no UCI changes, so it has no
  * Save/Apply footer.
@@ -40,13 +42,13 @@ const callSettings = rpc.declare({
 const callSettingsSet = rpc.declare({
 	object: 'wghub',
 	method: 'settings_set',
-	params: [ 'endpoint', 'lan', 'dns', 'keepalive' ]
+	params: [ 'endpoint', 'lan', 'dns', 'keepalive', 'access' ]
 });
 
 const callPeerAdd = rpc.declare({
 	object: 'wghub',
 	method: 'peer_add',
-	params: [ 'name', 'full_tunnel', 'psk', 'public_key' ]
+	params: [ 'name', 'psk', 'public_key', 'access' ]
 });
 
 const callPeerRemove = rpc.declare({
@@ -58,7 +60,7 @@ const callPeerRemove = rpc.declare({
 const callPeerSet = rpc.declare({
 	object: 'wghub',
 	method: 'peer_set',
-	params: [ 'name', 'enabled' ]
+	params: [ 'name', 'enabled', 'access' ]
 });
 
 const callPeerConfig = rpc.declare({
@@ -233,6 +235,148 @@ function validateKey(section_id, value) {
 		return _('Expecting a WireGuard public key (44 characters of base64)');
 
 	return true;
+}
+
+/* The kinds of access wghub knows besides LAN hosts, as the form's flags
+ * name them (access_<kind>). */
+const ACCESS_KINDS = [ 'lan', 'internet', 'router', 'spoke' ];
+
+function accessLabel(kind) {
+	switch (kind) {
+	case 'lan':      return _('LAN');
+	case 'internet': return _('Internet');
+	case 'router':   return _('Router');
+	case 'spoke':    return _('Other devices');
+	}
+
+	return kind;
+}
+
+/* An access (a list of wghub's access items) for people: "LAN, Internet",
+ * "192.168.1.10 tcp/22"; no access at all is "None". */
+function formatAccess(items) {
+	items = Array.isArray(items) ? items : [];
+
+	if (!items.length)
+		return _('None (DNS only)');
+
+	return items.map(function(it) {
+		return (ACCESS_KINDS.indexOf(it) > -1) ? accessLabel(it) : String(it);
+	}).join(', ');
+}
+
+/* A device's access for its row: its own, or the hub's default marked as
+ * such. */
+function formatPeerAccess(peer) {
+	const text = formatAccess(peer.access);
+
+	return peer.own_access ? text : _('%s (hub default)').format(text);
+}
+
+/* The JSONMap values of the access options for an access. */
+function accessData(items) {
+	const out = { access: [] };
+
+	items = Array.isArray(items) ? items : [];
+
+	ACCESS_KINDS.forEach(function(k) { out['access_' + k] = (items.indexOf(k) > -1) ? '1' : '0'; });
+	items.forEach(function(it) {
+		if (ACCESS_KINDS.indexOf(it) < 0)
+			out.access.push(String(it));
+	});
+
+	return out;
+}
+
+/* The access the options of a parsed form give, as wghub's items; nothing
+ * at all is "none" (wghub reads an empty list as "the default"). */
+function accessItems(options, section_id) {
+	const items = [];
+
+	ACCESS_KINDS.forEach(function(k) {
+		if (options['access_' + k].formvalue(section_id) == '1')
+			items.push(k);
+	});
+
+	L.toArray(options.access.formvalue(section_id)).forEach(function(h) {
+		h = String(h).trim().replace(/\s+/g, ' ');
+
+		if (h != '' && items.indexOf(h) < 0)
+			items.push(h);
+	});
+
+	return items.length ? items : [ 'none' ];
+}
+
+/* A LAN host or subnet with an optional protocol and port, as wghub
+ * takes it: "192.168.1.10", "192.168.1.0/28", "192.168.1.10 tcp/22",
+ * "10.0.0.5 udp/5000-5010", "192.168.1.20 icmp". wghub checks it again. */
+function validateHost(section_id, value) {
+	if (value == null || String(value).trim() == '')
+		return true;
+
+	const f = String(value).trim().split(/\s+/),
+	      example = _('Expecting a LAN host or subnet, optionally with one protocol and port, e.g. 192.168.1.10 tcp/22');
+
+	const octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])',
+	      v4 = new RegExp('^' + octet + '(\\.' + octet + '){3}(/(3[0-2]|[12]?[0-9]))?$'),
+	      v6 = /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(\/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$/;
+
+	if (f.length > 2 || !(v4.test(f[0]) || v6.test(f[0])))
+		return example;
+
+	if (f.length == 1 || /^icmp$/i.test(f[1]))
+		return true;
+
+	const m = /^(tcp|udp)(\/([0-9]+)(-([0-9]+))?)?$/i.exec(f[1]);
+
+	if (!m)
+		return _('Expecting tcp, udp or icmp after the address, with tcp and udp optionally a port or range, e.g. tcp/22 or udp/5000-5010');
+
+	if (m[3] != null) {
+		const lo = +m[3], hi = (m[5] != null) ? +m[5] : lo;
+
+		if (lo < 1 || hi > 65535 || lo > hi)
+			return _('Expecting a port from 1 to 65535, or a range such as 8000-8080');
+	}
+
+	return true;
+}
+
+/* Adds the access options to a form section: a flag per kind and a list of
+ * LAN hosts (named "access", the argument wghub names when it refuses
+ * one). With `mode`, they show only when the device has its own access. */
+function accessOptions(s, o, mode) {
+	const depend = function(opt) {
+		if (mode)
+			opt.depends('access_mode', 'own');
+
+		return opt;
+	};
+
+	o.access_lan = depend(s.option(form.Flag, 'access_lan', accessLabel('lan'),
+		_('The networks behind the router (the LAN).')));
+	o.access_internet = depend(s.option(form.Flag, 'access_internet', accessLabel('internet'),
+		_('Everything beyond the LAN: all traffic goes through the router (full tunnel).')));
+	o.access_router = depend(s.option(form.Flag, 'access_router', accessLabel('router'),
+		_('The router itself: this web interface, SSH. DNS on the router stays reachable in any case.')));
+	o.access_spoke = depend(s.option(form.Flag, 'access_spoke', accessLabel('spoke'),
+		_('The other devices of the hub (spoke to spoke).')));
+
+	o.access = depend(s.option(form.DynamicList, 'access', _('LAN hosts'),
+		_('Single hosts or subnets, optionally one protocol and port, e.g. 192.168.1.10 tcp/22, 192.168.1.0/28, 192.168.1.20 icmp.')));
+	o.access.placeholder = '192.168.1.10 tcp/22';
+	o.access.validate = validateHost;
+}
+
+/* Adds the choice between the hub's default access and the device's own
+ * (with accessOptions after it); `hubDefault` is the hub's access items. */
+function accessModeOption(s, o, hubDefault) {
+	o.access_mode = s.option(form.ListValue, 'access_mode', _('Access'),
+		_('What the device may reach through the router; the router enforces it and the device\'s configuration follows it.'));
+	o.access_mode.value('default', _('Hub default: %s').format(formatAccess(hubDefault)));
+	o.access_mode.value('own', _('Own access'));
+	accessOptions(s, o, true);
 }
 
 /* Marks the input of a form option that wghub refused, as LuCI marks
@@ -452,6 +596,7 @@ return view.extend({
 	},
 
 	renderHub: function(status, settings) {
+		this.settings = settings || {};
 		this.infoTable = E('table', { 'class': 'table', 'id': 'wghub-info' });
 		this.peerTable = E('table', { 'class': 'table cbi-section-table', 'id': 'wghub-peers' });
 		this.rows = {};
@@ -501,7 +646,8 @@ return view.extend({
 					[ _('Public endpoint'), settings.endpoint || '' ],
 					[ _('LAN access'), list(settings.lan) ],
 					[ _('DNS servers'), list(settings.dns) ],
-					[ _('Persistent keepalive'), (settings.keepalive != null) ? String(settings.keepalive) : '' ]
+					[ _('Persistent keepalive'), (settings.keepalive != null) ? String(settings.keepalive) : '' ],
+					[ _('Default access'), formatAccess(settings.access) ]
 				].map(function(r) {
 					return E('tr', { 'class': 'tr' }, [
 						E('td', { 'class': 'td left', 'width': '33%' }, r[0]),
@@ -517,7 +663,8 @@ return view.extend({
 				keepalive: (settings.keepalive != null) ? String(settings.keepalive) : '',
 				lan: Array.isArray(settings.lan) ? settings.lan : [],
 				dns: Array.isArray(settings.dns) ? settings.dns : []
-			}
+			},
+			default_access: accessData(settings.access)
 		});
 
 		const s = m.section(form.NamedSection, 'settings', 'settings', _('Settings'),
@@ -542,6 +689,13 @@ return view.extend({
 		o.keepalive.datatype = 'range(0,65535)';
 		o.keepalive.rmempty = false;
 
+		/* the hub's default access, spoke to spoke included: applies at
+		 * once to every device that follows it */
+		const so = m.section(form.NamedSection, 'default_access', 'default_access', _('Default access'),
+			_('What devices may reach through the router unless they have access of their own. The router enforces it at once; the configuration of a device changes when it gains or loses Internet.'));
+
+		accessOptions(so, o, false);
+
 		return m.render().then(L.bind(function(node) {
 			return E('div', { 'id': 'wghub-settings' }, [
 				node,
@@ -564,14 +718,19 @@ return view.extend({
 
 			/* an emptied list is sent as [] so that wghub clears it */
 			return callSettingsSet(v.endpoint, v.lan || [], v.dns || [],
-				v.keepalive != null ? +v.keepalive : undefined).then(expectOk);
-		}).then(function() {
+				v.keepalive != null ? +v.keepalive : undefined,
+				accessItems(options, 'default_access')).then(expectOk);
+		}).then(L.bind(function(reply) {
+			this.settings = reply;
 			ui.addNotification(null, E('p', [ _('The settings have been saved.') ]), 'info');
-		}, function(err) {
+
+			/* devices that follow the default show it */
+			return this.refresh();
+		}, this), function(err) {
 			if (err.name == 'FormError')
 				return notify(err.message);
 
-			markRefused('settings', err);
+			markRefused('settings', err) || markRefused('default_access', err);
 			notifier(what)(err);
 		});
 	},
@@ -607,7 +766,7 @@ return view.extend({
 
 	titles: function() {
 		return [
-			_('Device'), _('VPN address'), _('Tunnel'), _('Endpoint'),
+			_('Device'), _('VPN address'), _('Access'), _('Endpoint'),
 			_('Latest handshake'), _('Received'), _('Sent'), _('Enabled')
 		];
 	},
@@ -672,6 +831,10 @@ return view.extend({
 
 			/* the wrapper div is what LuCI's themes lay out as a button row */
 			actions = [ E('td', { 'class': 'td cbi-section-table-cell nowrap cbi-section-actions' }, E('div', {}, [
+				E('button', {
+					'class': 'cbi-button cbi-button-edit',
+					'click': ui.createHandlerFn(this, 'handleEdit', peer.name)
+				}, _('Edit')),
 				toggle,
 				E('button', {
 					'class': 'cbi-button cbi-button-action',
@@ -694,7 +857,7 @@ return view.extend({
 		const values = [
 			E('strong', {}, [ peer.name ]),
 			[ formatAddresses(peer.addresses) ],
-			[ peer.full_tunnel ? _('Full') : _('Split') ],
+			[ formatPeerAccess(peer) ],
 			[ peer.endpoint || '—' ],
 			[ formatAge(handshakeAge(peer)) ],
 			[ formatBytes(peer.rx_bytes) ],
@@ -740,7 +903,7 @@ return view.extend({
 
 	handleAdd: function(ev) {
 		const m = new form.JSONMap({
-			device: { tunnel: 'split', psk: '1' }
+			device: Object.assign({ psk: '1', access_mode: 'default' }, accessData(this.settings && this.settings.access))
 		});
 
 		const s = m.section(form.NamedSection, 'device', 'device');
@@ -751,10 +914,7 @@ return view.extend({
 		o.name.rmempty = false;
 		o.name.placeholder = 'laptop';
 
-		o.tunnel = s.option(form.ListValue, 'tunnel', _('Traffic'));
-		o.tunnel.description = _('Split tunnel: the device sends only traffic for the VPN and the LAN through the router. Full tunnel: all its traffic.');
-		o.tunnel.value('split', _('Split tunnel'));
-		o.tunnel.value('full', _('Full tunnel'));
+		accessModeOption(s, o, this.settings && this.settings.access);
 
 		o.psk = s.option(form.Flag, 'psk', _('Preshared key'),
 			_('An additional symmetric key, for protection against future quantum computers.'));
@@ -797,7 +957,8 @@ return view.extend({
 		return parseForm(m).then(L.bind(function() {
 			const v = formValues(options, 'device');
 
-			return callPeerAdd(v.name, v.tunnel == 'full', v.psk, v.public_key)
+			return callPeerAdd(v.name, v.psk, v.public_key,
+				(v.access_mode == 'own') ? accessItems(options, 'device') : undefined)
 				.then(expectOk)
 				.then(L.bind(function(reply) {
 					const peer = reply.peer || {};
@@ -821,6 +982,69 @@ return view.extend({
 			 * a value wghub refuses, e.g. a name already taken */
 			const text = (err.name == 'FormError') ? err.message
 				: markRefused('device', err) ? describe(what, err) : null;
+
+			if (text != null)
+				return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
+
+			ui.hideModal();
+			notifier(what)(err);
+		});
+	},
+
+	/* The device's dialog: follow the hub's default access, or its own. */
+	handleEdit: function(name, ev) {
+		const peer = this.peers[name];
+
+		if (!peer)
+			return;
+
+		const hubDefault = this.settings ? this.settings.access : null;
+		const m = new form.JSONMap({
+			edit: Object.assign({ access_mode: peer.own_access ? 'own' : 'default' },
+				accessData(peer.own_access ? peer.access : hubDefault))
+		});
+
+		const s = m.section(form.NamedSection, 'edit', 'edit');
+		const o = {};
+
+		accessModeOption(s, o, hubDefault);
+
+		const problem = E('div', { 'id': 'wghub-edit-problem' });
+
+		return m.render().then(L.bind(function(node) {
+			ui.showModal(_('Device %h').format(name), [
+				node,
+				problem,
+				E('div', { 'class': 'right' }, [
+					E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
+					E('button', {
+						'class': 'btn cbi-button-action',
+						'id': 'wghub-edit-confirm',
+						'click': ui.createHandlerFn(this, 'handleEditConfirm', name, m, o, problem)
+					}, _('Save'))
+				])
+			]);
+		}, this));
+	},
+
+	handleEditConfirm: function(name, m, options, problem, ev) {
+		const what = _('The access of "%s" could not be changed').format(name);
+
+		dom.content(problem, []);
+
+		return parseForm(m).then(L.bind(function() {
+			const own = (options.access_mode.formvalue('edit') == 'own');
+
+			return callPeerSet(name, undefined, own ? accessItems(options, 'edit') : [ 'default' ])
+				.then(expectOk)
+				.then(L.bind(function() {
+					ui.hideModal();
+					return this.refresh();
+				}, this));
+		}, this)).catch(function(err) {
+			/* as in the add dialog: what can be corrected stays in it */
+			const text = (err.name == 'FormError') ? err.message
+				: markRefused('edit', err) ? describe(what, err) : null;
 
 			if (text != null)
 				return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
