@@ -46,7 +46,8 @@ function button(node, label) {
 
 /* The input of form option `option` of JSONMap section `sid`. */
 function input(node, sid, option) {
-	const el = node.querySelector(`[id="widget.cbid.json.${sid}.${option}"]`);
+	const id = `widget.cbid.json.${sid}.${option}`;
+	const el = node.querySelector(`[id="${id}"]`) || node.querySelector(`[data-widget-id="${id}"]`);
 	assert.ok(el, `input ${sid}.${option} not found`);
 	return el;
 }

@@ -286,6 +286,7 @@ func TestOpenwrtLuCI(t *testing.T) {
 	t.Run("owner", func(t *testing.T) { testLuCIOwner(t, g) })
 	t.Run("read-only", func(t *testing.T) { testLuCIReadOnly(t, g) })
 	t.Run("read-only-denied", func(t *testing.T) { testLuCIDenied(t, g) })
+	t.Run("access", func(t *testing.T) { testLuCIAccess(t, g) })
 }
 
 // forceWritePermission makes every page believe its view may write, as a
@@ -547,4 +548,174 @@ func testLuCIReadOnly(t *testing.T, g *openwrtrig.Gateway) {
 		t.Errorf("no read-only note on the page:\n%s", body)
 	}
 	p.noRawErrors()
+}
+
+// clientAccess is the access list of the device called name in wghub's
+// own UCI config as the real `uci show` prints it ("'lan' 'router'"), or
+// "" when the device follows the hub's default.
+func clientAccess(t *testing.T, g *openwrtrig.Gateway, name string) string {
+	t.Helper()
+	out, err := g.UCI("show", "wghub")
+	if err != nil {
+		t.Fatalf("uci show wghub: %v\n%s", err, out)
+	}
+	sec := ""
+	for _, line := range strings.Split(out, "\n") {
+		if s, ok := strings.CutSuffix(line, ".name='"+name+"'"); ok {
+			sec = s
+		}
+	}
+	if sec == "" {
+		t.Fatalf("no client section named %q in uci show wghub:\n%s", name, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, sec+".access="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// peerRowAccess is the Access cell of the device's row on the page.
+func (p *luciPage) peerRowAccess(name string) string {
+	var s string
+	p.js("read "+name+"'s access", fmt.Sprintf(`(() => {
+		const td = document.querySelector('tr[data-peer=%q] td[data-title="Access"]');
+		return td ? td.textContent.trim() : 'no Access cell';
+	})()`, name), &s)
+	return s
+}
+
+// testLuCIAccess: the owner gives a device its own access in the Edit
+// dialog (only SSH to one LAN host) and changes the hub's default access
+// (spoke to spoke on); real uci shows both, the page shows them after a
+// reload, and a read-only login sees them with nothing to change.
+func testLuCIAccess(t *testing.T, g *openwrtrig.Gateway) {
+	if uciGet(g, "network.wg0.proto") == "" {
+		if out, err := g.Wghub("setup", "--endpoint", "vpn.example.org"); err != nil {
+			t.Fatalf("wghub setup: %v\n%s", err, out)
+		}
+	}
+	if out, err := g.Wghub("peer", "add", "nas-backup"); err != nil {
+		t.Fatalf("wghub peer add nas-backup: %v\n%s", err, out)
+	}
+	const host = "192.168.1.10 tcp/22"
+	p := openLuCI(t, g)
+	p.login(openwrtrig.Root)
+	p.openHub(`tr[data-peer="nas-backup"] td.cbi-section-actions button`)
+	if got := p.peerRowAccess("nas-backup"); got != "LAN (hub default)" {
+		t.Errorf("a new device's access is shown as %q", got)
+	}
+
+	// The dialog: own access, LAN off, one host typed into the list.
+	edit := func(opt string) string { return fmt.Sprintf(`[id="widget.cbid.json.edit.%s"]`, opt) }
+	// LuCI's checkboxes carry the widget id as data-widget-id.
+	flag := func(sid, opt string) string { return fmt.Sprintf(`[data-widget-id="widget.cbid.json.%s.%s"]`, sid, opt) }
+	p.run("open the device's dialog",
+		chromedp.Click(`//tr[@data-peer="nas-backup"]//td[contains(@class,"cbi-section-actions")]/div/button[normalize-space()="Edit"]`, chromedp.BySearch),
+		chromedp.WaitVisible(edit("access_mode"), chromedp.ByQuery),
+	)
+	var hostsShown bool
+	p.js("own access hidden while following the hub", `!!document.getElementById('widget.cbid.json.edit.access').offsetParent`, &hostsShown)
+	if hostsShown {
+		t.Errorf("the LAN hosts list is shown while the device follows the hub")
+	}
+	p.run("choose own access",
+		chromedp.SetValue(edit("access_mode"), "own", chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById('widget.cbid.json.edit.access_mode').dispatchEvent(new Event('change', { bubbles: true }))`, nil),
+		chromedp.WaitVisible(edit("access"), chromedp.ByQuery),
+		chromedp.Click(flag("edit", "access_lan"), chromedp.ByQuery),
+		chromedp.SendKeys(edit("access"), "printer", chromedp.ByQuery),
+	)
+	// LuCI's validator refuses a bad host before any call.
+	p.run("save a bad host",
+		chromedp.Click(`#wghub-edit-confirm`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#wghub-edit-problem .alert-message.error`, chromedp.ByQuery),
+	)
+	var problem string
+	p.run("read the problem", chromedp.Text(`#wghub-edit-problem`, &problem, chromedp.ByQuery))
+	if !strings.Contains(problem, "Expecting a LAN host or subnet") {
+		t.Errorf("a bad host is reported as %q", problem)
+	}
+	if a := clientAccess(t, g, "nas-backup"); a != "" {
+		t.Errorf("after a refused host, UCI has access %s", a)
+	}
+	p.run("type the host",
+		chromedp.Evaluate(`document.getElementById('widget.cbid.json.edit.access').value = ''`, nil),
+		chromedp.SendKeys(edit("access"), host+"\r", chromedp.ByQuery),
+		chromedp.WaitVisible(`[id="cbid.json.edit.access"] .item`, chromedp.ByQuery),
+	)
+	p.shot("luci-access")
+	p.run("save",
+		chromedp.Click(`#wghub-edit-confirm`, chromedp.ByQuery),
+		modalClosed(),
+	)
+	eventually(t, "the device's access in UCI", func() error {
+		if a := clientAccess(t, g, "nas-backup"); a != "'"+host+"'" {
+			return fmt.Errorf("uci show wghub: nas-backup's access = %s", a)
+		}
+		return nil
+	})
+
+	// The hub's default: spoke to spoke on.
+	p.run("turn spoke to spoke on",
+		chromedp.Click(flag("default_access", "access_spoke"), chromedp.ByQuery),
+		chromedp.Click(`#wghub-settings-save`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#maincontent .alert-message.info`, chromedp.ByQuery),
+	)
+	if got, err := g.UCI("-q", "get", "wghub.hub.access"); err != nil || strings.TrimSpace(got) != "lan spoke" {
+		t.Errorf("uci get wghub.hub.access = %q (%v), want lan spoke", got, err)
+	}
+
+	// After a reload the page shows both.
+	p.run("reload", chromedp.Reload(), chromedp.WaitVisible(`tr[data-peer="nas-backup"]`, chromedp.ByQuery))
+	if got := p.peerRowAccess("nas-backup"); got != host {
+		t.Errorf("after a reload the device's access is shown as %q, want %q", got, host)
+	}
+	var spoke bool
+	p.js("read the default access", `document.querySelector('`+flag("default_access", "access_spoke")+`').checked`, &spoke)
+	if !spoke {
+		t.Errorf("after a reload Other devices is not checked in the default access")
+	}
+	p.run("reopen the dialog",
+		chromedp.Click(`//tr[@data-peer="nas-backup"]//td[contains(@class,"cbi-section-actions")]/div/button[normalize-space()="Edit"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`[id="cbid.json.edit.access"] .item`, chromedp.ByQuery),
+	)
+	var dialog struct {
+		Mode  string   `json:"mode"`
+		LAN   bool     `json:"lan"`
+		Hosts []string `json:"hosts"`
+	}
+	p.js("read the dialog", `({
+		mode: document.getElementById('widget.cbid.json.edit.access_mode').value,
+		lan: document.querySelector('`+flag("edit", "access_lan")+`').checked,
+		hosts: [...document.querySelectorAll('[id="cbid.json.edit.access"] .item input[type="hidden"]')].map(i => i.value)
+	})`, &dialog)
+	if dialog.Mode != "own" || dialog.LAN || len(dialog.Hosts) != 1 || dialog.Hosts[0] != host {
+		t.Errorf("the dialog reopens with %+v", dialog)
+	}
+	p.run("close the dialog",
+		chromedp.Click(`//div[contains(@class,"modal")]//button[normalize-space()="Cancel"]`, chromedp.BySearch),
+		modalClosed(),
+	)
+	p.noRawErrors()
+
+	// A read-only login sees the access and can change none of it.
+	v := openLuCI(t, g)
+	v.login(openwrtrig.ReadOnly)
+	v.openHub(`tr[data-peer="nas-backup"]`)
+	if got := v.peerRowAccess("nas-backup"); got != host {
+		t.Errorf("a read-only login sees the device's access as %q", got)
+	}
+	if body := v.text(); !strings.Contains(body, "Default access\tLAN, Other devices") {
+		t.Errorf("a read-only login does not see the default access LAN, Other devices:\n%s", body)
+	}
+	var writable []string
+	v.js("list what could change the access", `[...document.querySelectorAll('#wghub button, #wghub input, #wghub select')]
+		.filter(e => !e.disabled && e.type != 'hidden' && e.offsetParent !== null).map(e => e.id || e.textContent.trim())`, &writable)
+	if len(writable) != 0 {
+		t.Errorf("a read-only login is offered %q", writable)
+	}
+	v.shot("luci-access-readonly")
+	v.noRawErrors()
 }

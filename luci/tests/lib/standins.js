@@ -336,7 +336,8 @@ function createForm(document, E) {
 		}
 
 		input(sid) {
-			return this.node ? this.node.querySelector('[id="' + this.id(sid) + '"]') : null;
+			return this.node ? (this.node.querySelector('[id="' + this.id(sid) + '"]') ||
+				this.node.querySelector('[data-widget-id="' + this.id(sid) + '"]')) : null;
 		}
 
 		renderWidget(sid) {
@@ -419,7 +420,9 @@ function createForm(document, E) {
 		}
 
 		renderWidget(sid) {
-			return E('input', { 'type': 'checkbox', 'class': 'cbi-input-checkbox', 'id': this.id(sid),
+			/* LuCI: the checkbox carries the widget id as data-widget-id; its
+			 * own id is random, for its label */
+			return E('input', { 'type': 'checkbox', 'class': 'cbi-input-checkbox', 'data-widget-id': this.id(sid),
 				'checked': (this.cfgvalue(sid) == '1') ? '' : null,
 				'disabled': this.section.map.readonly ? '' : null });
 		}
