@@ -111,6 +111,7 @@ var sample = map[string]any{
 	"port":        51820,
 	"subnet6":     "fd00:100::/64",
 	"public_key":  "", // empty: the hub makes the key pair (peer_config then has a private key)
+	"access":      []string{"lan", "192.168.1.10 tcp/22"},
 }
 
 // undeclared are the arguments for methods the ACL grants but no view
