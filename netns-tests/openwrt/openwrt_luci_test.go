@@ -610,7 +610,9 @@ func testLuCIAccess(t *testing.T, g *openwrtrig.Gateway) {
 	// The dialog: own access, LAN off, one host typed into the list.
 	edit := func(opt string) string { return fmt.Sprintf(`[id="widget.cbid.json.edit.%s"]`, opt) }
 	// LuCI's checkboxes carry the widget id as data-widget-id.
-	flag := func(sid, opt string) string { return fmt.Sprintf(`[data-widget-id="widget.cbid.json.%s.%s"]`, sid, opt) }
+	flag := func(sid, opt string) string {
+		return fmt.Sprintf(`[data-widget-id="widget.cbid.json.%s.%s"]`, sid, opt)
+	}
 	p.run("open the device's dialog",
 		chromedp.Click(`//tr[@data-peer="nas-backup"]//td[contains(@class,"cbi-section-actions")]/div/button[normalize-space()="Edit"]`, chromedp.BySearch),
 		chromedp.WaitVisible(edit("access_mode"), chromedp.ByQuery),
