@@ -123,6 +123,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"access: bad port", []string{"peer", "add", "x", "--access", "192.168.1.10 tcp/0"}, `port "0" is not a port 1-65535`, 2},
 		{"access: bad protocol", []string{"peer", "set", "laptop", "--access", "192.168.1.10 gre"}, `protocol "gre" is not tcp, udp or icmp`, 2},
 		{"access: icmp port", []string{"peer", "set", "laptop", "--access", "192.168.1.10 icmp/8"}, "icmp has no ports", 2},
+		{"access: kinds without commas", []string{"peer", "add", "x", "--access", "lan router"}, `access "lan router": separate access items with commas`, 2},
 		{"access: none with more", []string{"peer", "set", "laptop", "--access", "none,lan"}, `"none" cannot be combined`, 2},
 		{"access: hub default", []string{"settings", "set", "--access", "lan,10.0.0.0/33"}, `access "10.0.0.0/33"`, 2},
 		{"access: a host on the VPN", []string{"settings", "set", "--access", "192.168.100.7"}, `use "spoke"`, 4},

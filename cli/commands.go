@@ -94,9 +94,10 @@ var commands = []*command{
 			"On OpenWrt the package runs it on every ifup of the hub's interface (/etc/hotplug.d/iface)."),
 	def("settings", "show the hub's settings", "settings", true, (*env).settings),
 	def("settings set", "change endpoint, DNS, LAN, keepalive or the default access (no restart)", "settings_set", true, (*env).settingsSet).with(
-		"--access sets what every device reaches unless it has its own access (see wghub peer set --help);\n" +
-			"'spoke' in it lets devices reach each other. Examples:\n" +
-			"  wghub settings set --access lan,spoke\n" +
+		"--access sets the default access: what every device may reach through the hub unless it has its own\n" +
+			"(wghub peer set NAME --access); it applies at once, tunnels stay up. Items:\n" + accessItemsHelp +
+			"Examples:\n" +
+			"  wghub settings set --access lan,spoke       (devices reach the LAN and each other)\n" +
 			"  wghub settings set --access default         (back to lan)"),
 	def("import", "adopt an existing wg-quick server config", "", true, (*env).importConf),
 	def("export", "print the hub as a wg-quick server config (with its private key)", "", true, (*env).export),
@@ -130,14 +131,17 @@ var commands = []*command{
 // accessHelp explains --access for peer add and peer set; the examples
 // follow it.
 const accessHelp = "--access says what the device may reach through the hub (the hub's firewall enforces it):\n" +
-	"  lan        the LAN subnets\n" +
+	accessItemsHelp +
+	"Without --access the device follows the hub's default access (wghub settings).\nExamples:\n"
+
+// accessItemsHelp lists the access items, for --help.
+const accessItemsHelp = "  lan        the LAN subnets\n" +
 	"  internet   everything beyond the LAN (full tunnel)\n" +
 	"  router     the hub itself: web interface, SSH (DNS on the hub is always reachable)\n" +
 	"  spoke      other devices on the VPN\n" +
 	"  none       nothing but DNS\n" +
 	"  HOST       a LAN host or subnet, optionally one protocol and port: '192.168.1.10 tcp/22',\n" +
-	"             '192.168.1.0/28', '10.0.0.5 udp/5000-5010', '192.168.1.20 icmp'\n" +
-	"Without --access the device follows the hub's default access (wghub settings).\nExamples:\n"
+	"             '192.168.1.0/28', '10.0.0.5 udp/5000-5010', '192.168.1.20 icmp'\n"
 
 // lookup finds a command by path or alias.
 func lookup(path string) *command {

@@ -139,6 +139,11 @@ func parseHost(field, s string) (Host, error) {
 	}
 	p, err := parsePrefix(f[0])
 	if err != nil {
+		switch strings.ToLower(f[0]) {
+		case AccessLAN, AccessInternet, AccessRouter, AccessSpoke, "none":
+			// "lan router": two kinds where one was meant per item.
+			return bad("separate access items with commas")
+		}
 		return bad("not an access kind, address or subnet")
 	}
 	h := Host{Prefix: p.Masked()}
