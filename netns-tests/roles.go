@@ -179,6 +179,7 @@ type DriverSpec struct {
 	Routes     []netip.Prefix
 	LANDevice  string
 	VPN, LAN   []netip.Prefix
+	Default    linux.Access
 	StateDir   string
 }
 
@@ -211,7 +212,7 @@ func (d DriverSpec) Spec() (linux.Spec, error) {
 		return linux.Spec{}, err
 	}
 	s := linux.Spec{Interface: d.Interface, PrivateKey: k, ListenPort: d.ListenPort, Addresses: d.Addresses,
-		Routes: d.Routes, LANDevice: d.LANDevice, VPN: d.VPN, LAN: d.LAN, StateDir: d.StateDir}
+		Routes: d.Routes, LANDevice: d.LANDevice, VPN: d.VPN, LAN: d.LAN, Default: d.Default, StateDir: d.StateDir}
 	for _, p := range d.Peers {
 		pc, err := p.config()
 		if err != nil {

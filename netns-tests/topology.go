@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wghub/wghub/backend/linux"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -270,6 +271,7 @@ func (tp *Topology) HubSpec(cfg HubConfig) DriverSpec {
 		LANDevice: LANDev,
 		VPN:       []netip.Prefix{VPNNet},
 		LAN:       []netip.Prefix{LANNet},
+		Default:   linux.Access{LAN: true},
 		StateDir:  filepath.Join(tp.Dir, "state"),
 	}
 	if cfg.OnlyExt {
