@@ -27,6 +27,7 @@ type device struct {
 	name, ns, iface string
 	key             wgtypes.Key
 	vpn             string // its VPN address
+	vpn6            string // its IPv6 VPN address on a hub with VPN6, else ""
 }
 
 // newDevice makes the namespace of device n (WAN address 203.0.113.40+n,
@@ -65,6 +66,11 @@ func (d *device) start(t *testing.T, tp *Topology, hubPub wgtypes.Key) {
 	MustRun(t, d.ns, "ip", "link", "set", d.iface, "up")
 	MustRun(t, d.ns, "ip", "route", "add", LANNet.String(), "dev", d.iface)
 	MustRun(t, d.ns, "ip", "route", "add", WANOnlyWAN+"/32", "dev", d.iface)
+	if d.vpn6 != "" {
+		MustRun(t, d.ns, "wg", "set", d.iface, "peer", hubPub.String(), "allowed-ips", "0.0.0.0/0,::/0")
+		MustRun(t, d.ns, "ip", "addr", "add", d.vpn6+"/64", "dev", d.iface)
+		MustRun(t, d.ns, "ip", "route", "add", lan6.String(), "dev", d.iface)
+	}
 }
 
 // add adds the device to the hub with wghub peer add (live).
@@ -77,7 +83,7 @@ func (d *device) add(t *testing.T, h *CLIHub, flags ...string) {
 // policy DROP (a hardened host: nothing passes that wghub's chains do not
 // accept), a default route out of the WAN device (the Internet device),
 // and servers (TCP and UDP) on lan1, lan2 and the WAN host.
-func accessHub(t *testing.T) (*Topology, *CLIHub) {
+func accessHub(t *testing.T, cfg HubConfig) (*Topology, *CLIHub) {
 	t.Helper()
 	RequireRoot(t)
 	if wghubBin == "" {
@@ -90,7 +96,8 @@ func accessHub(t *testing.T) (*Topology, *CLIHub) {
 	Serve(t, tp.LAN1, LAN1)
 	Serve(t, tp.LAN2, LAN2)
 	Serve(t, tp.WANOnly, WANOnlyWAN)
-	h := tp.NewCLIHub(t, HubConfig{OnlyExt: true}, wghubBin)
+	cfg.OnlyExt = true
+	h := tp.NewCLIHub(t, cfg, wghubBin)
 	h.Up(t)
 	return tp, h
 }
@@ -183,7 +190,7 @@ func hubRules(t *testing.T, tp *Topology) string {
 // and spoke off and on, both as the hub default and per device.
 func TestAccessKinds(t *testing.T) {
 	t.Parallel()
-	tp, h := accessHub(t)
+	tp, h := accessHub(t, HubConfig{})
 	L := newDevice(t, tp, "lan", 1)
 	I := newDevice(t, tp, "inet", 2)
 	R := newDevice(t, tp, "router", 3)
@@ -278,7 +285,7 @@ func TestAccessKinds(t *testing.T) {
 // change, and B's traffic the last one.
 func TestAccessChangeHitless(t *testing.T) {
 	t.Parallel()
-	tp, h := accessHub(t)
+	tp, h := accessHub(t, HubConfig{})
 	A := newDevice(t, tp, "a", 1)
 	B := newDevice(t, tp, "b", 2)
 	A.add(t, h, "--access", "lan,router")
@@ -347,7 +354,7 @@ func TestAccessChangeHitless(t *testing.T) {
 // the last internet device removes every WAN rule again.
 func TestFullTunnelLive(t *testing.T) {
 	t.Parallel()
-	tp, h := accessHub(t)
+	tp, h := accessHub(t, HubConfig{})
 	F1 := newDevice(t, tp, "full1", 1)
 	F2 := newDevice(t, tp, "full2", 2)
 	L := newDevice(t, tp, "lan", 3)
@@ -388,4 +395,43 @@ func TestFullTunnelLive(t *testing.T) {
 		t.Errorf("WAN rules left after removing the last internet device:\n%s", strings.Join(r, "\n"))
 	}
 	check(t, "no full-tunnel device", []expect{{L, LAN1, []probe{tcp}, true}})
+}
+
+// IPv6 subnets of TestAccessIPv6: the VPN (hub at ::1; a device's address
+// is the twin of its IPv4 one) and the LAN (hub ::1, lan1 ::20).
+var (
+	vpn6 = netip.MustParsePrefix("fd00:100::/64")
+	lan6 = netip.MustParsePrefix("fd00:1::/64")
+)
+
+// TestAccessIPv6: the same enforcement with ip6tables: a device with the
+// default lan access reaches an IPv6 LAN host (masqueraded: the host has
+// no route back) but not the hub's own service; an internet-only device
+// does not reach the LAN.
+func TestAccessIPv6(t *testing.T) {
+	t.Parallel()
+	tp, h := accessHub(t, HubConfig{VPN6: vpn6, LAN6: lan6})
+	MustRun(t, tp.Hub, "ip", "addr", "add", "fd00:1::1/64", "dev", LANDev)
+	MustRun(t, tp.LAN1, "ip", "addr", "add", "fd00:1::20/64", "dev", "eth0")
+	Serve(t, tp.LAN1, "[fd00:1::20]")
+	L := newDevice(t, tp, "lan6", 1)
+	I := newDevice(t, tp, "inet6", 2)
+	L.vpn6, I.vpn6 = "fd00:100::29", "fd00:100::2a" // twins of .41 and .42
+	L.add(t, h)
+	I.add(t, h, "--access", "internet")
+	for _, d := range []*device{L, I} {
+		d.start(t, tp, h.PublicKey(t))
+	}
+	Serve(t, tp.Hub, "[fd00:100::1]")
+	if who, err := Who(L.ns, "[fd00:1::20]", 5*time.Second); err != nil || who.Addr().String() != "fd00:1::1" {
+		t.Errorf("lan device → IPv6 LAN host: server saw %s (%v); want fd00:1::1 (masqueraded)", who, err)
+	}
+	check(t, "IPv6", []expect{
+		{L, "fd00:1::20", []probe{icmp}, true},
+		{L, "[fd00:1::20]", []probe{tcp, udp}, true},
+		{L, "fd00:100::1", []probe{icmp}, false},
+		{L, "[fd00:100::1]", []probe{tcp, udp}, false},
+		{I, "fd00:1::20", []probe{icmp}, false},
+		{I, "[fd00:1::20]", []probe{tcp, udp}, false},
+	})
 }
