@@ -90,8 +90,9 @@ func accessHub(t *testing.T, cfg HubConfig) (*Topology, *CLIHub) {
 		t.Skip("needs the wghub binary (not built in driver mode)")
 	}
 	tp := NewTopology(t)
-	MustRun(t, tp.Hub, "iptables", "-P", "FORWARD", "DROP")
-	MustRun(t, tp.Hub, "ip6tables", "-P", "FORWARD", "DROP")
+	ipt, ip6t := iptablesOf(cfg)
+	MustRun(t, tp.Hub, ipt, "-P", "FORWARD", "DROP")
+	MustRun(t, tp.Hub, ip6t, "-P", "FORWARD", "DROP")
 	MustRun(t, tp.Hub, "ip", "route", "add", "default", "dev", WANDev)
 	Serve(t, tp.LAN1, LAN1)
 	Serve(t, tp.LAN2, LAN2)
@@ -100,6 +101,14 @@ func accessHub(t *testing.T, cfg HubConfig) (*Topology, *CLIHub) {
 	h := tp.NewCLIHub(t, cfg, wghubBin)
 	h.Up(t)
 	return tp, h
+}
+
+// iptablesOf names the iptables and ip6tables the hub of cfg uses.
+func iptablesOf(cfg HubConfig) (string, string) {
+	if cfg.Legacy {
+		return "iptables-legacy", "ip6tables-legacy"
+	}
+	return "iptables", "ip6tables"
 }
 
 // probe is one kind of traffic.
@@ -172,12 +181,17 @@ func check(t *testing.T, what string, es []expect) {
 	}
 }
 
-// hubRules is what wghub's chains hold in the hub namespace (iptables -S).
-func hubRules(t *testing.T, tp *Topology) string {
+// hubRules is what wghub's IPv4 chains hold in the hub namespace
+// (iptables -S; ipt names the iptables, "" the default one).
+func hubRules(t *testing.T, tp *Topology, ipt ...string) string {
 	t.Helper()
+	bin := "iptables"
+	if len(ipt) > 0 {
+		bin = ipt[0]
+	}
 	var b strings.Builder
 	for _, c := range [][2]string{{"filter", linux.FwdChain(tp.HubIf)}, {"filter", linux.InChain(tp.HubIf)}, {"nat", linux.NATChain(tp.HubIf)}} {
-		b.WriteString(MustRun(t, tp.Hub, "iptables", "-t", c[0], "-S", c[1]))
+		b.WriteString(MustRun(t, tp.Hub, bin, "-t", c[0], "-S", c[1]))
 	}
 	return b.String()
 }
@@ -282,10 +296,23 @@ func TestAccessKinds(t *testing.T) {
 // TestAccessChangeHitless (issue 11 point 2): a ping stream through device
 // A loses no packet while device B's access changes 10 times, each change
 // applied live by `wghub peer set B --access ...`; B's rules follow every
-// change, and B's traffic the last one.
+// change, and B's traffic the last one. With both iptables backends.
 func TestAccessChangeHitless(t *testing.T) {
-	t.Parallel()
-	tp, h := accessHub(t, HubConfig{})
+	for _, legacy := range []bool{false, true} {
+		name := "nft"
+		if legacy {
+			name = "legacy"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			accessChangeHitless(t, HubConfig{Legacy: legacy})
+		})
+	}
+}
+
+func accessChangeHitless(t *testing.T, cfg HubConfig) {
+	tp, h := accessHub(t, cfg)
+	ipt, _ := iptablesOf(cfg)
 	A := newDevice(t, tp, "a", 1)
 	B := newDevice(t, tp, "b", 2)
 	A.add(t, h, "--access", "lan,router")
@@ -322,8 +349,8 @@ func TestAccessChangeHitless(t *testing.T) {
 			acc, internet = "internet", true
 		}
 		h.run(t, "peer", "set", B.name, "--access", acc)
-		if got := strings.Contains(hubRules(t, tp), internetRule); got != internet {
-			t.Errorf("change %d (%s): B's internet rule present %v; want %v:\n%s", i+1, acc, got, internet, hubRules(t, tp))
+		if got := strings.Contains(hubRules(t, tp, ipt), internetRule); got != internet {
+			t.Errorf("change %d (%s): B's internet rule present %v; want %v:\n%s", i+1, acc, got, internet, hubRules(t, tp, ipt))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
