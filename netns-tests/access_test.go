@@ -66,6 +66,7 @@ func (d *device) start(t *testing.T, tp *Topology, hubPub wgtypes.Key) {
 	MustRun(t, d.ns, "ip", "link", "set", d.iface, "up")
 	MustRun(t, d.ns, "ip", "route", "add", LANNet.String(), "dev", d.iface)
 	MustRun(t, d.ns, "ip", "route", "add", WANOnlyWAN+"/32", "dev", d.iface)
+	MustRun(t, d.ns, "ip", "route", "add", siteNet, "dev", d.iface)
 	if d.vpn6 != "" {
 		MustRun(t, d.ns, "wg", "set", d.iface, "peer", hubPub.String(), "allowed-ips", "0.0.0.0/0,::/0")
 		MustRun(t, d.ns, "ip", "addr", "add", d.vpn6+"/64", "dev", d.iface)
@@ -78,6 +79,9 @@ func (d *device) add(t *testing.T, h *CLIHub, flags ...string) {
 	t.Helper()
 	h.run(t, append([]string{"peer", "add", d.name, "--public-key", d.key.PublicKey().String(), "--ip", d.vpn}, flags...)...)
 }
+
+// siteNet is a subnet routed to a device (site to site); site is its host.
+const siteNet, site = "10.50.0.0/24", "10.50.0.1"
 
 // accessHub is the topology with the wghub binary as the hub: FORWARD's
 // policy DROP (a hardened host: nothing passes that wghub's chains do not
@@ -201,7 +205,8 @@ func hubRules(t *testing.T, tp *Topology, ipt ...string) string {
 // access "lan": lan, internet (only this device to the WAN host, which
 // sees the hub's address), router (the hub's own service; DNS on the hub
 // answers everybody over udp and tcp), LAN hosts with protocol and port,
-// and spoke off and on, both as the hub default and per device.
+// and spoke (to devices and a subnet routed to one) off and on, both as
+// the hub default and per device.
 func TestAccessKinds(t *testing.T) {
 	t.Parallel()
 	tp, h := accessHub(t, HubConfig{})
@@ -210,7 +215,7 @@ func TestAccessKinds(t *testing.T) {
 	R := newDevice(t, tp, "router", 3)
 	S := newDevice(t, tp, "spoke", 4)
 	H := newDevice(t, tp, "hosts", 5)
-	L.add(t, h)
+	L.add(t, h, "--route", siteNet)
 	I.add(t, h, "--access", "internet")
 	R.add(t, h, "--access", "lan,router")
 	S.add(t, h, "--access", "spoke")
@@ -219,6 +224,8 @@ func TestAccessKinds(t *testing.T) {
 		d.start(t, tp, h.PublicKey(t))
 		Serve(t, d.ns, d.vpn)
 	}
+	MustRun(t, L.ns, "ip", "addr", "add", site+"/32", "dev", "lo")
+	Serve(t, L.ns, site)     // a host of the subnet behind L
 	Serve(t, tp.Hub, HubVPN) // the hub's own service
 	dns := Start(t, tp.Hub, nil, "", "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
 		"--user=root", "--pid-file="+filepath.Join(tp.Dir, "dnsmasq.pid"), "--bind-interfaces", "--listen-address="+HubVPN,
@@ -260,6 +267,8 @@ func TestAccessKinds(t *testing.T) {
 		// spoke only
 		{S, L.vpn, all, true},
 		{S, R.vpn, all, true},
+		{S, site, all, true},
+		{R, site, all, false},
 		{S, LAN1, all, false},
 		{S, WANOnlyWAN, all, false},
 		{S, HubVPN, all, false},
@@ -286,6 +295,7 @@ func TestAccessKinds(t *testing.T) {
 	check(t, "spoke on by default", []expect{
 		{L, R.vpn, all, true},
 		{L, S.vpn, all, true},
+		{R, S.vpn, all, false},
 		{L, LAN1, all, true},
 		{I, L.vpn, all, false},
 		{R, L.vpn, all, false},

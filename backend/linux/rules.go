@@ -173,9 +173,9 @@ func (s Spec) Rules(fam Family) []Rule {
 			}
 		}
 		if x.acc.Spoke {
-			for _, v := range vpn {
-				rs.add("filter", fwd, "ACCEPT", append(slices.Clone(src), "-o", wg, "-d", v.String())...)
-			}
+			// Out of the interface again: to the other devices and the
+			// subnets routed to them.
+			rs.add("filter", fwd, "ACCEPT", append(slices.Clone(src), "-o", wg)...)
 		}
 		if x.acc.Internet && s.InternetDevice != "" {
 			internet = true

@@ -94,7 +94,7 @@ func TestRules(t *testing.T) {
 			want: []string{
 				reply,
 				fwd + "-i wg0 -s 192.168.100.0/24 -o eth1 -d 192.168.1.0/24 " + cm + " -j ACCEPT",
-				fwd + "-i wg0 -s 192.168.100.0/24 -o wg0 -d 192.168.100.0/24 " + cm + " -j ACCEPT",
+				fwd + "-i wg0 -s 192.168.100.0/24 -o wg0 " + cm + " -j ACCEPT",
 				fwd + "-i wg0 -s 192.168.100.0/24 -o eth0 " + cm + " -j ACCEPT",
 				fwd + "-i wg0 -s 192.168.100.0/24 " + cm + " -j REJECT",
 				dns,
@@ -127,7 +127,7 @@ func TestRules(t *testing.T) {
 				fwd + "-i wg0 -s 192.168.100.7/32 -o eth0 -d 192.168.1.10/32 -p tcp -m tcp --dport 8000:8080 " + cm + " -j ACCEPT",
 				fwd + "-i wg0 -s 192.168.100.7/32 -o eth0 -d 192.168.1.11/32 -p icmp " + cm + " -j ACCEPT",
 				fwd + "-i wg0 -s 192.168.100.7/32 -o eth0 -d 10.9.0.0/16 -p udp -m udp --dport 53 " + cm + " -j ACCEPT",
-				fwd + "-i wg0 -s 192.168.100.7/32 -o wg0 -d 192.168.100.0/24 " + cm + " -j ACCEPT",
+				fwd + "-i wg0 -s 192.168.100.7/32 -o wg0 " + cm + " -j ACCEPT",
 				fwd + "-i wg0 -s 192.168.100.7/32 " + cm + " -j REJECT",
 				fwd + "-i wg0 -s 192.168.100.8/32 -o eth0 -d 192.168.2.0/24 " + cm + " -j ACCEPT",
 				fwd + "-i wg0 -s 192.168.100.8/32 " + cm + " -j REJECT",
