@@ -1,7 +1,7 @@
 // Package plainlinux is wghub's backend for a plain Linux host: it adapts
 // the system layer in backend/linux to the contract in package backend. The
 // hub's own UCI-format file (hub.Standalone) is the truth; setup and `up`
-// build the running state from it, peer changes apply live.
+// build the running state from it, peer and access changes apply live.
 //
 // Only the tree that is this host's (DefaultRoot) changes the running
 // system, or any tree when wghub runs in a network namespace other than
@@ -287,7 +287,7 @@ func (b *Backend) Checks(ctx context.Context, h *hub.Hub, cfgs map[string]*uci.C
 		out[0].Fix = "wghub up enables it; something reset it (check /etc/sysctl.d)"
 	}
 	missing := x.MissingRule(SpecOf(h))
-	add("iptables", missing == "", "forward and masquerade rules in place: "+fmt.Sprint(missing == ""),
+	add("iptables", missing == "", "forward, access and masquerade rules in place: "+fmt.Sprint(missing == ""),
 		"run wghub up (missing: "+missing+")")
 	return out
 }
