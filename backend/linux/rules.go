@@ -127,70 +127,89 @@ func (s Spec) Rules(fam Family) []Rule {
 		return nil
 	}
 	rs := &ruleSet{fam: fam, seen: map[string]bool{}}
-	wg, fwd, in, nat := s.Interface, FwdChain(s.Interface), InChain(s.Interface), NATChain(s.Interface)
-
 	for _, v := range vpn {
-		rs.add("filter", fwd, "ACCEPT", "-o", wg, "-d", v.String(), "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED")
+		rs.add("filter", FwdChain(s.Interface), "ACCEPT", "-o", s.Interface, "-d", v.String(),
+			"-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED")
 	}
-	type source struct {
-		src netip.Prefix
-		lan []netip.Prefix
-		acc Access
+	srcs := s.sources(fam)
+	for _, x := range srcs {
+		s.forward(rs, x)
 	}
-	var srcs []source
+	s.input(rs, srcs)
+	s.masquerade(rs, fam, vpn, srcs)
+	return rs.out
+}
+
+// source is one source of forwarded traffic with its access: a device's
+// address, or a VPN subnet with the default access.
+type source struct {
+	src netip.Prefix
+	lan []netip.Prefix // what its "lan" means, in the family
+	acc Access
+}
+
+// sources are the devices' addresses, then the VPN subnets, of one family.
+func (s Spec) sources(fam Family) []source {
+	var out []source
 	for _, d := range s.Devices {
 		lan := d.LAN
 		if lan == nil {
 			lan = s.LAN
 		}
 		for _, p := range inFamily(d.Sources, fam) {
-			srcs = append(srcs, source{p, inFamily(lan, fam), d.Access})
+			out = append(out, source{p, inFamily(lan, fam), d.Access})
 		}
 	}
-	for _, v := range vpn {
-		srcs = append(srcs, source{v, inFamily(s.LAN, fam), s.Default})
+	for _, v := range inFamily(s.VPN, fam) {
+		out = append(out, source{v, inFamily(s.LAN, fam), s.Default})
 	}
+	return out
+}
 
-	internet := false
-	var lanDsts []netip.Prefix // masqueraded towards LANDevice
+// internet reports whether x's internet access leads anywhere.
+func (s Spec) internet(x source) bool { return x.acc.Internet && s.InternetDevice != "" }
+
+// forward adds x's forwarding rules: ACCEPT what its access grants, then
+// REJECT the rest of its forwarding.
+func (s Spec) forward(rs *ruleSet, x source) {
+	fwd := FwdChain(s.Interface)
+	src := []string{"-i", s.Interface, "-s", x.src.String()}
+	accept := func(match ...string) { rs.add("filter", fwd, "ACCEPT", append(slices.Clone(src), match...)...) }
 	if s.LANDevice != "" {
-		lanDsts = inFamily(s.LAN, fam)
+		if x.acc.LAN {
+			for _, d := range x.lan {
+				accept("-o", s.LANDevice, "-d", d.String())
+			}
+		}
+		for _, h := range x.acc.Hosts {
+			if familyOf(h.Prefix) == rs.fam {
+				accept(append([]string{"-o", s.LANDevice}, h.match()...)...)
+			}
+		}
 	}
-	for _, x := range srcs {
-		src := []string{"-i", wg, "-s", x.src.String()}
-		if s.LANDevice != "" {
-			if x.acc.LAN {
-				for _, d := range x.lan {
-					rs.add("filter", fwd, "ACCEPT", append(slices.Clone(src), "-o", s.LANDevice, "-d", d.String())...)
-					lanDsts = append(lanDsts, d)
-				}
-			}
-			for _, h := range x.acc.Hosts {
-				if familyOf(h.Prefix) == fam {
-					rs.add("filter", fwd, "ACCEPT", append(append(slices.Clone(src), "-o", s.LANDevice), h.match()...)...)
-					lanDsts = append(lanDsts, h.Prefix.Masked())
-				}
-			}
-		}
-		if x.acc.Spoke {
-			// Out of the interface again: to the other devices and the
-			// subnets routed to them.
-			rs.add("filter", fwd, "ACCEPT", append(slices.Clone(src), "-o", wg)...)
-		}
-		if x.acc.Internet && s.InternetDevice != "" {
-			internet = true
-			if !x.acc.LAN && s.InternetDevice == s.LANDevice {
-				// The LAN is out of the same device: "internet" is
-				// what lies beyond it.
-				for _, d := range append(inFamily(s.LAN, fam), x.lan...) {
-					rs.add("filter", fwd, "REJECT", append(slices.Clone(src), "-d", d.String())...)
-				}
-			}
-			rs.add("filter", fwd, "ACCEPT", append(slices.Clone(src), "-o", s.InternetDevice)...)
-		}
-		rs.add("filter", fwd, "REJECT", src...)
+	if x.acc.Spoke {
+		// Out of the interface again: to the other devices and the
+		// subnets routed to them.
+		accept("-o", s.Interface)
 	}
+	if s.internet(x) {
+		if !x.acc.LAN && s.InternetDevice == s.LANDevice {
+			// The LAN is out of the same device: "internet" is what lies
+			// beyond it.
+			for _, d := range append(inFamily(s.LAN, rs.fam), x.lan...) {
+				rs.add("filter", fwd, "REJECT", append(slices.Clone(src), "-d", d.String())...)
+			}
+		}
+		accept("-o", s.InternetDevice)
+	}
+	rs.add("filter", fwd, "REJECT", src...)
+}
 
+// input adds the rules for traffic to the hub itself: replies and DNS
+// always, the rest only for sources with router access, which RETURN to
+// the host's own INPUT rules (wghub opens no port the host closes).
+func (s Spec) input(rs *ruleSet, srcs []source) {
+	in := InChain(s.Interface)
 	rs.add("filter", in, "ACCEPT", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED")
 	for _, proto := range []string{"udp", "tcp"} {
 		rs.add("filter", in, "ACCEPT", "-p", proto, "-m", proto, "--dport", "53")
@@ -202,11 +221,33 @@ func (s Spec) Rules(fam Family) []Rule {
 			rs.add("filter", in, "REJECT", "-s", x.src.String())
 		}
 	}
+}
 
+// masquerade adds the NAT rules: VPN traffic towards the LAN (its subnets
+// and every LAN host or device LAN granted) and, when some access has
+// internet, towards InternetDevice. Only what forward accepted gets here.
+func (s Spec) masquerade(rs *ruleSet, fam Family, vpn []netip.Prefix, srcs []source) {
+	var dsts []netip.Prefix
+	internet := false
+	if s.LANDevice != "" {
+		dsts = inFamily(s.LAN, fam)
+	}
+	for _, x := range srcs {
+		if x.acc.LAN {
+			dsts = append(dsts, x.lan...)
+		}
+		for _, h := range x.acc.Hosts {
+			if familyOf(h.Prefix) == fam {
+				dsts = append(dsts, h.Prefix.Masked())
+			}
+		}
+		internet = internet || s.internet(x)
+	}
+	nat := NATChain(s.Interface)
 	for _, v := range vpn {
 		if s.LANDevice != "" {
-			for i, d := range lanDsts {
-				if !covered(d, lanDsts[:i]) {
+			for i, d := range dsts {
+				if !covered(d, dsts[:i]) {
 					rs.add("nat", nat, "MASQUERADE", "-s", v.String(), "-d", d.String(), "-o", s.LANDevice)
 				}
 			}
@@ -215,7 +256,6 @@ func (s Spec) Rules(fam Family) []Rule {
 			rs.add("nat", nat, "MASQUERADE", "-s", v.String(), "-o", s.InternetDevice)
 		}
 	}
-	return rs.out
 }
 
 // restoreInput is the input of `iptables-restore --noflush` that gives
