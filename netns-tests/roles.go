@@ -62,6 +62,10 @@ func runRole(role string, args []string) int {
 		err = serve(args)
 	case "dial":
 		err = dial(args)
+	case "udp":
+		err = dialUDP(args)
+	case "dns":
+		err = resolve(args)
 	case "driver":
 		err = drive(args)
 	default:
@@ -85,7 +89,8 @@ func self() string {
 
 // serve ADDR: a TCP server that prints "ready", then per connection reads
 // one line: "WHO" answers the remote address it sees; "SINK" counts bytes
-// until EOF and answers the count.
+// until EOF and answers the count. On the same address and port, UDP:
+// every datagram is answered with the remote address.
 func serve(args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("usage: serve ADDR")
@@ -94,6 +99,11 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	u, err := net.ListenPacket("udp", args[0])
+	if err != nil {
+		return err
+	}
+	go echoUDP(u)
 	fmt.Println("ready")
 	for {
 		c, err := l.Accept()
@@ -118,6 +128,76 @@ func serve(args []string) error {
 			}
 		}()
 	}
+}
+
+func echoUDP(u net.PacketConn) {
+	buf := make([]byte, 1500)
+	for {
+		_, from, err := u.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		u.WriteTo([]byte(from.String()+"\n"), from)
+	}
+}
+
+// udp ADDR TIMEOUT: sends a datagram to ADDR (again every 300 ms) until an
+// answer comes or TIMEOUT passes, and prints the answer (the address the
+// server saw).
+func dialUDP(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: udp ADDR TIMEOUT")
+	}
+	timeout, err := time.ParseDuration(args[1])
+	if err != nil {
+		return err
+	}
+	c, err := net.Dial("udp", args[0])
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	end := time.Now().Add(timeout)
+	buf := make([]byte, 1500)
+	for time.Now().Before(end) {
+		c.Write([]byte("WHO\n"))
+		dl := time.Now().Add(300 * time.Millisecond)
+		if dl.After(end) {
+			dl = end
+		}
+		c.SetReadDeadline(dl)
+		n, err := c.Read(buf)
+		if err == nil {
+			fmt.Print(string(buf[:n]))
+			return nil
+		}
+	}
+	return fmt.Errorf("no answer from %s within %s", args[0], timeout)
+}
+
+// dns SERVER NAME tcp|udp TIMEOUT: looks NAME up at SERVER:53 over tcp or
+// udp only (Go's resolver) and prints the addresses.
+func resolve(args []string) error {
+	if len(args) != 4 {
+		return fmt.Errorf("usage: dns SERVER NAME tcp|udp TIMEOUT")
+	}
+	timeout, err := time.ParseDuration(args[3])
+	if err != nil {
+		return err
+	}
+	server, network := net.JoinHostPort(args[0], "53"), args[2]
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	addrs, err := r.LookupHost(ctx, args[1])
+	if err != nil {
+		return err
+	}
+	fmt.Println(strings.Join(addrs, " "))
+	return nil
 }
 
 // dial ADDR TIMEOUT [SECONDS]: connects within TIMEOUT; without SECONDS asks
@@ -179,6 +259,7 @@ type DriverSpec struct {
 	Routes     []netip.Prefix
 	LANDevice  string
 	VPN, LAN   []netip.Prefix
+	Default    linux.Access
 	StateDir   string
 }
 
@@ -211,7 +292,7 @@ func (d DriverSpec) Spec() (linux.Spec, error) {
 		return linux.Spec{}, err
 	}
 	s := linux.Spec{Interface: d.Interface, PrivateKey: k, ListenPort: d.ListenPort, Addresses: d.Addresses,
-		Routes: d.Routes, LANDevice: d.LANDevice, VPN: d.VPN, LAN: d.LAN, StateDir: d.StateDir}
+		Routes: d.Routes, LANDevice: d.LANDevice, VPN: d.VPN, LAN: d.LAN, Default: d.Default, StateDir: d.StateDir}
 	for _, p := range d.Peers {
 		pc, err := p.config()
 		if err != nil {

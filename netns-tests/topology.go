@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wghub/wghub/backend/linux"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -138,6 +139,23 @@ func Who(ns, addr string, timeout time.Duration) (netip.AddrPort, error) {
 		return netip.AddrPort{}, err
 	}
 	return netip.ParseAddrPort(strings.TrimSpace(out))
+}
+
+// WhoUDP sends datagrams from ns to addr:ServerPort until one is answered
+// within timeout and returns the client address the server saw.
+func WhoUDP(ns, addr string, timeout time.Duration) (netip.AddrPort, error) {
+	out, err := RunEnv(ns, []string{RoleEnv + "=udp"}, self(), fmt.Sprintf("%s:%d", addr, ServerPort), timeout.String())
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.ParseAddrPort(strings.TrimSpace(out))
+}
+
+// Resolve looks name up from ns at server's port 53 over network ("udp"
+// or "tcp") within timeout and returns the addresses.
+func Resolve(ns, server, name, network string, timeout time.Duration) (string, error) {
+	out, err := RunEnv(ns, []string{RoleEnv + "=dns"}, self(), server, name, network, timeout.String())
+	return strings.TrimSpace(out), err
 }
 
 // Stream sends a TCP stream from ns to addr:ServerPort for d and returns
@@ -270,6 +288,7 @@ func (tp *Topology) HubSpec(cfg HubConfig) DriverSpec {
 		LANDevice: LANDev,
 		VPN:       []netip.Prefix{VPNNet},
 		LAN:       []netip.Prefix{LANNet},
+		Default:   linux.Access{LAN: true},
 		StateDir:  filepath.Join(tp.Dir, "state"),
 	}
 	if cfg.OnlyExt {

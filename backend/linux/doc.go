@@ -2,7 +2,9 @@
 // a WireGuard hub interface up and down (netlink link, addresses, routes and
 // MTU; the userspace implementation when the kernel has no WireGuard; wgctrl
 // for keys and peers; forwarding sysctls; iptables and ip6tables chains that
-// forward and masquerade VPN traffic into the LAN) and changes peers live.
+// forward and masquerade VPN traffic into the LAN and the Internet, and
+// enforce what each device may reach, there and on the hub itself) and
+// changes peers and access live.
 //
 // It takes plain values (Spec, wgtypes.PeerConfig, netip.Prefix) and knows
 // nothing of UCI or the hub model; the caller plans, this package applies.
@@ -11,8 +13,10 @@
 // create: Down removes exactly the chains, jumps, link and sysctl changes
 // that Up made, and leaves the (possibly new, empty) iptables tables.
 //
-// Rules go through go-iptables, which runs the `iptables` and `ip6tables`
-// found in $PATH: whichever backend (nft or legacy) the system's
+// Rules are loaded by `iptables-restore --noflush` (one transaction per
+// family, so a change never leaves a moment with rules half loaded) and
+// checked and removed through go-iptables; both run the `iptables` and
+// `ip6tables` found in $PATH: whichever backend (nft or legacy) the system's
 // alternatives select. Options.IPTables/IP6Tables, or a PATH directory of
 // symlinks, choose the other; both are tested.
 //

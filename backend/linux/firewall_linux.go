@@ -1,17 +1,21 @@
 package linux
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 
 	"github.com/coreos/go-iptables/iptables"
 )
 
-// firewallUp makes iface's chains hold exactly s.Rules and the jumps to them
-// exist, per family; a family that needs no rules has its chains removed.
-// A chain already right is left alone, so a repeated Up does not open a
-// window without rules.
+// firewallUp makes iface's chains hold exactly s.Rules and the jumps to
+// them exist, per family; a family that needs no rules has its chains
+// removed. Each family is loaded by one `iptables-restore --noflush` (see
+// restoreInput): the chains change in one transaction, so no device ever
+// sees a moment with another's rules half loaded, and conntrack is not
+// touched (established connections keep flowing).
 func (h *Host) firewallUp(s Spec) error {
 	for _, fam := range []Family{IPv4, IPv6} {
 		rules := s.Rules(fam)
@@ -24,72 +28,33 @@ func (h *Host) firewallUp(s Spec) error {
 			}
 			continue
 		}
-		for _, tc := range [][2]string{{"filter", FwdChain(s.Interface)}, {"nat", NATChain(s.Interface)}} {
-			var want []Rule
-			for _, r := range rules {
-				if r.Table == tc[0] && r.Chain == tc[1] {
-					want = append(want, r)
-				}
-			}
-			if err := h.syncChain(t, fam, tc[0], tc[1], want); err != nil {
-				return err
-			}
-		}
+		var missing []Rule
 		for _, j := range Jumps(fam, s.Interface) {
 			ok, err := exists(t, j)
 			if err != nil {
 				return fmt.Errorf("checking %s rule %s: %w", famName(fam), j, err)
 			}
-			if ok {
-				continue
-			}
-			if err := t.Insert(j.Table, j.Chain, 1, j.Spec...); err != nil {
-				return fmt.Errorf("inserting %s rule %s: %w", famName(fam), j, err)
+			if !ok {
+				missing = append(missing, j)
 			}
 		}
-		h.logf("%s: %d rules in %s and %s", famName(fam), len(rules), FwdChain(s.Interface), NATChain(s.Interface))
+		if err := h.restore(fam, restoreInput(s.Interface, rules, missing)); err != nil {
+			return err
+		}
+		h.logf("%s: %d rules loaded into %s, %s and %s", famName(fam), len(rules),
+			FwdChain(s.Interface), InChain(s.Interface), NATChain(s.Interface))
 	}
 	return nil
 }
 
-// syncChain makes table/chain hold exactly want, in order; a chain that
-// already does is not touched.
-func (h *Host) syncChain(t *iptables.IPTables, fam Family, table, chain string, want []Rule) error {
-	ok, err := t.ChainExists(table, chain)
-	if err != nil {
-		return fmt.Errorf("checking %s chain %s/%s: %w", famName(fam), table, chain, err)
-	}
-	if ok {
-		lines, err := t.List(table, chain)
-		if err != nil {
-			return fmt.Errorf("listing %s chain %s/%s: %w", famName(fam), table, chain, err)
-		}
-		n := 0
-		for _, l := range lines {
-			if strings.HasPrefix(l, "-A ") {
-				n++
-			}
-		}
-		same := n == len(want)
-		for i := 0; same && i < len(want); i++ {
-			// -C checks presence, not position; with equal counts and
-			// distinct rules, presence of all is equality up to order,
-			// and order does not matter among these ACCEPT rules.
-			if same, err = exists(t, want[i]); err != nil {
-				return fmt.Errorf("checking %s rule %s: %w", famName(fam), want[i], err)
-			}
-		}
-		if same {
-			return nil
-		}
-	}
-	if err := t.ClearChain(table, chain); err != nil {
-		return fmt.Errorf("creating %s chain %s/%s: %w", famName(fam), table, chain, err)
-	}
-	for _, r := range want {
-		if err := t.Append(r.Table, r.Chain, r.Spec...); err != nil {
-			return fmt.Errorf("adding %s rule %s: %w", famName(fam), r, err)
-		}
+// restore runs the family's iptables-restore --noflush on input: other
+// chains and tables stay as they are.
+func (h *Host) restore(fam Family, input string) error {
+	bin := h.restoreBin[fam]
+	cmd := exec.Command(bin, "-w", "5", "--noflush")
+	cmd.Stdin = strings.NewReader(input)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("loading wghub's %s rules with %s: %w: %s", famName(fam), bin, err, bytes.TrimSpace(out))
 	}
 	return nil
 }
@@ -126,7 +91,7 @@ func (h *Host) firewallDownFamily(fam Family, iface string) error {
 			}
 		}
 	}
-	for _, tc := range [][2]string{{"filter", FwdChain(iface)}, {"nat", NATChain(iface)}} {
+	for _, tc := range chains(iface) {
 		if err := t.ClearAndDeleteChain(tc[0], tc[1]); err != nil && !isNotExist(err) {
 			errs = append(errs, fmt.Errorf("deleting %s chain %s/%s: %w", famName(fam), tc[0], tc[1], err))
 		}

@@ -40,7 +40,10 @@ type Host struct {
 	// iptErr holds why a family's iptables could not be opened; it is
 	// reported only when that family is needed.
 	iptErr map[Family]error
-	log    io.Writer
+	// restoreBin is each family's iptables-restore: the binary of
+	// Options.IPTables/IP6Tables with "-restore" appended.
+	restoreBin map[Family]string
+	log        io.Writer
 }
 
 // New opens a Host on the current network namespace with default Options.
@@ -57,7 +60,8 @@ func NewWithOptions(o Options) (*Host, error) {
 		nl.Close()
 		return nil, fmt.Errorf("opening wgctrl: %w", err)
 	}
-	h := &Host{nl: nl, wg: wg, ipt: map[Family]*iptables.IPTables{}, iptErr: map[Family]error{}, log: o.Log}
+	h := &Host{nl: nl, wg: wg, ipt: map[Family]*iptables.IPTables{}, iptErr: map[Family]error{},
+		restoreBin: map[Family]string{}, log: o.Log}
 	if h.log == nil {
 		h.log = io.Discard
 	}
@@ -66,6 +70,7 @@ func NewWithOptions(o Options) (*Host, error) {
 		if fam == IPv6 {
 			proto = iptables.ProtocolIPv6
 		}
+		h.restoreBin[fam] = iptName(fam, path) + "-restore"
 		// Path("") means the default binary for the family.
 		t, err := iptables.New(iptables.IPFamily(proto), iptables.Timeout(5), iptables.Path(path))
 		if err != nil {
@@ -115,13 +120,8 @@ func (h *Host) Status(name string) (*wgtypes.Device, error) {
 // the sessions of peers that stay. What it changes is recorded in
 // StateDir/<interface>.json for Down.
 func (h *Host) Up(ctx context.Context, s Spec) error {
-	if err := s.Validate(); err != nil {
+	if err := h.canFirewall(s); err != nil {
 		return err
-	}
-	for _, fam := range []Family{IPv4, IPv6} {
-		if len(s.Rules(fam)) > 0 && h.ipt[fam] == nil {
-			return h.iptErr[fam]
-		}
 	}
 	st, err := loadState(s)
 	if err != nil {
@@ -157,6 +157,37 @@ func (h *Host) Up(ctx context.Context, s Spec) error {
 		}
 	}
 	if err := h.setSysctls(s, st); err != nil {
+		return err
+	}
+	return h.firewallUp(s)
+}
+
+// canFirewall checks s and that the iptables of every family s needs are
+// there, before anything changes.
+func (h *Host) canFirewall(s Spec) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	for _, fam := range []Family{IPv4, IPv6} {
+		if len(s.Rules(fam)) > 0 && h.ipt[fam] == nil {
+			return h.iptErr[fam]
+		}
+	}
+	return nil
+}
+
+// ApplyAccess loads s's rules (its access policy) into iface's chains, as
+// Up does, while the interface runs; one transaction per family, so other
+// devices' traffic and established connections are not disturbed. When
+// the interface is not running it does nothing: Up loads the rules.
+func (h *Host) ApplyAccess(s Spec) error {
+	if err := h.canFirewall(s); err != nil {
+		return err
+	}
+	if _, err := h.Status(s.Interface); errors.Is(err, os.ErrNotExist) {
+		h.logf("%s is not running: access rules are loaded when it comes up", s.Interface)
+		return nil
+	} else if err != nil {
 		return err
 	}
 	return h.firewallUp(s)

@@ -372,3 +372,82 @@ func TestAdoptedLinkSurvivesDown(t *testing.T) {
 		t.Errorf("Down did not restore rules or sysctls:\n%s", nt.LineDiff(before, after))
 	}
 }
+
+// TestApplyAccess: on a running interface ApplyAccess replaces the chains'
+// rules with the new policy (a device's own rules before the defaults,
+// the INPUT chain with it) and keeps the jumps single; on an interface
+// that is not running it changes nothing. Down removes all of it.
+func TestApplyAccess(t *testing.T) {
+	nt.RequireRoot(t)
+	t.Parallel()
+	ns := nt.NewNS(t, "access")
+	iface := nt.Iface(ns, 'x')
+	nt.MustRun(t, ns, "ip", "link", "add", "lan0", "type", "veth", "peer", "name", "lan0p")
+	existingRules(t, ns, "iptables", "ip6tables")
+	h, restore := hostIn(t, ns, linux.Options{})
+	defer restore()
+	s := linux.Spec{Interface: iface, PrivateKey: mustKey(t), Addresses: prefixes("10.77.0.1/24"),
+		LANDevice: "lan0", VPN: prefixes("10.77.0.0/24"), LAN: prefixes("10.79.0.0/24"),
+		Default: linux.Access{LAN: true}, StateDir: t.TempDir()}
+	save := func() string {
+		var b strings.Builder
+		for _, l := range strings.SplitAfter(nt.MustRun(t, ns, "iptables-save"), "\n") {
+			if !strings.HasPrefix(l, "#") {
+				b.WriteString(l)
+			}
+		}
+		return b.String()
+	}
+	before := save()
+	if err := h.ApplyAccess(s); err != nil {
+		t.Fatalf("ApplyAccess while down: %v", err)
+	}
+	if after := save(); after != before {
+		t.Errorf("ApplyAccess while down changed the rules:\n%s", nt.LineDiff(before, after))
+	}
+	ctx := context.Background()
+	if err := h.Up(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	dev := "-A " + linux.FwdChain(iface) + " -s 10.77.0.5/32 -i " + iface + " -o lan0 -m comment --comment wghub -j ACCEPT"
+	if strings.Contains(save(), dev) {
+		t.Fatalf("device rule before the device had access of its own:\n%s", save())
+	}
+	s.Devices = []linux.Device{{Sources: prefixes("10.77.0.5/32"), Access: linux.Access{Internet: true, Router: true}}}
+	s.InternetDevice = "lan0"
+	for range 2 {
+		if err := h.ApplyAccess(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := save()
+	for _, want := range []string{
+		dev,
+		"-A " + linux.FwdChain(iface) + " -s 10.77.0.5/32 -d 10.79.0.0/24 -i " + iface + " -m comment --comment wghub -j REJECT",
+		"-A " + linux.InChain(iface) + " -s 10.77.0.5/32 -m comment --comment wghub -j RETURN",
+		"-A " + linux.NATChain(iface) + " -s 10.77.0.0/24 -o lan0 -m comment --comment wghub -j MASQUERADE",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after ApplyAccess, no %q in:\n%s", want, got)
+		}
+	}
+	for _, j := range linux.Jumps(linux.IPv4, iface) {
+		line := "-A " + j.Chain + " " + strings.Join(j.Spec, " ")
+		if n := strings.Count(got, "-j "+j.Spec[len(j.Spec)-1]+"\n"); n != 1 {
+			t.Errorf("%d jumps like %q; want 1", n, line)
+		}
+	}
+	if m := h.MissingRule(s); m != "" {
+		t.Errorf("MissingRule = %q after ApplyAccess; want none", m)
+	}
+	nt.MustRun(t, ns, "iptables", "-D", "INPUT", "-i", iface, "-m", "comment", "--comment", "wghub", "-j", linux.InChain(iface))
+	if m := h.MissingRule(s); !strings.Contains(m, "INPUT") {
+		t.Errorf("MissingRule = %q without the INPUT jump; want it named", m)
+	}
+	if err := h.Down(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if after := save(); after != before {
+		t.Errorf("Down did not restore the rules:\n%s", nt.LineDiff(before, after))
+	}
+}

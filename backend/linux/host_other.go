@@ -35,6 +35,9 @@ func (h *Host) Close() error { return nil }
 // Up fails outside Linux.
 func (h *Host) Up(context.Context, Spec) error { return errUnsupported }
 
+// ApplyAccess fails outside Linux.
+func (h *Host) ApplyAccess(Spec) error { return errUnsupported }
+
 // Down fails outside Linux.
 func (h *Host) Down(context.Context, Spec) error { return errUnsupported }
 

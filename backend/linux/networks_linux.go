@@ -61,16 +61,20 @@ func IPv4Forwarding() bool {
 	return err == nil && strings.TrimSpace(string(v)) == "1"
 }
 
-// MissingRule returns the first iptables rule of s that is not in place,
-// or "" when all are (families whose iptables could not be opened are
-// skipped).
+// MissingRule returns the first iptables rule of s (or jump to its
+// chains) that is not in place, or "" when all are (families whose
+// iptables could not be opened are skipped).
 func (h *Host) MissingRule(s Spec) string {
 	for _, fam := range []Family{IPv4, IPv6} {
 		t, ok := h.ipt[fam]
 		if !ok {
 			continue
 		}
-		for _, r := range s.Rules(fam) {
+		rules := s.Rules(fam)
+		if len(rules) > 0 {
+			rules = append(Jumps(fam, s.Interface), rules...)
+		}
+		for _, r := range rules {
 			if ok, err := t.Exists(r.Table, r.Chain, r.Spec...); err != nil || !ok {
 				return r.String()
 			}

@@ -37,17 +37,21 @@ type Spec struct {
 	// Routes are extra routes via the interface (peers' routed subnets);
 	// empty means none.
 	Routes []netip.Prefix
-	// LANDevice is the device LAN traffic leaves by, e.g. "eth0"; "" means no
-	// LAN forwarding rules.
+	// LANDevice is the device LAN traffic leaves by, e.g. "eth0"; "" means
+	// no LAN forwarding rules.
 	LANDevice string
 	// VPN are the VPN subnets (sources of forwarded traffic).
 	VPN []netip.Prefix
-	// LAN are the LAN subnets (destinations reachable through LANDevice).
+	// LAN are the LAN subnets (destinations reachable through LANDevice):
+	// what "lan" access means unless a device has a list of its own.
 	LAN []netip.Prefix
-	// FullTunnelDevice, when not "", is the device towards the Internet:
-	// VPN traffic to any destination is forwarded and masqueraded there.
-	// "" means split tunnel only.
-	FullTunnelDevice string
+	// InternetDevice is the device towards the Internet (the default
+	// route's); "" means internet access grants nothing.
+	InternetDevice string
+	// Default is what the VPN subnets may reach.
+	Default Access
+	// Devices are the devices whose reach differs from Default.
+	Devices []Device
 	// MTU of the link; 0 means DefaultMTU.
 	MTU int
 	// Userspace is the userspace implementation binary used when the
@@ -73,14 +77,29 @@ func (s Spec) Validate() error {
 	if s.MTU != 0 && (s.MTU < 576 || s.MTU > 65535) {
 		return fmt.Errorf("%s: MTU %d out of range", s.Interface, s.MTU)
 	}
-	for _, d := range []string{s.LANDevice, s.FullTunnelDevice} {
+	for _, d := range []string{s.LANDevice, s.InternetDevice} {
 		if d != "" {
 			if err := validIfName(d); err != nil {
 				return err
 			}
 		}
 	}
-	for _, l := range [][]netip.Prefix{s.Addresses, s.Routes, s.VPN, s.LAN} {
+	lists := [][]netip.Prefix{s.Addresses, s.Routes, s.VPN, s.LAN}
+	for _, a := range append([]Access{s.Default}, devAccess(s.Devices)...) {
+		for _, t := range a.Hosts {
+			lists = append(lists, []netip.Prefix{t.Prefix})
+			if err := t.validate(); err != nil {
+				return fmt.Errorf("%s: %w", s.Interface, err)
+			}
+		}
+	}
+	for _, d := range s.Devices {
+		if len(d.Sources) == 0 {
+			return fmt.Errorf("%s: a device with its own access has no address", s.Interface)
+		}
+		lists = append(lists, d.Sources, d.LAN)
+	}
+	for _, l := range lists {
 		for _, p := range l {
 			if !p.IsValid() {
 				return fmt.Errorf("%s: invalid prefix %q", s.Interface, p)
@@ -88,6 +107,14 @@ func (s Spec) Validate() error {
 		}
 	}
 	return nil
+}
+
+func devAccess(ds []Device) []Access {
+	out := make([]Access, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.Access)
+	}
+	return out
 }
 
 func validIfName(n string) error {

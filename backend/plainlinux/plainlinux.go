@@ -1,7 +1,7 @@
 // Package plainlinux is wghub's backend for a plain Linux host: it adapts
 // the system layer in backend/linux to the contract in package backend. The
 // hub's own UCI-format file (hub.Standalone) is the truth; setup and `up`
-// build the running state from it, peer changes apply live.
+// build the running state from it, peer and access changes apply live.
 //
 // Only the tree that is this host's (DefaultRoot) changes the running
 // system, or any tree when wghub runs in a network namespace other than
@@ -51,6 +51,7 @@ type System interface {
 	Down(ctx context.Context, s linux.Spec) error
 	ApplyPeers(iface string, add []wgtypes.PeerConfig, remove []wgtypes.Key, routesAdd, routesDel []netip.Prefix) error
 	Status(iface string) (*wgtypes.Device, error)
+	ApplyAccess(s linux.Spec) error
 	MissingRule(s linux.Spec) string
 	Close() error
 }
@@ -127,7 +128,9 @@ func (b *Backend) Close() error {
 // Layout is hub.Standalone: everything in one file of wghub's own.
 func (b *Backend) Layout() hub.Layout { return hub.Standalone }
 
-// SpecOf turns the hub model into what the system layer needs.
+// SpecOf turns the hub model into what the system layer needs: the hub's
+// default access for the VPN subnets, and the devices whose reach differs
+// from it (hub.OwnAccess) keyed by their addresses.
 func SpecOf(h *hub.Hub) linux.Spec {
 	s := linux.Spec{
 		Interface:  h.Settings.Interface,
@@ -137,23 +140,37 @@ func SpecOf(h *hub.Hub) linux.Spec {
 		LANDevice:  h.Settings.LANDevice,
 		VPN:        h.Settings.Subnets,
 		LAN:        h.Settings.LAN,
+		Default:    accessOf(h.Settings.Access),
 	}
-	full := h.Settings.Access.Internet
-	for i, p := range h.Peers {
+	internet := h.Settings.Access.Internet
+	for i := range h.Peers {
+		p := &h.Peers[i]
 		if p.Disabled {
 			continue
 		}
-		full = full || h.AccessOf(&h.Peers[i]).Internet
+		if h.OwnAccess(p) {
+			a := h.AccessOf(p)
+			internet = internet || a.Internet
+			s.Devices = append(s.Devices, linux.Device{Sources: p.Addresses, LAN: p.LAN, Access: accessOf(a)})
+		}
 		s.Peers = append(s.Peers, wgtypes.PeerConfig{
 			PublicKey: p.PublicKey, PresharedKey: p.PresharedKey,
 			ReplaceAllowedIPs: true, AllowedIPs: ipNets(p.AllowedIPs()),
 		})
 		s.Routes = append(s.Routes, p.Routes...)
 	}
-	if full {
-		s.FullTunnelDevice = linux.DefaultRouteDevice()
+	if internet {
+		s.InternetDevice = linux.DefaultRouteDevice()
 	}
 	return s
+}
+
+func accessOf(a hub.Access) linux.Access {
+	out := linux.Access{LAN: a.LAN, Internet: a.Internet, Router: a.Router, Spoke: a.Spoke}
+	for _, t := range a.Hosts {
+		out.Hosts = append(out.Hosts, linux.Target{Prefix: t.Prefix, Proto: t.Proto, Ports: t.Ports})
+	}
+	return out
 }
 
 func ipNets(ps []netip.Prefix) []net.IPNet {
@@ -270,7 +287,7 @@ func (b *Backend) Checks(ctx context.Context, h *hub.Hub, cfgs map[string]*uci.C
 		out[0].Fix = "wghub up enables it; something reset it (check /etc/sysctl.d)"
 	}
 	missing := x.MissingRule(SpecOf(h))
-	add("iptables", missing == "", "forward and masquerade rules in place: "+fmt.Sprint(missing == ""),
+	add("iptables", missing == "", "forward, access and masquerade rules in place: "+fmt.Sprint(missing == ""),
 		"run wghub up (missing: "+missing+")")
 	return out
 }
@@ -282,11 +299,13 @@ func orNone(s string) string {
 	return s
 }
 
-// ApplyAccess is not per device yet on plain Linux: the hub's chains are
-// set at setup (TODO(access): wghub's own per-device chains, loaded live).
+// ApplyAccess loads h's access policy into wghub's chains on the running
+// hub, in one transaction per family (nothing when the hub is down: up
+// loads it).
 func (b *Backend) ApplyAccess(ctx context.Context, h *hub.Hub) error {
-	if _, err := b.h(); err != nil {
+	x, err := b.h()
+	if err != nil {
 		return err
 	}
-	return nil
+	return x.ApplyAccess(SpecOf(h))
 }

@@ -3,9 +3,11 @@ package plainlinux
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/wghub/wghub/backend"
@@ -34,6 +36,10 @@ func (f *fakeSystem) ApplyPeers(string, []wgtypes.PeerConfig, []wgtypes.Key, []n
 func (f *fakeSystem) Status(string) (*wgtypes.Device, error) {
 	f.calls = append(f.calls, "status")
 	return &wgtypes.Device{}, nil
+}
+func (f *fakeSystem) ApplyAccess(linux.Spec) error {
+	f.calls = append(f.calls, "access")
+	return nil
 }
 func (f *fakeSystem) MissingRule(linux.Spec) string { return "" }
 func (f *fakeSystem) Close() error                  { return nil }
@@ -74,6 +80,9 @@ func TestSandboxTreeNeverTouchesTheHost(t *testing.T) {
 	if !errors.Is(err, backend.ErrNotLive) {
 		t.Errorf("ApplyPeers: %v, want ErrNotLive", err)
 	}
+	if err := b.ApplyAccess(ctx, h); !errors.Is(err, backend.ErrNotLive) {
+		t.Errorf("ApplyAccess: %v, want ErrNotLive", err)
+	}
 	for name, f := range map[string]func(*hub.Hub) error{"up": b.Up, "down": b.Down} {
 		err := f(h)
 		if !errors.Is(err, errkind.Unsupported) || !errors.Is(err, backend.ErrNotLive) {
@@ -102,3 +111,58 @@ func TestHostTreeIsLive(t *testing.T) {
 		t.Errorf("calls %v, want [up]", fake.calls)
 	}
 }
+
+// TestSpecOfAccess: the hub's default access goes to the VPN subnets; only
+// enabled devices whose reach differs from it get rules of their own, keyed
+// by their addresses, with their own LAN list; the Internet device is
+// looked up only when some access has internet.
+func TestSpecOfAccess(t *testing.T) {
+	h := testHub(t)
+	h.Settings.LAN = []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}
+	h.Settings.LANDevice = "eth0"
+	h.Settings.Access = hub.DefaultAccess
+	addr := func(s string) []netip.Prefix { return []netip.Prefix{netip.MustParsePrefix(s)} }
+	key := func() wgtypes.Key {
+		k, err := wgtypes.GeneratePrivateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.PublicKey()
+	}
+	internet := hub.Access{Internet: true}
+	same := hub.DefaultAccess
+	hosts := hub.Access{Hosts: []hub.Host{{Prefix: netip.MustParsePrefix("192.168.1.10/32"), Proto: "tcp", Ports: "22"}}}
+	h.Peers = []hub.Peer{
+		{Name: "default", PublicKey: key(), Addresses: addr("192.168.100.2/32")},
+		{Name: "same", PublicKey: key(), Addresses: addr("192.168.100.3/32"), Access: &same},
+		{Name: "internet", PublicKey: key(), Addresses: addr("192.168.100.4/32"), Access: &internet},
+		{Name: "off", PublicKey: key(), Addresses: addr("192.168.100.5/32"), Access: &internet, Disabled: true},
+		{Name: "ownlan", PublicKey: key(), Addresses: addr("192.168.100.6/32"), LAN: addr("192.168.2.0/24")},
+		{Name: "hosts", PublicKey: key(), Addresses: addr("192.168.100.7/32"), Access: &hosts},
+	}
+	s := SpecOf(h)
+	if want := (linux.Access{LAN: true}); !equalAccess(s.Default, want) {
+		t.Errorf("Default = %+v; want %+v", s.Default, want)
+	}
+	var got []string
+	for _, d := range s.Devices {
+		got = append(got, fmt.Sprintf("%v lan=%v %+v", d.Sources, d.LAN, d.Access))
+	}
+	want := []string{
+		"[192.168.100.4/32] lan=[] {LAN:false Internet:true Router:false Spoke:false Hosts:[]}",
+		"[192.168.100.6/32] lan=[192.168.2.0/24] {LAN:true Internet:false Router:false Spoke:false Hosts:[]}",
+		"[192.168.100.7/32] lan=[] {LAN:false Internet:false Router:false Spoke:false Hosts:[{Prefix:192.168.1.10/32 Proto:tcp Ports:22}]}",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Devices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(s.Peers) != 5 {
+		t.Errorf("%d peers; want the 5 enabled ones", len(s.Peers))
+	}
+	h.Peers[2].Access = nil
+	if s := SpecOf(h); s.InternetDevice != "" {
+		t.Errorf("InternetDevice %q without any internet access; want none", s.InternetDevice)
+	}
+}
+
+func equalAccess(a, b linux.Access) bool { return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b) }
