@@ -1,0 +1,172 @@
+package control_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/wghub/wghub/control"
+	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/internal/wghubtest"
+)
+
+func access(t *testing.T, items ...string) *hub.Access {
+	t.Helper()
+	a, err := hub.ParseAccess("access", items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &a
+}
+
+// TestAccessGolden writes the firewall of per-device access in the
+// owner's situations: each case's files are golden trees (testdata/trees/
+// access-*) and a diff from the stock firewall (testdata/golden/access-*,
+// which the integration tier loads into firewall4); teardown gives the
+// stock files back byte for byte.
+func TestAccessGolden(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		run  func(m *control.Manager) error
+	}{
+		// The internet is the zone's default; one device is held to the LAN.
+		{"lan-only-under-internet", func(m *control.Manager) error {
+			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Access: access(t, "lan", "internet")}); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "laptop"}); err != nil {
+				return err
+			}
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "tv", Access: access(t, "lan")})
+			return err
+		}},
+		// One device reaches one LAN host's SSH and pings another, nothing else.
+		{"host-port", func(m *control.Manager) error {
+			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Subnet6: mustPrefix("fd42:4242:4242::/64")}); err != nil {
+				return err
+			}
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "contractor", Access: access(t, "192.168.1.10 tcp/22", "192.168.1.20 icmp")})
+			return err
+		}},
+		// The router is closed by default and open to one device; under a
+		// default that opens it, one device is kept out (after the DNS rule).
+		{"router", func(m *control.Manager) error {
+			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "admin", Access: access(t, "lan", "router")}); err != nil {
+				return err
+			}
+			if _, err := m.Settings(ctx, control.SetupRequest{Access: access(t, "lan", "router")}); err != nil {
+				return err
+			}
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "guest", Access: access(t, "lan")})
+			return err
+		}},
+		// Spoke to spoke on for the hub and off for one device.
+		{"spoke-on", func(m *control.Manager) error {
+			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Access: access(t, "lan", "spoke")}); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "desktop"}); err != nil {
+				return err
+			}
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "kiosk", Access: access(t, "lan")})
+			return err
+		}},
+		// Spoke to spoke off for the hub and on for one device; a disabled
+		// device with its own access and one back on the default have no rules.
+		{"spoke-off", func(m *control.Manager) error {
+			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "server", Access: access(t, "lan", "spoke")}); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "old", Access: access(t, "internet")}); err != nil {
+				return err
+			}
+			if _, err := m.PeerSetEnabled(ctx, "old", false); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "back", Access: access(t, "none")}); err != nil {
+				return err
+			}
+			_, err := m.PeerUpdate(ctx, "back", hub.PeerUpdate{DefaultAccess: true})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := wghubtest.Sandbox(t)
+			stock := snapshot(t, root)
+			m := manager(root)
+			if err := c.run(m); err != nil {
+				t.Fatal(err)
+			}
+			goldenTreeAs(t, "access-"+c.name+".diff", "access-"+c.name, root)
+			if err := m.Teardown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, stock, snapshot(t, root))
+		})
+	}
+}
+
+// TestAccessRuleOrder: changing a device's access keeps its rules in the
+// order firewall4 needs them (what it may reach, then the REJECT), and
+// rules that stay the same are not rewritten.
+func TestAccessRuleOrder(t *testing.T) {
+	ctx := context.Background()
+	root := wghubtest.Sandbox(t)
+	m := manager(root)
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "b", Access: access(t, "lan")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "c", Access: access(t, "internet")}); err != nil {
+		t.Fatal(err)
+	}
+	// b gains a rule before its REJECT: it must not land after it.
+	for _, acc := range [][]string{{"lan", "internet"}, {"lan", "internet", "spoke"}, {"spoke"}, {"lan", "internet", "spoke"}} {
+		if _, err := m.PeerUpdate(ctx, "b", hub.PeerUpdate{Access: access(t, acc...)}); err != nil {
+			t.Fatal(err)
+		}
+		fw := read(t, root+"/firewall")
+		deny := strings.Index(fw, "config rule 'wghub_1_deny'")
+		if deny < 0 {
+			t.Fatalf("access %v: no REJECT rule for b:\n%s", acc, fw)
+		}
+		for _, k := range acc {
+			sec := map[string]string{"lan": "wghub_1_lan", "internet": "wghub_1_wan", "spoke": "wghub_1_spoke"}[k]
+			at := strings.Index(fw, "config rule '"+sec+"'")
+			if at < 0 || at > deny {
+				t.Errorf("access %v: rule %s at %d, REJECT at %d: %s must come first", acc, sec, at, deny, sec)
+			}
+		}
+		if strings.Count(fw, "config rule 'wghub_1_") != len(acc)+1 {
+			t.Errorf("access %v: %d rules for b, want %d", acc, strings.Count(fw, "config rule 'wghub_1_"), len(acc)+1)
+		}
+	}
+	// A change that keeps b's rules (a new name) rewrites only their names.
+	m.Changes = nil
+	if _, err := m.PeerUpdate(ctx, "b", hub.PeerUpdate{Name: ptr("bee")}); err != nil {
+		t.Fatal(err)
+	}
+	d := string(diffs(m))
+	if strings.Contains(d, "+config rule") || strings.Contains(d, "-config rule") {
+		t.Errorf("a rename re-created rules:\n%s", d)
+	}
+	// Back on the default: no rules, no record.
+	if _, err := m.PeerUpdate(ctx, "bee", hub.PeerUpdate{DefaultAccess: true}); err != nil {
+		t.Fatal(err)
+	}
+	if fw, wg := read(t, root+"/firewall"), read(t, root+"/wghub"); strings.Contains(fw, "wghub_1_") || strings.Contains(wg, "wghub_1_") {
+		t.Errorf("b back on the default keeps rules:\n%s\n%s", fw, wg)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
