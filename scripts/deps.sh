@@ -11,7 +11,9 @@ pkgs=(wireguard-tools wireguard-go iproute2 iptables nftables iputils-ping
 	# apk/ and ipk/ feed tests: a router root with a static shell; apk signing keys
 	busybox-static openssl
 	# sysctl in the network-namespace tests (absent from minimal Debian images)
-	procps)
+	procps
+	# netns-tests/openwrt access test: DNS on the hub (OpenWrt's own DNS server)
+	dnsmasq-base)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
