@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -376,6 +377,36 @@ func TestOpenwrtAccess(t *testing.T) {
 		}
 		g.MustExec(t, "/usr/sbin/wghub", "setup", "--access", "lan")
 		check(t, laptop, nil, []reach{luci})
+	})
+
+	t.Run("doctor", func(t *testing.T) {
+		// The first device may not reach the LAN and nothing may by
+		// default: doctor asks about a device that may (admin), and the
+		// gateway is healthy.
+		g.MustExec(t, "/usr/sbin/wghub", "peer", "set", "laptop", "--access", "internet")
+		g.MustExec(t, "/usr/sbin/wghub", "setup", "--access", "none")
+		out, _ := g.Exec("/usr/sbin/wghub", "doctor", "--json")
+		var r struct {
+			Checks []struct {
+				Name, Message string
+				OK            bool
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("doctor --json: %v\n%s", err, out)
+		}
+		asked := false
+		for _, c := range r.Checks {
+			if !c.OK && (strings.HasPrefix(c.Name, "nft_") || c.Name == "firewall") {
+				t.Errorf("doctor on a healthy gateway: %s: %s", c.Name, c.Message)
+			}
+			asked = asked || c.Name == "nft_forwarding" && strings.Contains(c.Message, "("+admin.vpn+")")
+		}
+		if !asked {
+			t.Errorf("doctor did not ask the firewall about admin, the first device with lan:\n%s", out)
+		}
+		g.MustExec(t, "/usr/sbin/wghub", "setup", "--access", "lan")
+		g.MustExec(t, "/usr/sbin/wghub", "peer", "set", "laptop", "--access", "default")
 	})
 
 	t.Run("changes-hitless", func(t *testing.T) {
