@@ -5,9 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wghub/wghub/backend"
 	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/internal/wghubtest"
+	"github.com/wghub/wghub/uci"
 )
 
 func access(t *testing.T, items ...string) *hub.Access {
@@ -170,3 +172,58 @@ func TestAccessRuleOrder(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// reloadCounter is the OpenWrt backend with the live steps counted, not run.
+type reloadCounter struct {
+	backend.Backend
+	reloads int
+}
+
+func (r *reloadCounter) ApplyAccess(context.Context, *hub.Hub) error { r.reloads++; return nil }
+func (r *reloadCounter) ApplyPeers(context.Context, string, backend.PeerDelta) error {
+	return nil
+}
+
+// TestAccessReloads: the firewall is reloaded when a change changes who
+// may reach what or writes the firewall config (a hub an older wghub
+// wrote, with the router open to the zone, gets its rules loaded on its
+// first change), and not for a change that leaves both alone.
+func TestAccessReloads(t *testing.T) {
+	ctx := context.Background()
+	root := wghubtest.Sandbox(t)
+	m := manager(root)
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	uciEdit(t, root, "firewall", func(c *uci.Config) error { return c.Section("wghub_zone").Set("input", "ACCEPT") })
+	rc := &reloadCounter{Backend: m.Backend}
+	m.Backend, m.NoApply = rc, false
+	steps := []struct {
+		what    string
+		run     func() error
+		reloads int
+	}{
+		{"first change after an older wghub", func() error { _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "laptop"}); return err }, 1},
+		{"a device on the default", func() error { _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "phone"}); return err }, 1},
+		{"access of its own", func() error {
+			_, err := m.PeerUpdate(ctx, "phone", hub.PeerUpdate{Access: access(t, "internet")})
+			return err
+		}, 2},
+		{"back on the default", func() error {
+			_, err := m.PeerUpdate(ctx, "phone", hub.PeerUpdate{DefaultAccess: true})
+			return err
+		}, 3},
+		{"the hub default", func() error {
+			_, err := m.Settings(ctx, control.SetupRequest{Access: access(t, "lan", "spoke")})
+			return err
+		}, 4},
+	}
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			t.Fatalf("%s: %v", s.what, err)
+		}
+		if rc.reloads != s.reloads {
+			t.Errorf("%s: %d firewall reloads in all, want %d", s.what, rc.reloads, s.reloads)
+		}
+	}
+}
