@@ -227,3 +227,42 @@ func TestAccessReloads(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessRulesOwnedByRecord: an owner's rule that happens to be named
+// like a device's (wghub_1_deny) is not wghub's: the device's rule gets
+// another name, and neither a change nor teardown touches the owner's.
+func TestAccessRulesOwnedByRecord(t *testing.T) {
+	ctx := context.Background()
+	root := wghubtest.Sandbox(t)
+	m := manager(root)
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	uciEdit(t, root, "firewall", func(c *uci.Config) error {
+		s, err := c.Add("rule", "wghub_1_deny")
+		if err != nil {
+			return err
+		}
+		return s.Set("name", "the owner's")
+	})
+	owners := "config rule 'wghub_1_deny'\n\toption name 'the owner'\\''s'\n"
+	if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "b", Access: access(t, "internet")}); err != nil {
+		t.Fatal(err)
+	}
+	fw := read(t, root+"/firewall")
+	if !strings.Contains(fw, owners) || !strings.Contains(fw, "config rule 'wghub_1_deny_2'\n\toption name 'wghub b: nothing else'") {
+		t.Fatalf("device rule not beside the owner's:\n%s", fw)
+	}
+	for _, step := range []func() error{
+		func() error { _, err := m.PeerUpdate(ctx, "b", hub.PeerUpdate{Access: access(t, "lan", "internet")}); return err },
+		func() error { return m.PeerRemove(ctx, "b") },
+		func() error { return m.Teardown(ctx) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+		if fw := read(t, root+"/firewall"); !strings.Contains(fw, owners) {
+			t.Fatalf("the owner's rule is gone:\n%s", fw)
+		}
+	}
+}
