@@ -254,7 +254,10 @@ func TestAccessRulesOwnedByRecord(t *testing.T) {
 		t.Fatalf("device rule not beside the owner's:\n%s", fw)
 	}
 	for _, step := range []func() error{
-		func() error { _, err := m.PeerUpdate(ctx, "b", hub.PeerUpdate{Access: access(t, "lan", "internet")}); return err },
+		func() error {
+			_, err := m.PeerUpdate(ctx, "b", hub.PeerUpdate{Access: access(t, "lan", "internet")})
+			return err
+		},
 		func() error { return m.PeerRemove(ctx, "b") },
 		func() error { return m.Teardown(ctx) },
 	} {
