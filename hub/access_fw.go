@@ -100,11 +100,19 @@ func srcFor(addrs []netip.Addr, dest []string) []string {
 // since UCI order is the order firewall4 evaluates them in.
 func (h *Hub) storeDeviceRules(fc, hc *uci.Config, dns *uci.Section, gone []string) error {
 	deleteDeviceRules(fc, gone)
-	pos := map[*uci.Section]int{}
-	for i, sec := range fc.Sections() {
-		pos[sec] = i
+	// Section positions, read once and only when some device has rules:
+	// most hubs have none, and Store runs on every peer add.
+	var pos map[*uci.Section]int
+	position := func(sec *uci.Section) (int, bool) {
+		if pos == nil {
+			pos = map[*uci.Section]int{}
+			for i, s := range fc.Sections() {
+				pos[s] = i
+			}
+		}
+		at, ok := pos[sec]
+		return at, ok
 	}
-	dnsPos, dnsOK := pos[dns]
 	w := writer{}
 	for i := range h.Peers {
 		p := &h.Peers[i]
@@ -124,11 +132,11 @@ func (h *Hub) storeDeviceRules(fc, hc *uci.Config, dns *uci.Section, gone []stri
 		for j, r := range rules {
 			names[j] = freeRuleName(fc, "wghub_"+p.ID+"_"+r.purpose, old, names[:j])
 		}
-		inPlace := dnsOK && slices.Equal(names, old)
-		last := dnsPos
+		last, inPlace := position(dns)
+		inPlace = inPlace && slices.Equal(names, old)
 		for _, n := range old {
 			sec := ownedRule(fc, n)
-			at, ok := pos[sec]
+			at, ok := position(sec)
 			if sec == nil || !ok || at <= last {
 				inPlace = false
 				break
