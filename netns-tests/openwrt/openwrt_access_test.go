@@ -129,9 +129,13 @@ func serveEcho(t *testing.T, ns, addr string, udp bool) {
 			}
 			go func() {
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				line, err := bufio.NewReader(c).ReadString('\n')
-				if err == nil {
+				r := bufio.NewReader(c)
+				for {
+					c.SetDeadline(time.Now().Add(10 * time.Second))
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
 					c.Write([]byte(line))
 				}
 			}()
@@ -411,6 +415,8 @@ func TestOpenwrtAccess(t *testing.T) {
 
 	t.Run("changes-hitless", func(t *testing.T) {
 		s := startUDPStream(t, laptop.ns, lan+":"+openPort)
+		// And a TCP connection of a device with rules of its own.
+		ts := startTCPStream(t, ssh.ns, lan+":"+openPort)
 		for i := 0; i < 10; i++ {
 			access, pass, deny := "lan", tcpTo(t, lan+":"+openPort), tcpTo(t, internetHost+":"+openPort)
 			if i%2 == 0 {
@@ -424,6 +430,11 @@ func TestOpenwrtAccess(t *testing.T) {
 		t.Logf("UDP stream laptop -> LAN host during 10 access changes of another device: %d sent, %d echoed, %d lost", sent, got, sent-got)
 		if sent < 100 || got != sent {
 			t.Errorf("stream lost %d of %d datagrams (%d out of order) while another device's access changed", sent-got, sent, outOfOrder)
+		}
+		lines, err := ts.stop()
+		t.Logf("TCP connection ssh -> LAN host during the same changes: %d lines echoed, error: %v", lines, err)
+		if err != nil || lines < 100 {
+			t.Errorf("TCP connection of ssh broke while another device's access changed: %d lines, %v", lines, err)
 		}
 	})
 }
@@ -516,4 +527,56 @@ func (s *udpStream) stop() (sent, got, outOfOrder int64) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return s.sent.Load(), s.got.Load(), s.outOfOrder.Load()
+}
+
+// tcpStream exchanges a line every 5 ms over one TCP connection.
+type tcpStream struct {
+	lines  atomic.Int64
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startTCPStream(t *testing.T, ns, addr string) *tcpStream {
+	t.Helper()
+	var c net.Conn
+	if err := inNS(t, ns, func() error {
+		var err error
+		c, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &tcpStream{cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		r := bufio.NewReader(c)
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				s.done <- nil
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			want := fmt.Sprintf("%d\n", n)
+			if _, err := c.Write([]byte(want)); err != nil {
+				s.done <- err
+				return
+			}
+			if got, err := r.ReadString('\n'); err != nil || got != want {
+				s.done <- fmt.Errorf("line %d: got %q, %v", n, got, err)
+				return
+			}
+			s.lines.Add(1)
+		}
+	}()
+	return s
+}
+
+// stop ends the exchange and returns the lines echoed and the first error.
+func (s *tcpStream) stop() (int64, error) {
+	s.cancel()
+	err := <-s.done
+	return s.lines.Load(), err
 }
