@@ -2,6 +2,7 @@ package control_test
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -43,12 +44,17 @@ func TestAccessGolden(t *testing.T) {
 			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "tv", Access: access(t, "lan")})
 			return err
 		}},
-		// One device reaches one LAN host's SSH and pings another, nothing else.
+		// One device reaches one LAN host's SSH and pings another (and two
+		// of an IPv6 host), nothing else.
 		{"host-port", func(m *control.Manager) error {
 			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Subnet6: mustPrefix("fd42:4242:4242::/64")}); err != nil {
 				return err
 			}
-			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "contractor", Access: access(t, "192.168.1.10 tcp/22", "192.168.1.20 icmp")})
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "contractor", Access: access(t, "192.168.1.10 tcp/22", "192.168.1.20 icmp", "fd00:1::10 udp/5000-5010", "fd00:1::10 icmp")}); err != nil {
+				return err
+			}
+			// A site: the subnet behind it is held to the same access.
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "site", Routes: []netip.Prefix{mustPrefix("10.20.0.0/24")}, Access: access(t, "192.168.1.30 tcp/443")})
 			return err
 		}},
 		// The router is closed by default and open to one device; under a

@@ -148,10 +148,11 @@ func parseHost(field, s string) (Host, error) {
 	proto, ports, hasPorts := strings.Cut(strings.ToLower(f[1]), "/")
 	switch proto {
 	case "tcp", "udp":
-	case "icmp":
+	case "icmp", "icmpv6": // icmpv6: how String writes icmp to an IPv6 host
 		if hasPorts {
 			return bad("icmp has no ports")
 		}
+		proto = "icmp"
 	default:
 		return bad("protocol " + strconv.Quote(proto) + " is not tcp, udp or icmp")
 	}

@@ -34,10 +34,9 @@ type deviceRule struct {
 func (h *Hub) deviceRules(p *Peer) []deviceRule {
 	s := &h.Settings
 	a := h.AccessOf(p)
-	var addrs []netip.Addr
-	for _, pf := range p.Addresses {
-		addrs = append(addrs, pf.Addr())
-	}
+	// Its addresses, and the subnets routed to it (a site behind the
+	// device sends from those): the hub accepts both from its tunnel only.
+	addrs := append(slices.Clone(p.Addresses), p.Routes...)
 	var out []deviceRule
 	add := func(r deviceRule) {
 		r.src = srcFor(addrs, r.destIP)
@@ -66,7 +65,7 @@ func (h *Hub) deviceRules(p *Peer) []deviceRule {
 	}
 	for i, host := range a.Hosts {
 		n := strconv.Itoa(i + 1)
-		add(deviceRule{purpose: "host" + n, label: host.String(), dest: "*", destIP: []string{host.Prefix.String()}, proto: host.Proto, port: host.Ports})
+		add(deviceRule{purpose: "host" + n, label: host.String(), dest: "*", destIP: []string{ruleAddr(host.Prefix)}, proto: host.Proto, port: host.Ports})
 	}
 	add(deviceRule{purpose: "deny", label: "nothing else", dest: "*", target: "REJECT"})
 	if s.Access.Router && !a.Router {
@@ -75,21 +74,30 @@ func (h *Hub) deviceRules(p *Peer) []deviceRule {
 	return out
 }
 
-// srcFor is the addresses of the families dest has (all with no dest).
-func srcFor(addrs []netip.Addr, dest []string) []string {
+// srcFor is the sources of the families dest has (all with no dest): a
+// single address as the address, a subnet as CIDR.
+func srcFor(srcs []netip.Prefix, dest []string) []string {
 	var out []string
-	for _, a := range addrs {
+	for _, a := range srcs {
 		ok := len(dest) == 0
 		for _, d := range dest {
-			if p, err := netip.ParsePrefix(d); err == nil && p.Addr().Is4() == a.Is4() {
+			if p, err := parsePrefix(d); err == nil && p.Addr().Is4() == a.Addr().Is4() {
 				ok = true
 			}
 		}
 		if ok {
-			out = append(out, a.String())
+			out = append(out, ruleAddr(a))
 		}
 	}
 	return out
+}
+
+// ruleAddr is a prefix as a rule names it: a single address bare.
+func ruleAddr(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.Masked().String()
 }
 
 // storeDeviceRules writes each enabled device's own rules (deviceRules) and
