@@ -72,6 +72,18 @@ func TestAccessGolden(t *testing.T) {
 			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "guest", Access: access(t, "lan")})
 			return err
 		}},
+		// A default of one LAN host: no zone forwards to the LAN, so every
+		// device carries the host rule.
+		{"hosts-default", func(m *control.Manager) error {
+			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Access: access(t, "192.168.1.10 tcp/22")}); err != nil {
+				return err
+			}
+			if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "a"}); err != nil {
+				return err
+			}
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "b"})
+			return err
+		}},
 		// Spoke to spoke on for the hub and off for one device.
 		{"spoke-on", func(m *control.Manager) error {
 			if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org", Access: access(t, "lan", "spoke")}); err != nil {
