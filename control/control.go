@@ -117,9 +117,11 @@ func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.H
 }
 
 // applyAccess reloads the firewall when the change changed who may reach
-// what. Like applyPeers, a failure is a warning: UCI holds the change.
+// what, or wrote the firewall config (a hub written by an older wghub gets
+// its access rules on its first change). Like applyPeers, a failure is a
+// warning: UCI holds the change.
 func (m *Manager) applyAccess(ctx context.Context, old, h *hub.Hub) {
-	if !m.Outcome.Saved || m.NoApply || m.DryRun || old.Policy() == h.Policy() {
+	if !m.Outcome.Saved || m.NoApply || m.DryRun || old.Policy() == h.Policy() && !m.changed(m.layout().Firewall) {
 		return
 	}
 	if err := m.Backend.ApplyAccess(ctx, h); err != nil {
@@ -127,6 +129,16 @@ func (m *Manager) applyAccess(ctx context.Context, old, h *hub.Hub) {
 		return
 	}
 	m.logf("access rules reloaded")
+}
+
+// changed reports whether the last transaction changed config name.
+func (m *Manager) changed(name string) bool {
+	for _, c := range m.Changes {
+		if name != "" && c.Config == name {
+			return true
+		}
+	}
+	return false
 }
 
 // applyPeers pushes the difference between old and h to the running

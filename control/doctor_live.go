@@ -292,21 +292,30 @@ func (m *Manager) firewallChecks(ctx context.Context, h *hub.Hub, want *wgsync.W
 		}
 		return fmt.Sprintf(" (uncertain: %d rule(s) not evaluated, first %s)", len(v.Unknown), v.Unknown[0])
 	}
-	src := vpnSource(h, want)
-	lanDst, lanDev := netip.Addr{}, ""
-	for _, l := range s.LAN {
-		if l.Addr().Is4() {
-			lanDst = probe(l)
-			lanDev, _ = m.System.RouteDevice(lanDst)
-			break
+	// Forwarding is asked for a device that may reach the LAN (none may:
+	// nothing to ask); the masquerade, which applies to any VPN source,
+	// for it or else for the VPN subnet's first device address.
+	src, lan := lanProbe(h)
+	natSrc := src
+	if !src.IsValid() {
+		lan = firstV4(s.LAN)
+		if sub := firstV4(s.Subnets); sub.IsValid() {
+			natSrc = sub.Masked().Addr().Next().Next()
 		}
 	}
+	lanDst, lanDev := netip.Addr{}, ""
+	if lan.IsValid() {
+		lanDst = probe(lan)
+		lanDev, _ = m.System.RouteDevice(lanDst)
+	}
 	reload := "reload the firewall so that it loads what UCI holds: /etc/init.d/firewall reload (if the forwarding or masquerade check above fails too, run wghub setup again first)"
-	if src.IsValid() && lanDst.IsValid() && lanDev != "" && lanDev != "lo" && lanDev != s.Interface {
-		p := nftrules.Packet{IIf: s.Interface, OIf: lanDev, Src: src, Dst: lanDst, Proto: "tcp", DPort: 80}
-		v := rs.Filter("forward", p)
-		out.add("nft_forwarding", v.Accept, fmt.Sprintf("loaded firewall %s new connections from %s to the LAN (%s via %s): %s%s",
-			verb(v.Accept, "accepts", "drops"), s.Interface, lanDst, lanDev, orText(v.By, "no rule"), uncertain(v)), reload)
+	if natSrc.IsValid() && lanDst.IsValid() && lanDev != "" && lanDev != "lo" && lanDev != s.Interface {
+		p := nftrules.Packet{IIf: s.Interface, OIf: lanDev, Src: natSrc, Dst: lanDst, Proto: "tcp", DPort: 80}
+		if src.IsValid() {
+			v := rs.Filter("forward", p)
+			out.add("nft_forwarding", v.Accept, fmt.Sprintf("loaded firewall %s new connections from %s (%s) to the LAN (%s via %s): %s%s",
+				verb(v.Accept, "accepts", "drops"), s.Interface, src, lanDst, lanDev, orText(v.By, "no rule"), uncertain(v)), reload)
+		}
 		n := rs.SourceNAT(p)
 		out.add("nft_masquerade", n.NAT, fmt.Sprintf("loaded firewall %s VPN traffic leaving by %s%s%s",
 			verb(n.NAT, "masquerades", "does not masquerade"), lanDev, byText(n.By), uncertain(n)),
@@ -321,28 +330,42 @@ func (m *Manager) firewallChecks(ctx context.Context, h *hub.Hub, want *wgsync.W
 	return out
 }
 
-// vpnSource is a peer's VPN address, or the VPN subnet's second address.
-func vpnSource(h *hub.Hub, want *wgsync.Want) netip.Addr {
-	var sub netip.Prefix
-	for _, s := range h.Settings.Subnets {
-		if s.Addr().Is4() {
-			sub = s
-			break
+// lanProbe is a VPN address that may reach the LAN and the LAN subnet it
+// may reach (IPv4): an enabled device with lan access, else, when the hub
+// default has lan, an address of the VPN subnet no device has (it is served
+// by the zone's default). When nothing may reach the LAN, src is invalid:
+// a firewall that drops VPN traffic to the LAN is then right.
+func lanProbe(h *hub.Hub) (src netip.Addr, lan netip.Prefix) {
+	taken := map[netip.Addr]bool{}
+	for i := range h.Peers {
+		p := &h.Peers[i]
+		for _, a := range p.Addresses {
+			taken[a.Addr()] = true
+		}
+		a, l := firstV4(p.Addresses), firstV4(h.LANOf(p))
+		if !p.Disabled && h.AccessOf(p).LAN && a.IsValid() && l.IsValid() {
+			return a.Addr(), l
 		}
 	}
-	if !sub.IsValid() {
-		return netip.Addr{}
+	sub, l := firstV4(h.Settings.Subnets), firstV4(h.Settings.LAN)
+	if !h.Settings.Access.LAN || !sub.IsValid() || !l.IsValid() {
+		return netip.Addr{}, netip.Prefix{}
 	}
-	if want != nil {
-		for _, p := range want.Peers {
-			for _, a := range p.AllowedIPs {
-				if sub.Contains(a.Addr()) {
-					return a.Addr()
-				}
-			}
+	for a := sub.Masked().Addr().Next().Next(); sub.Contains(a); a = a.Next() {
+		if !taken[a] {
+			return a, l
 		}
 	}
-	return sub.Masked().Addr().Next().Next()
+	return netip.Addr{}, netip.Prefix{}
+}
+
+func firstV4(ps []netip.Prefix) netip.Prefix {
+	for _, p := range ps {
+		if p.Addr().Is4() {
+			return p
+		}
+	}
+	return netip.Prefix{}
 }
 
 // probe is an address inside p unlikely to be the host's own: the last

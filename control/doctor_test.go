@@ -283,3 +283,43 @@ func TestSyncFixesDevice(t *testing.T) {
 	}
 
 }
+
+// TestDoctorAccessProbe: doctor asks the loaded firewall about forwarding
+// to the LAN for a device that may reach it, never for one that may not
+// (whose REJECT would read as a broken gateway), and not at all when no
+// device may; the masquerade is asked about in every case.
+func TestDoctorAccessProbe(t *testing.T) {
+	ctx := context.Background()
+	m, _ := liveHub(t)
+	checks := func() map[string]control.Check {
+		cs, err := m.Doctor(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]control.Check{}
+		for _, c := range cs {
+			out[c.Name] = c
+		}
+		return out
+	}
+	none, _ := hub.ParseAccess("access", []string{"none"})
+	lan, _ := hub.ParseAccess("access", []string{"lan"})
+	if _, err := m.Settings(ctx, control.SetupRequest{Access: &none}); err != nil {
+		t.Fatal(err)
+	}
+	got := checks()
+	if c, ok := got["nft_forwarding"]; ok {
+		t.Errorf("no device may reach the LAN, yet doctor asks: %s", c.Message)
+	}
+	if _, ok := got["nft_masquerade"]; !ok {
+		t.Error("no masquerade check without a device on the LAN")
+	}
+	if _, err := m.PeerUpdate(ctx, "phone", hub.PeerUpdate{Access: &lan}); err != nil {
+		t.Fatal(err)
+	}
+	h, _, _ := m.Load()
+	phone, _ := h.Peer("phone")
+	if c := checks()["nft_forwarding"]; !strings.Contains(c.Message, "("+phone.Addresses[0].Addr().String()+")") {
+		t.Errorf("forwarding asked for %q, want phone's address %s (the one device with lan)", c.Message, phone.Addresses[0].Addr())
+	}
+}

@@ -24,6 +24,12 @@ import (
 // of the integration tier loads every testdata/trees/*/firewall.
 func goldenTree(t *testing.T, name, root string) {
 	t.Helper()
+	goldenTreeAs(t, "owner-"+name+".diff", name, root)
+}
+
+// goldenTreeAs is goldenTree with the golden diff's name given.
+func goldenTreeAs(t *testing.T, diffName, name, root string) {
+	t.Helper()
 	dir := filepath.Join("testdata", "trees", name)
 	if *update {
 		os.MkdirAll(dir, 0o755)
@@ -59,7 +65,7 @@ func goldenTree(t *testing.T, name, root string) {
 	// (names without a step number are applied to the stock tree).
 	stock, _ := os.ReadFile(filepath.Join(wghubtest.Sandbox(t), "firewall"))
 	fw, _ := os.ReadFile(filepath.Join(root, "firewall"))
-	golden(t, "owner-"+name+".diff", []byte(uci.Diff(uci.Change{Config: "firewall", Old: stock, New: fw})))
+	golden(t, diffName, []byte(uci.Diff(uci.Change{Config: "firewall", Old: stock, New: fw})))
 }
 
 func appendFile(t *testing.T, path, text string) {
@@ -166,8 +172,8 @@ func TestOwnerInterfaceTaken(t *testing.T) {
 }
 
 // TestOwnerAdditionsSurvive: what the owner adds to wghub's sections with
-// uci (an address on wg0, an mtu, a network in the zone, a stricter zone
-// policy, an option on a peer) survives peer add, disable, setup again and
+// uci (an address on wg0, an mtu, a network in the zone, logging on the
+// zone, an option on a peer) survives peer add, disable, setup again and
 // peer remove, line for line.
 func TestOwnerAdditionsSurvive(t *testing.T) {
 	ctx := context.Background()
@@ -194,14 +200,14 @@ func TestOwnerAdditionsSurvive(t *testing.T) {
 		if err := z.SetList("network", append(z.List("network"), "office")); err != nil {
 			return err
 		}
-		return z.Set("forward", "DROP")
+		return z.Set("log", "1")
 	})
 	owner := []struct{ file, line string }{
 		{"network", "\tlist addresses '10.77.0.1/24'\n"},
 		{"network", "\toption mtu '1380'\n"},
 		{"network", "\toption persistent_keepalive '15'\n"},
 		{"firewall", "\tlist network 'office'\n"},
-		{"firewall", "\toption forward 'DROP'\n"},
+		{"firewall", "\toption log '1'\n"},
 	}
 	steps := []struct {
 		name string

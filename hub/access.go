@@ -153,10 +153,11 @@ func parseHost(field, s string) (Host, error) {
 	proto, ports, hasPorts := strings.Cut(strings.ToLower(f[1]), "/")
 	switch proto {
 	case "tcp", "udp":
-	case "icmp":
+	case "icmp", "icmpv6": // icmpv6: how String writes icmp to an IPv6 host
 		if hasPorts {
 			return bad("icmp has no ports")
 		}
+		proto = "icmp"
 	default:
 		return bad("protocol " + strconv.Quote(proto) + " is not tcp, udp or icmp")
 	}
@@ -201,8 +202,13 @@ func (h *Hub) LANOf(p *Peer) []netip.Prefix {
 
 // OwnAccess reports whether the peer's reach differs from the hub default
 // (its own access or its own LAN list): such a device needs rules keyed by
-// its addresses, where the others are served by the zone's defaults.
+// its addresses, where the others are served by the zone's defaults. LAN
+// hosts have no zone default (a zone forwards to zones, not hosts), so
+// under a hub default with hosts every device has rules of its own.
 func (h *Hub) OwnAccess(p *Peer) bool {
+	if len(h.Settings.Access.Hosts) > 0 {
+		return true
+	}
 	if p.Access != nil && !p.Access.Equal(h.Settings.Access) {
 		return true
 	}

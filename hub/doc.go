@@ -9,8 +9,9 @@
 //
 // wghub owns only sections its own config marks as its own (see owner.go):
 // the interface the hub section names, peer sections wghub_<id> that have a
-// client_<id> section in /etc/config/wghub, and the firewall sections the
-// hub section lists in fw_<role> options. A peer's name is free text (its
+// client_<id> section in /etc/config/wghub, the firewall sections the
+// hub section lists in fw_<role> options, and a device's own access rules
+// its client section lists (list fw; see access_fw.go). A peer's name is free text (its
 // LuCI description); its id is a number given once. Everything else in the
 // owner's files, including what the owner adds to wghub's sections, is left
 // alone, so removing what wghub added gives back the files as they were.

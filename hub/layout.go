@@ -302,13 +302,15 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			nc.Delete(ps)
 		}
 	}
+	var gone []string // firewall rules of removed devices
 	for _, cs := range hc.SectionsByType(clientType) {
 		if !keep[cs.Name()] {
+			gone = append(gone, cs.List(fwListOpt)...)
 			hc.Delete(cs)
 		}
 	}
 	if l.Firewall != "" {
-		if err := storeFirewall(cfgs[l.Firewall], h); err != nil {
+		if err := storeFirewall(cfgs[l.Firewall], hc, h, gone); err != nil {
 			return err
 		}
 		for _, r := range fwRoles {
@@ -340,12 +342,19 @@ func Remove(cfgs map[string]*uci.Config, l Layout) error {
 			nc.Delete(is)
 		}
 	}
+	fc := cfgs[l.Firewall]
+	if l.Firewall == "" {
+		fc = nil
+	}
 	for _, cs := range hc.SectionsByType(clientType) {
+		if fc != nil {
+			deleteDeviceRules(fc, cs.List(fwListOpt))
+		}
 		hc.Delete(cs)
 	}
 	fw := loadFirewallNames(hs)
 	hc.Delete(hs)
-	if fc := cfgs[l.Firewall]; l.Firewall != "" && fc != nil {
+	if fc != nil {
 		for _, r := range fwRoles {
 			if sec := ownedFirewallSection(fc, fw, r); sec != nil {
 				fc.Delete(sec)
@@ -355,7 +364,9 @@ func Remove(cfgs map[string]*uci.Config, l Layout) error {
 	return nil
 }
 
-// storeFirewall writes the zone, forwardings, masquerade and listen rule.
+// storeFirewall writes the zone, forwardings, masquerade, the listen and
+// DNS rules, and the rules of devices with access of their own (see
+// storeDeviceRules); gone lists the rules of devices no longer there.
 //
 // The masquerade is a `config nat` section in the LAN zone rather than
 // `masq`/`masq_src` on the lan zone: it renders exactly the design's
@@ -363,7 +374,7 @@ func Remove(cfgs map[string]*uci.Config, l Layout) error {
 // untouched (masq on a zone also drops invalid conntrack state and disables
 // automatic helpers for the whole zone) and teardown removes it alone.
 // firewall3 (snats.c, OpenWrt 19.07+) and firewall4 both read `config nat`.
-func storeFirewall(fc *uci.Config, h *Hub) error {
+func storeFirewall(fc, hc *uci.Config, h *Hub, gone []string) error {
 	if fc == nil {
 		return fmt.Errorf("firewall config not loaded")
 	}
@@ -398,14 +409,19 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 		prev = []string{h.loadedIface}
 	}
 	w.ownList(z, "network", []string{s.Interface}, prev)
-	// Policies are set when the zone is made; the owner may tighten them.
-	w.def(z, "input", "ACCEPT")
+	// The zone's policies are the hub default's: input is the router
+	// itself, forward within the zone is device to device (spoke).
+	w.set(z, "input", verdict(s.Access.Router))
 	w.def(z, "output", "ACCEPT")
-	w.def(z, "forward", "REJECT")
+	w.set(z, "forward", verdict(s.Access.Spoke))
 
-	f := sec("lan")
-	w.set(f, "src", s.Zone)
-	w.set(f, "dest", s.LANZone)
+	if s.Access.LAN {
+		f := sec("lan")
+		w.set(f, "src", s.Zone)
+		w.set(f, "dest", s.LANZone)
+	} else {
+		drop("lan")
+	}
 
 	for _, fam := range []struct {
 		role, family string
@@ -436,20 +452,35 @@ func storeFirewall(fc *uci.Config, h *Hub) error {
 	w.set(r, "dest_port", strconv.Itoa(s.Port()))
 	w.set(r, "target", "ACCEPT")
 
-	// TODO(access): per-device rules; until then any device with internet
-	// opens the WAN for the zone, as before.
-	full := s.Access.Internet
-	for i := range h.Peers {
-		full = full || h.AccessOf(&h.Peers[i]).Internet && !h.Peers[i].Disabled
-	}
-	if full {
+	// DNS on the hub stays reachable whatever a device's access: client
+	// configs name the hub as their DNS server.
+	d := sec("dns")
+	w.set(d, "name", "Allow-wghub-"+s.Interface+"-DNS")
+	w.set(d, "src", s.Zone)
+	w.set(d, "proto", "tcp udp")
+	w.set(d, "dest_port", "53")
+	w.set(d, "target", "ACCEPT")
+
+	// The WAN is open to the zone only when the default has internet; a
+	// device with internet of its own gets a rule keyed by its addresses.
+	if s.Access.Internet {
 		f := sec("wan")
 		w.set(f, "src", s.Zone)
 		w.set(f, "dest", s.WANZone)
 	} else {
 		drop("wan")
 	}
-	return w.err
+	if w.err != nil {
+		return w.err
+	}
+	return h.storeDeviceRules(fc, hc, d, gone)
+}
+
+func verdict(accept bool) string {
+	if accept {
+		return "ACCEPT"
+	}
+	return "REJECT"
 }
 
 // ensure returns the named section, adding it when missing. A section of

@@ -17,16 +17,19 @@ import (
 //   - firewall sections are wghub's when the hub section names them, in
 //     options fw_<role> (hubs written before these options adopt the fixed
 //     names they used, wghub_zone and so on, once, and record them);
+//   - a device's own firewall rules are wghub's when its client section
+//     names them (list fw);
 //   - the interface section is the one the hub section names.
 // Options and list entries the owner adds to wghub's sections stay: lists
-// are merged (see writer.ownList), and zone policies are only defaults.
+// are merged (see writer.ownList), and the zone's output policy is only a
+// default (input and forward are the hub's default access).
 
 // fwRole is one firewall section wghub keeps.
 type fwRole struct{ role, typ string }
 
 var fwRoles = []fwRole{
 	{"zone", "zone"}, {"lan", "forwarding"}, {"wan", "forwarding"},
-	{"masq", "nat"}, {"masq6", "nat"}, {"listen", "rule"},
+	{"masq", "nat"}, {"masq6", "nat"}, {"listen", "rule"}, {"dns", "rule"},
 }
 
 func roleOf(role string) fwRole {

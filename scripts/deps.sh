@@ -12,7 +12,7 @@ pkgs=(wireguard-tools wireguard-go iproute2 iptables nftables iputils-ping
 	busybox-static openssl
 	# sysctl in the network-namespace tests (absent from minimal Debian images)
 	procps
-	# netns-tests: a real DNS server on the plain-Linux hub (access tests)
+	# access tests (netns-tests, netns-tests/openwrt): a real DNS server on the hub, as OpenWrt runs dnsmasq
 	dnsmasq-base)
 missing=()
 for p in "${pkgs[@]}"; do
