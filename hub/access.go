@@ -251,7 +251,7 @@ func (h *Hub) Policy() string {
 		if p.Disabled || !h.OwnAccess(p) {
 			continue
 		}
-		b.WriteString("\n" + strings.Join(prefixStrings(p.Addresses), ",") + ": " + h.AccessOf(p).String())
+		b.WriteString("\n" + strings.Join(prefixStrings(p.AllowedIPs()), ",") + ": " + h.AccessOf(p).String())
 		for _, l := range prefixStrings(h.LANOf(p)) {
 			b.WriteString(" lan=" + l)
 		}
