@@ -310,13 +310,14 @@ func (e *env) updown(up bool) error {
 }
 
 func (e *env) status(_ *request.None, o *jsonOut) error {
-	st, err := e.mgr.Status()
+	r, err := e.mgr.ReadStatus()
 	if err != nil {
 		return err
 	}
 	if o.JSON {
-		return writeJSON(e.stdout, st)
+		return r.WriteJSON(e.stdout, true) // streamed: encoding/json's bytes, without its cost
 	}
+	st := r.Status()
 	if !st.Setup {
 		fmt.Fprintln(e.stdout, "no hub is set up (wghub setup --endpoint HOST)")
 		return nil
