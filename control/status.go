@@ -3,6 +3,8 @@ package control
 import (
 	"errors"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -186,7 +188,7 @@ func (r *StatusReply) eachPeer(fn func(ps *PeerStatus) error) error {
 		ps = PeerStatus{PeerInfo: Info(r.h, p), HandshakeAge: -1}
 		if lp := r.live[p.PublicKey]; lp != nil {
 			if lp.Endpoint != nil {
-				ps.Endpoint = lp.Endpoint.String()
+				ps.Endpoint = endpointString(lp.Endpoint)
 			}
 			if !lp.LastHandshakeTime.IsZero() {
 				ps.LatestHandshake = lp.LastHandshakeTime.Unix()
@@ -199,6 +201,23 @@ func (r *StatusReply) eachPeer(fn func(ps *PeerStatus) error) error {
 		}
 	}
 	return nil
+}
+
+// endpointString is a.String(), which took a fifth of eachPeer's time
+// at 1000 peers, through net/netip.
+func endpointString(a *net.UDPAddr) string {
+	ip, ok := netip.AddrFromSlice(a.IP)
+	if !ok || a.Port < 0 || a.Port > 65535 {
+		return a.String()
+	}
+	ip = ip.Unmap() // net prints an IPv4-mapped address as IPv4
+	if a.Zone != "" {
+		if ip.Is4() {
+			return a.String()
+		}
+		ip = ip.WithZone(a.Zone)
+	}
+	return netip.AddrPortFrom(ip, uint16(a.Port)).String()
 }
 
 // Status builds the whole status.

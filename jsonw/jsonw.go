@@ -109,8 +109,10 @@ func (w *Writer) String(s string) { w.appendString(s) }
 
 // Int writes n.
 func (w *Writer) Int(n int64) {
-	var b [20]byte
-	w.w.Write(strconv.AppendInt(b[:0], n, 10))
+	if w.w.Available() < 20 {
+		w.w.Flush()
+	}
+	w.w.Write(strconv.AppendInt(w.w.AvailableBuffer(), n, 10))
 }
 
 // Bool writes true or false.
