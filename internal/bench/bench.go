@@ -147,14 +147,14 @@ func (t Target) Ratio() float64 { return t.Value / t.Floor }
 // ok or over.
 func (t Target) Print(w io.Writer) {
 	if t.Skipped != "" {
-		fmt.Fprintf(w, "%-34s skipped: %s\n", t.Name, t.Skipped)
+		fmt.Fprintf(w, "%-40s skipped: %s\n", t.Name, t.Skipped)
 		return
 	}
 	verdict := "ok"
 	if t.Ratio() > t.MaxRatio {
 		verdict = "OVER"
 	}
-	fmt.Fprintf(w, "%-34s %s  ratio %.2f  target <= %.2f  %s\n", t.Name, t.Figures, t.Ratio(), t.MaxRatio, verdict)
+	fmt.Fprintf(w, "%-40s %s  ratio %.2f  target <= %.2f  %s\n", t.Name, t.Figures, t.Ratio(), t.MaxRatio, verdict)
 }
 
 // Ms formats a duration in milliseconds.
