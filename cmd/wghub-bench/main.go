@@ -18,12 +18,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/internal/bench"
 	"github.com/wghub/wghub/internal/userland"
 	"github.com/wghub/wghub/sandbox"
-	"github.com/wghub/wghub/uci"
-	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
 func main() {
@@ -102,12 +99,8 @@ func skipped(why string, names ...string) []bench.Target {
 	return out
 }
 
-// tree makes a sandbox OpenWrt tree with a hub and n peers. wghub adds
-// the first peer itself (a key pair and a preshared key, as `peer add`
-// makes them); the others are copies of its sections with their own
-// names, ids, keys and addresses (adding thousands one by one would take
-// minutes). hub.Load then reads the tree back: a layout the copies do not
-// follow stops the bench instead of measuring the wrong thing.
+// tree makes a sandbox OpenWrt tree with a hub and n peers (see
+// bench.AddPeers).
 func (x *b) tree(name, iface string, n int) (string, error) {
 	root := filepath.Join(x.tmp, name)
 	if err := os.MkdirAll(root, 0o700); err != nil {
@@ -130,80 +123,7 @@ func (x *b) tree(name, iface string, n int) (string, error) {
 	if err := cli(setup...); err != nil {
 		return "", err
 	}
-	if err := cli("peer", "add", "p0000"); err != nil {
-		return "", err
-	}
-	load := func() (*hub.Hub, error) {
-		cfgs := map[string]*uci.Config{}
-		for _, c := range hub.OpenWrt.Configs() {
-			var err error
-			if cfgs[c], err = (&uci.Tree{Dir: root}).Load(c); err != nil {
-				return nil, err
-			}
-		}
-		return hub.Load(cfgs, hub.OpenWrt)
-	}
-	h, err := load()
-	if err != nil || len(h.Peers) != 1 || h.Peers[0].PrivateKey == nil || h.Peers[0].PresharedKey == nil {
-		return "", fmt.Errorf("tree: the first peer did not load (%v)", err)
-	}
-	first := h.Peers[0]
-	addr := first.Addresses[0].Addr()
-	old := []string{"'" + first.Name + "'", "_" + first.ID + "'", first.PublicKey.String(), first.PresharedKey.String(),
-		first.PrivateKey.String(), "'" + first.Addresses[0].String() + "'"}
-	for _, c := range []string{"network", "wghub"} {
-		path := filepath.Join(root, c)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return "", err
-		}
-		// The sections of the first peer: those naming its id.
-		var block strings.Builder
-		in := false
-		for _, l := range strings.SplitAfter(string(data), "\n") {
-			if strings.HasPrefix(l, "config ") {
-				in = strings.HasSuffix(strings.TrimSpace(l), "_"+first.ID+"'")
-			}
-			if in {
-				block.WriteString(l)
-			}
-		}
-		if block.Len() == 0 {
-			return "", fmt.Errorf("tree: no section of the first peer in %s", c)
-		}
-		out := []byte(strings.TrimRight(string(data), "\n") + "\n")
-		a := addr
-		for i := 1; i < n; i++ {
-			a = a.Next()
-			k := peerKeys(i)
-			out = append(out, '\n')
-			out = append(out, strings.NewReplacer(old[0], fmt.Sprintf("'p%04d'", i), old[1], fmt.Sprintf("_%d'", i+1),
-				old[2], k.pub, old[3], k.psk, old[4], k.priv, old[5], fmt.Sprintf("'%s/32'", a)).Replace(strings.TrimRight(block.String(), "\n")+"\n")...)
-		}
-		if err := os.WriteFile(path, out, 0o600); err != nil {
-			return "", err
-		}
-	}
-	if h, err = load(); err != nil || len(h.Peers) != n {
-		return "", fmt.Errorf("tree: %d peers load back, want %d (%v)", len(h.Peers), n, err)
-	}
-	return root, nil
-}
-
-type keys struct{ priv, pub, psk string }
-
-// keyCache holds each peer's keys: network and wghub get the same.
-var keyCache = map[int]keys{}
-
-func peerKeys(i int) keys {
-	if k, ok := keyCache[i]; ok {
-		return k
-	}
-	priv, _ := wgtypes.GeneratePrivateKey()
-	psk, _ := wgtypes.GenerateKey()
-	k := keys{priv.String(), priv.PublicKey().String(), psk.String()}
-	keyCache[i] = k
-	return k
+	return root, bench.AddPeers(root, n, func(name string) error { return cli("peer", "add", name) })
 }
 
 // peerOps: peer add, remove and disable with 5000 peers against the same
