@@ -130,7 +130,7 @@ func (x *b) tree(name, iface string, n int) (string, error) {
 // with 10; each add is followed by a remove and each disable by an enable,
 // so every run sees the same tree.
 func (x *b) peerOps() []bench.Target {
-	names := []string{"peer add @5000 vs @10", "peer remove @5000 vs @10", "peer disable @5000 vs @10", "peer add peak RSS @5000"}
+	names := []string{"peer add @5000 vs @10", "peer remove @5000 vs @10", "peer disable @5000 vs @10", "peer ops peak RSS @5000"}
 	small, err := x.tree("peers10", "", 10)
 	if err != nil {
 		return skipped(err.Error(), names...)
