@@ -336,13 +336,15 @@ func (e *env) updown(up bool) error {
 }
 
 func (e *env) status(_ *request.None, o *jsonOut) error {
-	st, err := e.mgr.Status()
+	relaxGC()
+	r, err := e.mgr.ReadStatus()
 	if err != nil {
 		return err
 	}
 	if o.JSON {
-		return writeJSON(e.stdout, st)
+		return r.WriteJSON(e.stdout, true) // streamed: encoding/json's bytes, without its cost
 	}
+	st := r.Status()
 	if !st.Setup {
 		fmt.Fprintln(e.stdout, "no hub is set up (wghub setup --endpoint HOST)")
 		return nil
@@ -608,6 +610,9 @@ func (e *env) peerQR(a *request.PeerName, o *qrOut) error {
 // rpcd serves the rpcd exec plugin protocol. The manager is opened only for
 // "call": rpcd runs "list" at every start, and it must stay cheap.
 func (e *env) rpcd(cmd string, args []string) error {
+	if cmd == "call" && len(args) == 1 && args[0] == "status" {
+		relaxGC()
+	}
 	err := rpcd.Run(e.ctx, append([]string{cmd}, args...), e.stdin, e.stdout, func() (*control.Manager, error) {
 		if err := e.open(); err != nil {
 			return nil, err

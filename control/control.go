@@ -74,7 +74,11 @@ func (m *Manager) transact(fn func(cfgs map[string]*uci.Config) error) error {
 }
 
 // Load reads the hub (and its configs) without locking for write.
-func (m *Manager) Load() (*hub.Hub, map[string]*uci.Config, error) {
+func (m *Manager) Load() (*hub.Hub, map[string]*uci.Config, error) { return m.load(nil) }
+
+// load is Load; onHub, when set, is called with the hub's own config as
+// soon as it is read, before the others.
+func (m *Manager) load(onHub func(*uci.Config)) (*hub.Hub, map[string]*uci.Config, error) {
 	if err := m.recover(); err != nil {
 		return nil, nil, err
 	}
@@ -87,6 +91,9 @@ func (m *Manager) Load() (*hub.Hub, map[string]*uci.Config, error) {
 			return nil, nil, err
 		}
 		cfgs[n] = c
+		if onHub != nil && n == m.layout().Hub {
+			onHub(c)
+		}
 	}
 	h, err := hub.Load(cfgs, m.layout())
 	return h, cfgs, err

@@ -230,7 +230,16 @@ func errorReply(err error) map[string]string {
 	return r
 }
 
+// streamer is a reply that writes itself, as encoding/json would write it
+// (see control.StatusReply).
+type streamer interface {
+	WriteJSON(w io.Writer, indent bool) error
+}
+
 func writeJSON(w io.Writer, v any) error {
+	if s, ok := v.(streamer); ok {
+		return s.WriteJSON(w, false)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -243,7 +252,7 @@ func writeJSON(w io.Writer, v any) error {
 // only shapes the reply.
 
 func status(ctx context.Context, m *control.Manager, _ *request.None) (any, error) {
-	return m.Status()
+	return m.ReadStatus()
 }
 
 func peers(ctx context.Context, m *control.Manager, _ *request.None) (any, error) {
