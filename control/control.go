@@ -100,9 +100,7 @@ func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.H
 		if old, err = hub.Load(cfgs, m.layout()); err != nil {
 			return err
 		}
-		if h, err = hub.Load(cfgs, m.layout()); err != nil {
-			return err
-		}
+		h = old.Clone()
 		if err := fn(h); err != nil {
 			return err
 		}
