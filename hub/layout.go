@@ -256,10 +256,11 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 
 	keep := map[string]bool{}
 	owned := ownedPeerIDs(hc)
+	var ids map[string]bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
 		if p.ID == "" {
-			p.ID = newPeerID(h, nc, hc)
+			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
 		name := PeerSection(id)

@@ -17,9 +17,10 @@ type Config struct {
 	nsec     int                 // libuci's section counter, for anonymous names
 	byName   map[string]*Section // first section of each name, as libuci looks them up
 
-	// idx indexes each section's option commands (built on first use,
-	// then kept up to date by every edit), so lookups do not scan the file.
-	idx map[*Section][]*cmd
+	// indexed: every section's opts holds its option commands (the parser
+	// fills them in as it goes, every edit keeps them up to date), so
+	// lookups do not scan the file.
+	indexed bool
 }
 
 // unit is one line of the file as libuci reads it (with the lines a quote
@@ -48,7 +49,8 @@ type Section struct {
 	typ   string
 	name  string
 	anon  bool
-	blank *unit // the blank line Add put before it, if any
+	blank *unit  // the blank line Add put before it, if any
+	opts  []*cmd // its option and list commands in file order (Config.indexed)
 }
 
 // Option is an option or list with its values.
@@ -322,7 +324,7 @@ func (c *Config) Delete(s *Section) {
 	}
 	clear(c.units[len(keep):])
 	c.units = keep
-	delete(c.idx, s)
+	s.opts = nil
 	if i := slices.Index(c.sections, s); i >= 0 {
 		c.sections = slices.Delete(c.sections, i, i+1)
 	}
@@ -362,17 +364,17 @@ func (s *Section) cmds() []*cmd {
 	if c == nil {
 		return nil
 	}
-	if c.idx == nil {
-		c.idx = make(map[*Section][]*cmd, len(c.sections))
+	if !c.indexed {
 		for _, u := range c.units {
 			for _, x := range u.cmds {
 				if x.kind == 'o' || x.kind == 'l' {
-					c.idx[x.sec] = append(c.idx[x.sec], x)
+					x.sec.opts = append(x.sec.opts, x)
 				}
 			}
 		}
+		c.indexed = true
 	}
-	return c.idx[s]
+	return s.opts
 }
 
 // Options returns the options as libuci holds them, in its order: an
@@ -425,6 +427,21 @@ func (s *Section) option(name string) (Option, bool) {
 // Get returns an option's value; a list's values are joined by spaces, as
 // `uci get` prints them.
 func (s *Section) Get(name string) (string, bool) {
+	// One command for the option, the usual case, needs no folding.
+	var only *cmd
+	n := 0
+	for _, x := range s.cmds() {
+		if x.a == name {
+			only = x
+			n++
+		}
+	}
+	switch {
+	case n == 0, n == 1 && only.kind == 'o' && only.b == "":
+		return "", false
+	case n == 1:
+		return only.b, true
+	}
 	o, ok := s.option(name)
 	if !ok {
 		return "", false
@@ -628,7 +645,7 @@ func (c *Config) insertAfter(x *cmd, cmds []*cmd) {
 // reindex refreshes one section's entry of the option index after an edit
 // to it, so a run of edits does not rebuild the index of the whole file.
 func (c *Config) reindex(s *Section) {
-	if c.idx == nil {
+	if !c.indexed {
 		return
 	}
 	var list []*cmd
@@ -639,5 +656,5 @@ func (c *Config) reindex(s *Section) {
 			}
 		}
 	}
-	c.idx[s] = list
+	s.opts = list
 }

@@ -35,6 +35,7 @@ type parser struct {
 	tail    int  // start of a trailing comment on this unit, or -1
 	eof     bool // a line was asked for past the end
 	scratch []byte
+	sdata   string // data as a string: values that are a run of it are cut from it
 	c       *Config
 	cur     *Section
 	units   []*unit
@@ -46,7 +47,7 @@ type parser struct {
 func Parse(name string, data []byte) (*Config, error) {
 	c := New(name)
 	c.byName = map[string]*Section{}
-	p := &parser{name: name, data: data, c: c}
+	p := &parser{name: name, data: data, sdata: string(data), c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, "", "NUL byte")
 	}
@@ -65,9 +66,13 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		for _, x := range cmds {
 			x.unit = u
+			if x.kind == 'o' || x.kind == 'l' {
+				x.sec.opts = append(x.sec.opts, x)
+			}
 		}
 		c.units = append(c.units, u)
 	}
+	c.indexed = true
 	return c, nil
 }
 
@@ -283,6 +288,17 @@ func (p *parser) str() (string, error) {
 	defer func() { p.scratch = b[:0] }()
 	next, moved := true, false // moved: quotes or escapes were dropped
 	start := p.pos
+	// run: b is data[from:from+len(b)], so the value needs no copy of
+	// its own (most are: a quoted or bare word).
+	run, from := len(p.sdata) == len(p.data), 0
+	add := func(c byte) {
+		if len(b) == 0 {
+			from = p.pos
+		} else if from+len(b) != p.pos {
+			run = false
+		}
+		b = append(b, c)
+	}
 	for {
 		c := p.ch()
 		switch {
@@ -301,7 +317,7 @@ func (p *parser) str() (string, error) {
 					}
 					continue
 				}
-				b = append(b, c)
+				add(c)
 				p.pos++
 			}
 		case c == '"':
@@ -322,7 +338,7 @@ func (p *parser) str() (string, error) {
 				if c == '\\' && !p.backslash() {
 					continue
 				}
-				b = append(b, p.ch())
+				add(p.ch())
 				p.pos++
 			}
 		case c == '#':
@@ -334,11 +350,11 @@ func (p *parser) str() (string, error) {
 		case c == '\\':
 			moved = true
 			if p.backslash() {
-				b = append(b, p.ch())
+				add(p.ch())
 				p.pos++
 			}
 		default:
-			b = append(b, c)
+			add(c)
 			p.pos++
 		}
 		if c == '#' || c == 0 || c == ';' {
@@ -356,6 +372,9 @@ func (p *parser) str() (string, error) {
 		// from it, the terminating NUL lands on the ';' and the rest of
 		// the line is lost (it does so silently, even in strict mode).
 		p.cut = p.pos
+	}
+	if run {
+		return p.sdata[from : from+len(b)], nil
 	}
 	return string(b), nil
 }
