@@ -470,7 +470,7 @@ type writer struct{ err error }
 
 func (w *writer) set(s *uci.Section, name, val string) {
 	if w.err == nil && s != nil {
-		if cur, ok := s.Get(name); ok && cur == val && len(s.List(name)) <= 1 {
+		if o, ok := s.Option(name); ok && len(o.Values) == 1 && o.Values[0] == val {
 			return
 		}
 		w.err = s.Set(name, val)
@@ -493,20 +493,11 @@ func (w *writer) opt(s *uci.Section, name, val string) {
 
 func (w *writer) list(s *uci.Section, name string, vals []string) {
 	if w.err == nil && s != nil {
-		if slices.Equal(s.List(name), vals) && (len(vals) == 0 || isList(s, name)) {
+		if o, ok := s.Option(name); !ok && len(vals) == 0 || ok && o.List && slices.Equal(o.Values, vals) {
 			return
 		}
 		w.err = s.SetList(name, vals)
 	}
-}
-
-func isList(s *uci.Section, name string) bool {
-	for _, o := range s.Options() {
-		if o.Name == name {
-			return o.List
-		}
-	}
-	return false
 }
 
 // HandlerList gives a peer's allowed IPs as at most two UCI list items,

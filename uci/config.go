@@ -51,6 +51,7 @@ type Section struct {
 	anon  bool
 	blank *unit  // the blank line Add put before it, if any
 	opts  []*cmd // its option and list commands in file order (Config.indexed)
+	nopts int    // the parser's count of them
 }
 
 // Option is an option or list with its values.
@@ -70,6 +71,12 @@ func (c *Config) Name() string { return c.name }
 // ones the way `uci export` writes them.
 func (c *Config) Bytes() []byte {
 	var b bytes.Buffer
+	// Mostly the file as read: one allocation of about its size.
+	n := 64
+	for _, u := range c.units {
+		n += len(u.raw)
+	}
+	b.Grow(n)
 	for i, u := range c.units {
 		if !u.orig && b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
 			b.WriteByte('\n') // the file did not end in a newline
@@ -423,6 +430,10 @@ func (s *Section) option(name string) (Option, bool) {
 	}
 	return o, found
 }
+
+// Option returns one option as Options folds it, without building the
+// whole list.
+func (s *Section) Option(name string) (Option, bool) { return s.option(name) }
 
 // Get returns an option's value; a list's values are joined by spaces, as
 // `uci get` prints them.

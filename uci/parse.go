@@ -39,6 +39,45 @@ type parser struct {
 	c       *Config
 	cur     *Section
 	units   []*unit
+
+	// Slabs the parsed lines are cut from: a big file's tens of thousands
+	// of lines cost a few allocations, not several each.
+	unitSlab []unit
+	cmdSlab  []cmd
+	ptrSlab  []*cmd
+	lineCmds []*cmd // the current line's commands, before they are cut
+}
+
+const slabSize = 512
+
+func (p *parser) newUnit() *unit {
+	if len(p.unitSlab) == cap(p.unitSlab) {
+		p.unitSlab = make([]unit, 0, slabSize)
+	}
+	p.unitSlab = p.unitSlab[:len(p.unitSlab)+1]
+	return &p.unitSlab[len(p.unitSlab)-1]
+}
+
+func (p *parser) newCmd(x cmd) *cmd {
+	if len(p.cmdSlab) == cap(p.cmdSlab) {
+		p.cmdSlab = make([]cmd, 0, slabSize)
+	}
+	p.cmdSlab = append(p.cmdSlab, x)
+	return &p.cmdSlab[len(p.cmdSlab)-1]
+}
+
+// cutCmds copies cmds into the slab; the result has no spare capacity, so
+// an edit that adds to it copies it first.
+func (p *parser) cutCmds(cmds []*cmd) []*cmd {
+	if len(cmds) == 0 {
+		return nil
+	}
+	if len(cmds) > cap(p.ptrSlab)-len(p.ptrSlab) {
+		p.ptrSlab = make([]*cmd, 0, max(slabSize, len(cmds)))
+	}
+	i := len(p.ptrSlab)
+	p.ptrSlab = append(p.ptrSlab, cmds...)
+	return p.ptrSlab[i:len(p.ptrSlab):len(p.ptrSlab)]
 }
 
 // Parse reads a config file named name (the package name, as in
@@ -51,6 +90,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, "", "NUL byte")
 	}
+	nopts := 0
 	for p.end < len(data) {
 		start := p.end
 		p.pos, p.tail = start, -1
@@ -59,18 +99,38 @@ func Parse(name string, data []byte) (*Config, error) {
 		if err != nil {
 			return nil, redactSecret(err, data[start:p.end])
 		}
-		u := &unit{raw: data[start:p.end], orig: true, cmds: cmds}
-		u.indent = leadingSpace(u.raw)
+		u := p.newUnit()
+		*u = unit{raw: data[start:p.end], orig: true, cmds: p.cutCmds(cmds)}
+		cmds = u.cmds
+		u.indent = p.sdata[start : start+len(leadingSpace(u.raw))]
 		if p.tail >= 0 && len(cmds) > 0 {
-			u.tail = strings.TrimRight(string(data[p.tail:p.end]), "\r\n")
+			u.tail = strings.TrimRight(p.sdata[p.tail:p.end], "\r\n")
 		}
 		for _, x := range cmds {
 			x.unit = u
 			if x.kind == 'o' || x.kind == 'l' {
-				x.sec.opts = append(x.sec.opts, x)
+				x.sec.nopts++
+				nopts++
 			}
 		}
 		c.units = append(c.units, u)
+	}
+	// Each section's option index, cut from one array (capacity clipped:
+	// an edit replaces a section's index, never appends to it in place).
+	all := make([]*cmd, 0, nopts)
+	for _, s := range c.sections {
+		s.opts = all[len(all) : len(all) : len(all)+s.nopts]
+		all = all[:len(all)+s.nopts]
+	}
+	for _, u := range c.units {
+		for _, x := range u.cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				x.sec.opts = append(x.sec.opts, x)
+			}
+		}
+	}
+	for _, s := range c.sections {
+		s.nopts = 0
 	}
 	c.indexed = true
 	return c, nil
@@ -122,7 +182,8 @@ func (p *parser) skipSpace() {
 
 // line parses one line: commands separated by ';' (uci_parse_line).
 func (p *parser) line() ([]*cmd, error) {
-	var cmds []*cmd
+	cmds := p.lineCmds[:0]
+	defer func() { p.lineCmds = cmds[:0] }()
 	p.skipSpace()
 	for {
 		// The command word is split off on blanks only, as strtok does.
@@ -141,11 +202,9 @@ func (p *parser) line() ([]*cmd, error) {
 			return cmds, nil
 		}
 		kind := keyword(p.data[ws:p.pos])
-		word := ""
+		word := kindWord(kind)
 		if kind == 0 {
 			word = string(p.data[ws:p.pos])
-		} else {
-			word = kindWord[kind]
 		}
 		switch {
 		case kind == 0 && strings.TrimRight(word, "\t\n\v\f\r ") == "":
@@ -169,7 +228,19 @@ func (p *parser) line() ([]*cmd, error) {
 	}
 }
 
-var kindWord = map[byte]string{'p': "package", 'c': "config", 'o': "option", 'l': "list"}
+func kindWord(k byte) string {
+	switch k {
+	case 'p':
+		return "package"
+	case 'c':
+		return "config"
+	case 'o':
+		return "option"
+	case 'l':
+		return "list"
+	}
+	return ""
+}
 
 func keyword(w []byte) byte {
 	switch string(w) {
@@ -202,7 +273,7 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if !validPackage(name) {
 			return nil, p.errAt(at, name, "invalid package name")
 		}
-		return &cmd{kind: 'p', a: name}, p.eol()
+		return p.newCmd(cmd{kind: 'p', a: name}), p.eol()
 	case 'c':
 		typ, err := p.arg(true, word)
 		if err != nil {
@@ -226,7 +297,7 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if p.cur, same = p.c.open(typ, name); !same {
 			return nil, p.errAt(nameAt, name, "section %q redefined with another type (%s, was %s)", name, typ, p.cur.typ)
 		}
-		return &cmd{kind: 'c', a: typ, b: name, sec: p.cur}, nil
+		return p.newCmd(cmd{kind: 'c', a: typ, b: name, sec: p.cur}), nil
 	default:
 		if p.cur == nil {
 			return nil, p.errAt(at, word, "option or list before the first config section")
@@ -243,7 +314,7 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &cmd{kind: kind, a: name, b: val, sec: p.cur}, p.eol()
+		return p.newCmd(cmd{kind: kind, a: name, b: val, sec: p.cur}), p.eol()
 	}
 }
 
@@ -395,12 +466,12 @@ func (p *parser) backslash() bool {
 	return true
 }
 
-func leadingSpace(b []byte) string {
+func leadingSpace(b []byte) []byte {
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++
 	}
-	return string(b[:i])
+	return b[:i]
 }
 
 // validName: section and option names, [A-Za-z0-9_]+.
