@@ -21,6 +21,10 @@ type Config struct {
 	// fills them in as it goes, every edit keeps them up to date), so
 	// lookups do not scan the file.
 	indexed bool
+
+	data  []byte // the file as parsed, and as a string (for spans)
+	sdata string
+	slabs slabs
 }
 
 // unit is one line of the file as libuci reads it (with the lines a quote
@@ -33,6 +37,11 @@ type unit struct {
 	cmds   []*cmd
 	indent string
 	tail   string // trailing comment kept when the unit is rewritten
+	// span: the unit is all the lines of this section, not yet split
+	// into units of their own (see Parse); at is where raw starts in
+	// the file.
+	span *Section
+	at   int
 }
 
 // cmd is one command: package, config, option or list.
@@ -52,6 +61,10 @@ type Section struct {
 	blank *unit  // the blank line Add put before it, if any
 	opts  []*cmd // its option and list commands in file order (Config.indexed)
 	nopts int    // the parser's count of them
+	// span holds the section's lines while they are one unit; read says
+	// opts has been filled from it.
+	span *unit
+	read bool
 }
 
 // Option is an option or list with its values.
@@ -213,13 +226,28 @@ func (c *Config) newSection(typ, name string) *Section {
 	c.nsec++
 	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
 	if s.anon {
-		s.name = fmt.Sprintf("cfg%02x%04x", c.nsec, djbhash(typ)&0xffff)
+		s.name = anonName(c.nsec, djbhash(typ))
 	}
 	c.sections = append(c.sections, s)
 	if c.byName[s.name] == nil {
 		c.byName[s.name] = s
 	}
 	return s
+}
+
+// anonName is "cfg" + n as two or more hex digits + h's low 16 bits as
+// four (libuci's "cfg%02x%04x"), without fmt: big firewalls have
+// thousands of anonymous sections.
+func anonName(n int, h uint32) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, 16)
+	b = append(b, "cfg"...)
+	if n < 0x10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(n), 16)
+	h &= 0xffff
+	return string(append(b, hex[h>>12], hex[h>>8&15], hex[h>>4&15], hex[h&15]))
 }
 
 // open is the parser's "config TYPE [NAME]": a name seen before reopens
@@ -247,6 +275,9 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 			return nil, fmt.Errorf("uci: %s: section %q already exists", c.name, name)
 		}
 	}
+	if n := len(c.units); n > 0 && c.units[n-1].span != nil {
+		c.split(c.units[n-1].span) // its last line decides the blank line
+	}
 	s := c.newSection(typ, name)
 	if n := len(c.units); n == 0 || !isBlank(c.units[n-1]) {
 		s.blank = &unit{raw: []byte("\n")}
@@ -266,6 +297,17 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 func (c *Config) Delete(s *Section) {
 	if s == nil || s.c != c {
 		return
+	}
+	// Its lines, and the lines above it (a comment, a blank line), as
+	// lines of their own.
+	c.split(s)
+	for i, u := range c.units {
+		if len(u.cmds) > 0 && u.cmds[0].sec == s {
+			if i > 0 && c.units[i-1].span != nil {
+				c.split(c.units[i-1].span)
+			}
+			break
+		}
 	}
 	n := len(c.units)
 	drop := make([]bool, n)
@@ -380,6 +422,9 @@ func (s *Section) cmds() []*cmd {
 			}
 		}
 		c.indexed = true
+	}
+	if s.span != nil && !s.read {
+		c.readSpan(s)
 	}
 	return s.opts
 }
@@ -566,6 +611,7 @@ func (s *Section) AddList(name, value string) error {
 		s.replace(name, []*cmd{x})
 		return nil
 	}
+	s.c.split(s)
 	var last *cmd
 	for _, y := range s.cmds() {
 		if y.a == name {
@@ -588,6 +634,7 @@ func (s *Section) Unset(name string) {
 // first of them stood, or after the section's last command.
 func (s *Section) replace(name string, cmds []*cmd) {
 	c := s.c
+	c.split(s)
 	match := func(x *cmd) bool { return x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l') }
 	placed := false
 	keep := c.units[:0]
@@ -668,4 +715,43 @@ func (c *Config) reindex(s *Section) {
 		}
 	}
 	s.opts = list
+}
+
+// readSpan fills the option index of a section still held as a span. The
+// commands belong to no unit: an edit splits the span first.
+func (c *Config) readSpan(s *Section) {
+	var opts []*cmd
+	c.replaySpan(s.span, func(p *parser, _ int, cmds []*cmd) {
+		for _, x := range cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				opts = append(opts, x)
+			} else {
+				p.dropCmds(1) // the config line: only the options are kept
+			}
+		}
+	})
+	s.opts, s.read = slices.Clip(opts), true
+}
+
+// split turns the span of s (if it has one) into units of their own, as
+// a file parsed line by line has them, before an edit.
+func (c *Config) split(s *Section) {
+	span := s.span
+	if span == nil {
+		return
+	}
+	var units []*unit
+	var opts []*cmd
+	c.replaySpan(span, func(p *parser, start int, cmds []*cmd) {
+		u := p.unit(start, cmds)
+		units = append(units, u)
+		for _, x := range u.cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				opts = append(opts, x)
+			}
+		}
+	})
+	i := slices.Index(c.units, span)
+	c.units = slices.Replace(c.units, i, i+1, units...)
+	s.span, s.read, s.opts = nil, false, slices.Clip(opts)
 }

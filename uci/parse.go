@@ -2,6 +2,7 @@ package uci
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -39,31 +40,48 @@ type parser struct {
 	c       *Config
 	cur     *Section
 	units   []*unit
-
-	// Slabs the parsed lines are cut from: a big file's tens of thousands
-	// of lines cost a few allocations, not several each.
-	unitSlab []unit
-	cmdSlab  []cmd
-	ptrSlab  []*cmd
+	// replay re-reads the lines of one section already parsed (a span,
+	// see Config.split): its config line names this section.
+	replay   *Section
 	lineCmds []*cmd // the current line's commands, before they are cut
+	run      bool   // see keep
+	from     int
+}
+
+// slabs are what a config's parsed lines are cut from: a big file's tens
+// of thousands of lines cost a few allocations, not several each.
+type slabs struct {
+	units []unit
+	cmds  []cmd
+	ptrs  []*cmd
 }
 
 const slabSize = 512
 
 func (p *parser) newUnit() *unit {
-	if len(p.unitSlab) == cap(p.unitSlab) {
-		p.unitSlab = make([]unit, 0, slabSize)
+	a := &p.c.slabs
+	if len(a.units) == cap(a.units) {
+		a.units = make([]unit, 0, slabSize)
 	}
-	p.unitSlab = p.unitSlab[:len(p.unitSlab)+1]
-	return &p.unitSlab[len(p.unitSlab)-1]
+	a.units = a.units[:len(a.units)+1]
+	return &a.units[len(a.units)-1]
 }
 
 func (p *parser) newCmd(x cmd) *cmd {
-	if len(p.cmdSlab) == cap(p.cmdSlab) {
-		p.cmdSlab = make([]cmd, 0, slabSize)
+	a := &p.c.slabs
+	if len(a.cmds) == cap(a.cmds) {
+		a.cmds = make([]cmd, 0, slabSize)
 	}
-	p.cmdSlab = append(p.cmdSlab, x)
-	return &p.cmdSlab[len(p.cmdSlab)-1]
+	a.cmds = append(a.cmds, x)
+	return &a.cmds[len(a.cmds)-1]
+}
+
+// dropCmds gives back the slab's last n commands (a line not kept).
+func (p *parser) dropCmds(n int) {
+	a := &p.c.slabs
+	n = min(n, len(a.cmds))
+	clear(a.cmds[len(a.cmds)-n:])
+	a.cmds = a.cmds[:len(a.cmds)-n]
 }
 
 // cutCmds copies cmds into the slab; the result has no spare capacity, so
@@ -72,25 +90,45 @@ func (p *parser) cutCmds(cmds []*cmd) []*cmd {
 	if len(cmds) == 0 {
 		return nil
 	}
-	if len(cmds) > cap(p.ptrSlab)-len(p.ptrSlab) {
-		p.ptrSlab = make([]*cmd, 0, max(slabSize, len(cmds)))
+	a := &p.c.slabs
+	if len(cmds) > cap(a.ptrs)-len(a.ptrs) {
+		a.ptrs = make([]*cmd, 0, max(slabSize, len(cmds)))
 	}
-	i := len(p.ptrSlab)
-	p.ptrSlab = append(p.ptrSlab, cmds...)
-	return p.ptrSlab[i:len(p.ptrSlab):len(p.ptrSlab)]
+	i := len(a.ptrs)
+	a.ptrs = append(a.ptrs, cmds...)
+	return a.ptrs[i:len(a.ptrs):len(a.ptrs)]
 }
+
+// errIrregular stops a lazy parse (see Parse).
+var errIrregular = errors.New("uci: not one section per run of lines")
 
 // Parse reads a config file named name (the package name, as in
 // /etc/config/<name>). It accepts what libuci accepts in its default
 // strict mode, and reads it the same way.
+//
+// Every line is parsed and checked, but a section's lines (its config
+// line up to the next one) are kept as one run of bytes, a span, until
+// the section is read (then its options are parsed again, and kept) or
+// edited (then its lines become lines of their own): a command that
+// changes one section of a big file costs that section, not the file.
+// A file where that does not hold (a section opened twice, several
+// commands on one line) is kept line by line from the start.
 func Parse(name string, data []byte) (*Config, error) {
+	c, err := parse(name, data, true)
+	if err == errIrregular {
+		return parse(name, data, false)
+	}
+	return c, err
+}
+
+func parse(name string, data []byte, lazy bool) (*Config, error) {
 	c := New(name)
-	c.byName = map[string]*Section{}
-	p := &parser{name: name, data: data, sdata: string(data), c: c}
+	c.data, c.sdata = data, string(data)
+	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, "", "NUL byte")
 	}
-	nopts := 0
+	var span *unit
 	for p.end < len(data) {
 		start := p.end
 		p.pos, p.tail = start, -1
@@ -99,21 +137,45 @@ func Parse(name string, data []byte) (*Config, error) {
 		if err != nil {
 			return nil, redactSecret(err, data[start:p.end])
 		}
-		u := p.newUnit()
-		*u = unit{raw: data[start:p.end], orig: true, cmds: p.cutCmds(cmds)}
-		cmds = u.cmds
-		u.indent = p.sdata[start : start+len(leadingSpace(u.raw))]
-		if p.tail >= 0 && len(cmds) > 0 {
-			u.tail = strings.TrimRight(p.sdata[p.tail:p.end], "\r\n")
+		if lazy {
+			kind := byte(0)
+			if len(cmds) == 1 {
+				kind = cmds[0].kind
+			}
+			switch {
+			case len(cmds) == 1 && kind == 'c':
+				s := cmds[0].sec
+				if s.span != nil {
+					return nil, errIrregular // opened again
+				}
+				span = p.newUnit()
+				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
+				s.span = span
+				c.units = append(c.units, span)
+				p.dropCmds(1)
+				continue
+			case span != nil && (len(cmds) == 0 || kind == 'o' || kind == 'l'):
+				span.raw = data[span.at:p.end]
+				p.dropCmds(len(cmds))
+				continue
+			case len(cmds) > 0 && (span != nil || len(cmds) > 1 || kind != 'p'):
+				return nil, errIrregular
+			}
 		}
-		for _, x := range cmds {
-			x.unit = u
+		c.units = append(c.units, p.unit(start, cmds))
+	}
+	if lazy {
+		c.indexed = true // spans are indexed when read
+		return c, nil
+	}
+	nopts := 0
+	for _, u := range c.units {
+		for _, x := range u.cmds {
 			if x.kind == 'o' || x.kind == 'l' {
 				x.sec.nopts++
 				nopts++
 			}
 		}
-		c.units = append(c.units, u)
 	}
 	// Each section's option index, cut from one array (capacity clipped:
 	// an edit replaces a section's index, never appends to it in place).
@@ -134,6 +196,38 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	c.indexed = true
 	return c, nil
+}
+
+// unit makes the line(s) from start to p.end, holding cmds, a unit.
+func (p *parser) unit(start int, cmds []*cmd) *unit {
+	u := p.newUnit()
+	*u = unit{raw: p.data[start:p.end], orig: true, cmds: p.cutCmds(cmds)}
+	u.indent = p.sdata[start : start+len(leadingSpace(u.raw))]
+	if p.tail >= 0 && len(u.cmds) > 0 {
+		u.tail = strings.TrimRight(p.sdata[p.tail:p.end], "\r\n")
+	}
+	for _, x := range u.cmds {
+		x.unit = u
+	}
+	return u
+}
+
+// replaySpan parses the lines of span again and calls fn with each line's
+// start and commands (of span's section). They parsed before, so they
+// parse again; Parse checked them.
+func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cmd)) {
+	p := &parser{name: c.name, data: c.data, sdata: c.sdata, c: c, replay: span.span, cur: span.span}
+	p.end = span.at
+	for p.end < span.at+len(span.raw) {
+		start := p.end
+		p.pos, p.tail = start, -1
+		p.fetch()
+		cmds, err := p.line()
+		if err != nil {
+			panic("uci: a parsed section no longer parses: " + err.Error())
+		}
+		fn(p, start, cmds)
+	}
 }
 
 func (p *parser) errAt(at int, tok, format string, a ...any) error {
@@ -293,6 +387,10 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if err := p.eol(); err != nil {
 			return nil, err
 		}
+		if p.replay != nil {
+			p.cur = p.replay
+			return p.newCmd(cmd{kind: 'c', a: typ, b: name, sec: p.cur}), nil
+		}
 		var same bool
 		if p.cur, same = p.c.open(typ, name); !same {
 			return nil, p.errAt(nameAt, name, "section %q redefined with another type (%s, was %s)", name, typ, p.cur.typ)
@@ -356,20 +454,9 @@ func (p *parser) eol() error {
 // (parse_str).
 func (p *parser) str() (string, error) {
 	b := p.scratch[:0]
-	defer func() { p.scratch = b[:0] }()
 	next, moved := true, false // moved: quotes or escapes were dropped
 	start := p.pos
-	// run: b is data[from:from+len(b)], so the value needs no copy of
-	// its own (most are: a quoted or bare word).
-	run, from := len(p.sdata) == len(p.data), 0
-	add := func(c byte) {
-		if len(b) == 0 {
-			from = p.pos
-		} else if from+len(b) != p.pos {
-			run = false
-		}
-		b = append(b, c)
-	}
+	p.run = len(p.sdata) == len(p.data)
 	for {
 		c := p.ch()
 		switch {
@@ -388,7 +475,7 @@ func (p *parser) str() (string, error) {
 					}
 					continue
 				}
-				add(c)
+				b = p.keep(b, c)
 				p.pos++
 			}
 		case c == '"':
@@ -409,7 +496,7 @@ func (p *parser) str() (string, error) {
 				if c == '\\' && !p.backslash() {
 					continue
 				}
-				add(p.ch())
+				b = p.keep(b, p.ch())
 				p.pos++
 			}
 		case c == '#':
@@ -421,11 +508,11 @@ func (p *parser) str() (string, error) {
 		case c == '\\':
 			moved = true
 			if p.backslash() {
-				add(p.ch())
+				b = p.keep(b, p.ch())
 				p.pos++
 			}
 		default:
-			add(c)
+			b = p.keep(b, c)
 			p.pos++
 		}
 		if c == '#' || c == 0 || c == ';' {
@@ -444,10 +531,23 @@ func (p *parser) str() (string, error) {
 		// the line is lost (it does so silently, even in strict mode).
 		p.cut = p.pos
 	}
-	if run {
-		return p.sdata[from : from+len(b)], nil
+	p.scratch = b[:0]
+	if p.run {
+		return p.sdata[p.from : p.from+len(b)], nil
 	}
 	return string(b), nil
+}
+
+// keep appends c, the byte at p.pos, to the word b, and notes whether b
+// is still a run of the file's bytes (p.run, from p.from): then the word
+// needs no copy of its own, as most (a quoted or bare word) do not.
+func (p *parser) keep(b []byte, c byte) []byte {
+	if len(b) == 0 {
+		p.from = p.pos
+	} else if p.from+len(b) != p.pos {
+		p.run = false
+	}
+	return append(b, c)
 }
 
 // backslash handles '\' (parse_backslash): before the end of the line it
