@@ -25,6 +25,8 @@ type Config struct {
 	data  []byte // the file as parsed, and as a string (for spans)
 	sdata string
 	slabs slabs
+	// edited: something was changed since Parse (until then Bytes is data).
+	edited bool
 }
 
 // unit is one line of the file as libuci reads it (with the lines a quote
@@ -83,6 +85,9 @@ func (c *Config) Name() string { return c.name }
 // Bytes renders the file: untouched lines byte for byte, edited and added
 // ones the way `uci export` writes them.
 func (c *Config) Bytes() []byte {
+	if !c.edited && c.data != nil {
+		return slices.Clone(c.data)
+	}
 	var b bytes.Buffer
 	// Mostly the file as read: one allocation of about its size.
 	n := 64
@@ -278,6 +283,7 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 	if n := len(c.units); n > 0 && c.units[n-1].span != nil {
 		c.split(c.units[n-1].span) // its last line decides the blank line
 	}
+	c.edited = true
 	s := c.newSection(typ, name)
 	if n := len(c.units); n == 0 || !isBlank(c.units[n-1]) {
 		s.blank = &unit{raw: []byte("\n")}
@@ -298,6 +304,7 @@ func (c *Config) Delete(s *Section) {
 	if s == nil || s.c != c {
 		return
 	}
+	c.edited = true
 	// Its lines, and the lines above it (a comment, a blank line), as
 	// lines of their own.
 	c.split(s)
@@ -634,6 +641,7 @@ func (s *Section) Unset(name string) {
 // first of them stood, or after the section's last command.
 func (s *Section) replace(name string, cmds []*cmd) {
 	c := s.c
+	c.edited = true
 	c.split(s)
 	match := func(x *cmd) bool { return x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l') }
 	placed := false
@@ -677,6 +685,7 @@ func (s *Section) replace(name string, cmds []*cmd) {
 // line when x ends it (indented like x, or a tab after a config line),
 // else spliced into x's line, which is then rewritten.
 func (c *Config) insertAfter(x *cmd, cmds []*cmd) {
+	c.edited = true
 	u := x.unit
 	j := slices.Index(u.cmds, x)
 	if j < len(u.cmds)-1 {

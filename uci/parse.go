@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 )
 
 // ParseError reports where a config file is malformed.
@@ -114,16 +115,32 @@ var errIrregular = errors.New("uci: not one section per run of lines")
 // A file where that does not hold (a section opened twice, several
 // commands on one line) is kept line by line from the start.
 func Parse(name string, data []byte) (*Config, error) {
-	c, err := parse(name, data, true)
+	return parseAs(name, data, string(data))
+}
+
+// parseOwned is Parse of bytes nothing will ever change (a Tree's reads):
+// its values are cut from them without a copy of the file.
+func parseOwned(name string, data []byte) (*Config, error) {
+	return parseAs(name, data, unsafe.String(unsafe.SliceData(data), len(data)))
+}
+
+// parseAs parses data, whose bytes sdata holds as a string.
+func parseAs(name string, data []byte, sdata string) (*Config, error) {
+	c, err := parse(name, data, sdata, true)
 	if err == errIrregular {
-		return parse(name, data, false)
+		return parse(name, data, sdata, false)
 	}
 	return c, err
 }
 
-func parse(name string, data []byte, lazy bool) (*Config, error) {
+func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c := New(name)
-	c.data, c.sdata = data, string(data)
+	c.data, c.sdata = data, sdata
+	// Room for the sections a file of this size is likely to have.
+	if n := bytes.Count(data, []byte("config")); n > 8 {
+		c.byName = make(map[string]*Section, n)
+		c.sections = make([]*Section, 0, n)
+	}
 	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, "", "NUL byte")
