@@ -470,6 +470,9 @@ func (p *parser) eol() error {
 // str reads one word made of bare, single- and double-quoted pieces
 // (parse_str).
 func (p *parser) str() (string, error) {
+	if v, ok := p.simpleWord(); ok {
+		return v, nil
+	}
 	b := p.scratch[:0]
 	next, moved := true, false // moved: quotes or escapes were dropped
 	start := p.pos
@@ -553,6 +556,47 @@ func (p *parser) str() (string, error) {
 		return p.sdata[p.from : p.from+len(b)], nil
 	}
 	return string(b), nil
+}
+
+// simpleWord reads the words nearly every file is made of, a 'quoted'
+// value or a bare one ended by a blank or the line's end, as str does but
+// without going byte by byte. Anything else it leaves to str.
+func (p *parser) simpleWord() (string, bool) {
+	start := p.pos
+	from, to := p.pos, p.pos
+	switch c := p.ch(); {
+	case c == '\'':
+		i := bytes.IndexByte(p.data[p.pos+1:p.cut], '\'')
+		if i < 0 {
+			return "", false
+		}
+		from, to = p.pos+1, p.pos+1+i
+		p.pos = to + 1
+	default:
+		for to < p.cut && !special(p.data[to]) {
+			to++
+		}
+		if to == from {
+			return "", false
+		}
+		p.pos = to
+	}
+	if c := p.ch(); c != 0 && !isSpace(c) {
+		p.pos = start // not simple: str goes byte by byte
+		return "", false
+	}
+	if p.ch() != 0 {
+		p.pos++ // the blank after the word
+	}
+	if len(p.sdata) == len(p.data) {
+		return p.sdata[from:to], true
+	}
+	return string(p.data[from:to]), true
+}
+
+// special: bytes that end or change a bare word.
+func special(c byte) bool {
+	return isSpace(c) || c == '\'' || c == '"' || c == '#' || c == ';' || c == '\\'
 }
 
 // keep appends c, the byte at p.pos, to the word b, and notes whether b
