@@ -121,7 +121,11 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	h.loadedAddrs = prefixStrings(s.Addresses())
 	h.loadedIface = s.Interface
 	owned := ownedPeerIDs(hc)
-	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
+	peerSecs := nc.SectionsByType(PeerType(s.Interface))
+	if len(peerSecs) > 0 {
+		h.Peers = make([]Peer, 0, len(peerSecs)+1) // +1: room for an added peer
+	}
+	for _, ps := range peerSecs {
 		if !owned[peerID(ps)] {
 			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
@@ -135,6 +139,9 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 			return nil, err
 		}
 		h.Peers = append(h.Peers, *p)
+	}
+	if len(h.Peers) == 0 {
+		h.Peers = nil
 	}
 	return h, nil
 }

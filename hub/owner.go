@@ -149,8 +149,9 @@ func peerID(ps *uci.Section) string {
 // ownedPeerIDs are the ids that have a client section in the hub config:
 // the marker of a peer wghub made.
 func ownedPeerIDs(hc *uci.Config) map[string]bool {
-	out := map[string]bool{}
-	for _, cs := range hc.SectionsByType(clientType) {
+	clients := hc.SectionsByType(clientType)
+	out := make(map[string]bool, len(clients))
+	for _, cs := range clients {
 		if id, ok := strings.CutPrefix(cs.Name(), "client_"); ok && id != "" && !cs.Anonymous() {
 			out[id] = true
 		}

@@ -26,7 +26,8 @@ type Config struct {
 	sdata string
 	slabs slabs
 	// edited: something was changed since Parse (until then Bytes is data).
-	edited bool
+	edited   bool
+	replayer *parser // see replaySpan
 }
 
 // unit is one line of the file as libuci reads it (with the lines a quote
@@ -89,12 +90,13 @@ func (c *Config) Bytes() []byte {
 		return slices.Clone(c.data)
 	}
 	var b bytes.Buffer
-	// Mostly the file as read: one allocation of about its size.
-	n := 64
+	// Mostly the file as read: one allocation of about its size, with
+	// room for what an edit adds (growing would double it).
+	n := 0
 	for _, u := range c.units {
 		n += len(u.raw)
 	}
-	b.Grow(n)
+	b.Grow(n + n/32 + 4096)
 	for i, u := range c.units {
 		if !u.orig && b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
 			b.WriteByte('\n') // the file did not end in a newline
@@ -173,7 +175,16 @@ func (c *Config) Sections() []*Section { return slices.Clone(c.sections) }
 
 // SectionsByType returns the sections of one type, in file order.
 func (c *Config) SectionsByType(typ string) []*Section {
-	var out []*Section
+	n := 0
+	for _, s := range c.sections {
+		if s.typ == typ {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]*Section, 0, n)
 	for _, s := range c.sections {
 		if s.typ == typ {
 			out = append(out, s)

@@ -233,7 +233,14 @@ func (p *parser) unit(start int, cmds []*cmd) *unit {
 // start and commands (of span's section). They parsed before, so they
 // parse again; Parse checked them.
 func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cmd)) {
-	p := &parser{name: c.name, data: c.data, sdata: c.sdata, c: c, replay: span.span, cur: span.span}
+	// One parser serves every replay of the config (thousands, when a
+	// hub is loaded).
+	p := c.replayer
+	if p == nil {
+		p = &parser{name: c.name, data: c.data, sdata: c.sdata, c: c}
+		c.replayer = p
+	}
+	p.replay, p.cur = span.span, span.span
 	p.end = span.at
 	for p.end < span.at+len(span.raw) {
 		start := p.end
