@@ -524,6 +524,13 @@ func HandlerList(vals []string) []string {
 // written as one space-separated option too, and an item may join several
 // entries with commas (HandlerList).
 func SplitList(items []string) []string {
+	// One plain item, the usual allowed_ips of a peer, is the list.
+	if len(items) == 1 && !strings.ContainsFunc(items[0], func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if items[0] == "" {
+			return nil
+		}
+		return items
+	}
 	var out []string
 	for _, v := range items {
 		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
