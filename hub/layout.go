@@ -156,22 +156,23 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	if p.Name == "" {
 		p.Name = id
 	}
-	where := fmt.Sprintf("peer %q", p.Name)
+	// where names the peer in errors (built only for one).
+	where := func() string { return fmt.Sprintf("peer %q", p.Name) }
 	pub, _ := ps.Get("public_key")
 	var err error
 	if p.PublicKey, err = wgtypes.ParseKey(pub); err != nil {
-		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where, pub)
+		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where(), pub)
 	}
 	if psk, ok := ps.Get("preshared_key"); ok && psk != "" {
 		k, err := wgtypes.ParseKey(psk)
 		if err != nil {
-			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where)
+			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where())
 		}
 		p.PresharedKey = &k
 	}
 	allowed, err := prefixes(ps, "allowed_ips")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s: %w", where(), err)
 	}
 	for _, a := range allowed {
 		if a.IsSingleIP() && inAny(s.Subnets, a.Addr()) {
@@ -185,14 +186,14 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		if k, ok := cs.Get("private_key"); ok && k != "" {
 			key, err := wgtypes.ParseKey(k)
 			if err != nil {
-				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where)
+				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where())
 			}
 			p.PrivateKey = &key
 		}
 		if items := cs.List("access"); len(items) > 0 {
 			a, err := ParseAccess("access", items)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
+				return nil, fmt.Errorf("%s: %w", where(), err)
 			}
 			p.Access = &a
 		}
@@ -206,7 +207,7 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		}
 		if len(cs.List("lan")) > 0 {
 			if p.LAN, err = prefixes(cs, "lan"); err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
+				return nil, fmt.Errorf("%s: %w", where(), err)
 			}
 		}
 	}
