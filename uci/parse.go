@@ -115,25 +115,28 @@ var errIrregular = errors.New("uci: not one section per run of lines")
 // A file where that does not hold (a section opened twice, several
 // commands on one line) is kept line by line from the start.
 func Parse(name string, data []byte) (*Config, error) {
-	return parseAs(name, data, string(data))
+	return parseAs(name, data, string(data), false)
 }
 
 // parseOwned is Parse of bytes nothing will ever change (a Tree's reads):
-// its values are cut from them without a copy of the file.
+// its values are cut from them without a copy of the file. A Tree's
+// configs are read through (a hub's every peer): the spans' options are
+// kept as they are checked, rather than parsed again when read.
 func parseOwned(name string, data []byte) (*Config, error) {
-	return parseAs(name, data, unsafe.String(unsafe.SliceData(data), len(data)))
+	return parseAs(name, data, unsafe.String(unsafe.SliceData(data), len(data)), true)
 }
 
-// parseAs parses data, whose bytes sdata holds as a string.
-func parseAs(name string, data []byte, sdata string) (*Config, error) {
-	c, err := parse(name, data, sdata, true)
+// parseAs parses data, whose bytes sdata holds as a string; keep: see
+// parseOwned.
+func parseAs(name string, data []byte, sdata string, keep bool) (*Config, error) {
+	c, err := parse(name, data, sdata, true, keep)
 	if err == errIrregular {
-		return parse(name, data, sdata, false)
+		return parse(name, data, sdata, false, false)
 	}
 	return c, err
 }
 
-func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
+func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, error) {
 	c := New(name)
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
@@ -146,6 +149,13 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 		return nil, p.errAt(i, "", "NUL byte")
 	}
 	var span *unit
+	var opts []*cmd // keep: the options of span's section so far
+	endSpan := func() {
+		if keep && span != nil {
+			span.span.opts, span.span.read = p.cutCmds(opts), true
+			opts = opts[:0]
+		}
+	}
 	for p.end < len(data) {
 		start := p.end
 		p.pos, p.tail = start, -1
@@ -165,6 +175,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				if s.span != nil {
 					return nil, errIrregular // opened again
 				}
+				endSpan()
 				span = p.newUnit()
 				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
 				s.span = span
@@ -173,7 +184,11 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				continue
 			case span != nil && (len(cmds) == 0 || kind == 'o' || kind == 'l'):
 				span.raw = data[span.at:p.end]
-				p.dropCmds(len(cmds))
+				if keep && len(cmds) == 1 {
+					opts = append(opts, cmds[0])
+				} else {
+					p.dropCmds(len(cmds))
+				}
 				continue
 			case len(cmds) > 0 && (span != nil || len(cmds) > 1 || kind != 'p'):
 				return nil, errIrregular
@@ -182,7 +197,8 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 		c.units = append(c.units, p.unit(start, cmds))
 	}
 	if lazy {
-		c.indexed = true // spans are indexed when read
+		endSpan()
+		c.indexed = true // spans are indexed when read (or kept)
 		return c, nil
 	}
 	nopts := 0

@@ -28,11 +28,13 @@ func TestSpansEditLikeLines(t *testing.T) {
 		if seed >= 3000 {
 			data = []byte(fixed[seed-3000])
 		}
-		a, err := Parse("x", data)
+		// Odd seeds: the spans' options kept as they are checked (a Tree's
+		// reads), even ones: parsed again when read.
+		a, err := parseAs("x", data, string(data), seed%2 == 1)
 		if err != nil {
 			continue
 		}
-		b, err := parse("x", data, string(data), false)
+		b, err := parse("x", data, string(data), false, false)
 		if err != nil {
 			t.Fatalf("seed %d: only the line-by-line parse fails: %v", seed, err)
 		}
