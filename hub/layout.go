@@ -262,7 +262,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	// Addresses the owner added to the interface stay.
 	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
-	keep := map[string]bool{}
+	keep := make(map[string]bool, 2*len(h.Peers))
 	owned := ownedPeerIDs(hc)
 	var ids map[string]bool
 	for i := range h.Peers {
@@ -282,7 +282,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		w.set(ps, "description", p.Name)
 		w.set(ps, "public_key", p.PublicKey.String())
 		w.opt(ps, "preshared_key", keyString(p.PresharedKey))
-		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.AllowedIPs())))
+		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
@@ -563,10 +563,20 @@ func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
 // parsePrefix accepts a CIDR or a bare address (a host prefix), as netifd does.
 func parsePrefix(s string) (netip.Prefix, error) { return wgquick.ParsePrefix(s) }
 
-func prefixStrings(ps []netip.Prefix) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.String())
+// prefixStrings renders the prefixes of lists, in order.
+func prefixStrings(lists ...[]netip.Prefix) []string {
+	n := 0
+	for _, ps := range lists {
+		n += len(ps)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, ps := range lists {
+		for _, p := range ps {
+			out = append(out, p.String())
+		}
 	}
 	return out
 }
