@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -511,23 +512,71 @@ func (e *env) recover(_ *request.None, _ *none) error {
 }
 
 func (e *env) peerList(_ *request.None, o *jsonOut) error {
-	peers, err := e.mgr.Peers()
-	if err != nil {
-		return err
-	}
+	// One peer at a time: a hub of thousands is never held twice (as a
+	// list and as its rendering).
 	if o.JSON {
-		return writeJSON(e.stdout, map[string]any{"peers": peers})
+		l := &jsonList{w: bufio.NewWriter(e.stdout), key: "peers"}
+		if err := e.mgr.EachPeer(func(p control.PeerInfo) error { return l.add(p) }); err != nil {
+			return err
+		}
+		return l.close()
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tTUNNEL\tPUBLIC KEY")
-	for _, p := range peers {
+	header := func() { fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tTUNNEL\tPUBLIC KEY") }
+	rows := 0
+	err := e.mgr.EachPeer(func(p control.PeerInfo) error {
+		if rows == 0 {
+			header()
+		}
+		rows++
 		tunnel := "split"
 		if p.FullTunnel {
 			tunnel = "full"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), tunnel, p.PublicKey)
+		_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), tunnel, p.PublicKey)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if rows == 0 {
+		header()
 	}
 	return tw.Flush()
+}
+
+// jsonList writes {"key": [items...]} as writeJSON would, one item at a
+// time.
+type jsonList struct {
+	w   *bufio.Writer
+	key string
+	n   int
+}
+
+func (l *jsonList) add(v any) error {
+	b, err := json.MarshalIndent(v, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	if l.n == 0 {
+		k, _ := json.Marshal(l.key)
+		l.w.WriteString("{\n  " + string(k) + ": [\n    ")
+	} else {
+		l.w.WriteString(",\n    ")
+	}
+	l.n++
+	_, err = l.w.Write(b)
+	return err
+}
+
+func (l *jsonList) close() error {
+	if l.n == 0 {
+		k, _ := json.Marshal(l.key)
+		l.w.WriteString("{\n  " + string(k) + ": []\n}\n")
+	} else {
+		l.w.WriteString("\n  ]\n}\n")
+	}
+	return l.w.Flush()
 }
 
 func (e *env) peerConfig(a *request.PeerName, _ *none) error {
