@@ -521,7 +521,10 @@ func (e *env) peerList(_ *request.None, o *jsonOut) error {
 		}
 		return l.close()
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	// tabwriter writes cell by cell: buffered, that is not a system call
+	// each.
+	bw := bufio.NewWriter(e.stdout)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 	header := func() { fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tTUNNEL\tPUBLIC KEY") }
 	rows := 0
 	err := e.mgr.EachPeer(func(p control.PeerInfo) error {
@@ -542,7 +545,10 @@ func (e *env) peerList(_ *request.None, o *jsonOut) error {
 	if rows == 0 {
 		header()
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // jsonList writes {"key": [items...]} as writeJSON would, one item at a
