@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -540,19 +541,73 @@ func (e *env) recover(_ *request.None, _ *none) error {
 }
 
 func (e *env) peerList(_ *request.None, o *jsonOut) error {
-	peers, err := e.mgr.Peers()
+	// One peer at a time: a hub of thousands is never held twice (as a
+	// list and as its rendering).
+	if o.JSON {
+		l := &jsonList{w: bufio.NewWriter(e.stdout), key: "peers"}
+		if err := e.mgr.EachPeer(func(p control.PeerInfo) error { return l.add(p) }); err != nil {
+			return err
+		}
+		return l.close()
+	}
+	// tabwriter writes cell by cell: buffered, that is not a system call
+	// each.
+	bw := bufio.NewWriter(e.stdout)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+	header := func() { fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tACCESS\tPUBLIC KEY") }
+	rows := 0
+	err := e.mgr.EachPeer(func(p control.PeerInfo) error {
+		if rows == 0 {
+			header()
+		}
+		rows++
+		_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), accessText(p), p.PublicKey)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if o.JSON {
-		return writeJSON(e.stdout, map[string]any{"peers": peers})
+	if rows == 0 {
+		header()
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tENABLED\tACCESS\tPUBLIC KEY")
-	for _, p := range peers {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Addresses, ","), yesNo(p.Enabled), accessText(p), p.PublicKey)
+	if err := tw.Flush(); err != nil {
+		return err
 	}
-	return tw.Flush()
+	return bw.Flush()
+}
+
+// jsonList writes {"key": [items...]} as writeJSON would, one item at a
+// time.
+type jsonList struct {
+	w   *bufio.Writer
+	key string
+	n   int
+}
+
+func (l *jsonList) add(v any) error {
+	b, err := json.MarshalIndent(v, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	if l.n == 0 {
+		k, _ := json.Marshal(l.key)
+		l.w.WriteString("{\n  " + string(k) + ": [\n    ")
+	} else {
+		l.w.WriteString(",\n    ")
+	}
+	l.n++
+	_, err = l.w.Write(b)
+	return err
+}
+
+func (l *jsonList) close() error {
+	if l.n == 0 {
+		k, _ := json.Marshal(l.key)
+		l.w.WriteString("{\n  " + string(k) + ": []\n}\n")
+	} else {
+		l.w.WriteString("\n  ]\n}\n")
+	}
+	return l.w.Flush()
 }
 
 // accessText is a device's access for a table: its items ("lan,

@@ -104,11 +104,13 @@ func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.H
 	var old, h *hub.Hub
 	err := m.transact(func(cfgs map[string]*uci.Config) error {
 		var err error
-		if old, err = hub.Load(cfgs, m.layout()); err != nil {
-			return err
-		}
 		if h, err = hub.Load(cfgs, m.layout()); err != nil {
 			return err
+		}
+		// The hub as it was is only compared with the new one to apply
+		// the change live; without that, no copy of every peer is made.
+		if !m.NoApply && !m.DryRun {
+			old = h.Clone()
 		}
 		if err := fn(h); err != nil {
 			return err

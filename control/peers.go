@@ -75,3 +75,19 @@ func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error
 
 // errSettingsScope refuses gateway settings in Settings.
 var errSettingsScope = errkind.New(errkind.Invalid, "interface, port and subnets change the gateway: they are set by setup")
+
+// EachPeer calls fn with every configured peer, sorted by name, as Peers
+// lists them, without building the list: `peer list` streams its output.
+func (m *Manager) EachPeer(fn func(PeerInfo) error) error {
+	h, _, err := m.Load()
+	if err != nil {
+		return err
+	}
+	hub.SortPeers(h.Peers)
+	for i := range h.Peers {
+		if err := fn(Info(h, &h.Peers[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -2,8 +2,10 @@ package hub
 
 import (
 	"errors"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wghub/wghub/errkind"
@@ -306,4 +308,49 @@ func subnetField(p netip.Prefix) string {
 // Overlaps reports whether two prefixes share any address.
 func Overlaps(a, b netip.Prefix) bool {
 	return a.Overlaps(b)
+}
+
+// Clone returns a copy of h that shares no memory with it, so a
+// change can be made to one and compared with the other (control keeps
+// the hub as loaded beside the one an operation changes, without a second
+// load of every peer).
+func (h *Hub) Clone() *Hub {
+	c := *h
+	c.Settings = h.Settings.clone()
+	c.Peers = make([]Peer, len(h.Peers), len(h.Peers)+1)
+	for i := range h.Peers {
+		c.Peers[i] = h.Peers[i].clone()
+	}
+	c.Foreign = slices.Clone(h.Foreign)
+	c.fw = maps.Clone(h.fw)
+	c.loadedAddrs = slices.Clone(h.loadedAddrs)
+	return &c
+}
+
+func (s Settings) clone() Settings {
+	s.Subnets = slices.Clone(s.Subnets)
+	s.DNS = slices.Clone(s.DNS)
+	s.LAN = slices.Clone(s.LAN)
+	s.Access.Hosts = slices.Clone(s.Access.Hosts)
+	return s
+}
+
+func (p Peer) clone() Peer {
+	if p.PresharedKey != nil {
+		k := *p.PresharedKey
+		p.PresharedKey = &k
+	}
+	if p.PrivateKey != nil {
+		k := *p.PrivateKey
+		p.PrivateKey = &k
+	}
+	if p.Access != nil {
+		a := *p.Access
+		a.Hosts = slices.Clone(a.Hosts)
+		p.Access = &a
+	}
+	p.Addresses = slices.Clone(p.Addresses)
+	p.Routes = slices.Clone(p.Routes)
+	p.LAN = slices.Clone(p.LAN)
+	return p
 }

@@ -121,7 +121,11 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	h.loadedAddrs = prefixStrings(s.Addresses())
 	h.loadedIface = s.Interface
 	owned := ownedPeerIDs(hc)
-	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
+	peerSecs := nc.SectionsByType(PeerType(s.Interface))
+	if len(peerSecs) > 0 {
+		h.Peers = make([]Peer, 0, len(peerSecs)+1) // +1: room for an added peer
+	}
+	for _, ps := range peerSecs {
 		if !owned[peerID(ps)] {
 			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
@@ -136,6 +140,9 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 		}
 		h.Peers = append(h.Peers, *p)
 	}
+	if len(h.Peers) == 0 {
+		h.Peers = nil
+	}
 	return h, nil
 }
 
@@ -149,22 +156,23 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	if p.Name == "" {
 		p.Name = id
 	}
-	where := fmt.Sprintf("peer %q", p.Name)
+	// where names the peer in errors (built only for one).
+	where := func() string { return fmt.Sprintf("peer %q", p.Name) }
 	pub, _ := ps.Get("public_key")
 	var err error
 	if p.PublicKey, err = wgtypes.ParseKey(pub); err != nil {
-		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where, pub)
+		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where(), pub)
 	}
 	if psk, ok := ps.Get("preshared_key"); ok && psk != "" {
 		k, err := wgtypes.ParseKey(psk)
 		if err != nil {
-			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where)
+			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where())
 		}
 		p.PresharedKey = &k
 	}
 	allowed, err := prefixes(ps, "allowed_ips")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s: %w", where(), err)
 	}
 	for _, a := range allowed {
 		if a.IsSingleIP() && inAny(s.Subnets, a.Addr()) {
@@ -178,14 +186,14 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		if k, ok := cs.Get("private_key"); ok && k != "" {
 			key, err := wgtypes.ParseKey(k)
 			if err != nil {
-				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where)
+				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where())
 			}
 			p.PrivateKey = &key
 		}
 		if items := cs.List("access"); len(items) > 0 {
 			a, err := ParseAccess("access", items)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
+				return nil, fmt.Errorf("%s: %w", where(), err)
 			}
 			p.Access = &a
 		}
@@ -199,7 +207,7 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		}
 		if len(cs.List("lan")) > 0 {
 			if p.LAN, err = prefixes(cs, "lan"); err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
+				return nil, fmt.Errorf("%s: %w", where(), err)
 			}
 		}
 	}
@@ -254,12 +262,13 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	// Addresses the owner added to the interface stay.
 	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
-	keep := map[string]bool{}
+	keep := make(map[string]bool, 2*len(h.Peers))
 	owned := ownedPeerIDs(hc)
+	var ids map[string]bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
 		if p.ID == "" {
-			p.ID = newPeerID(h, nc, hc)
+			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
 		name := PeerSection(id)
@@ -273,7 +282,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		w.set(ps, "description", p.Name)
 		w.set(ps, "public_key", p.PublicKey.String())
 		w.opt(ps, "preshared_key", keyString(p.PresharedKey))
-		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.AllowedIPs())))
+		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
@@ -500,7 +509,7 @@ type writer struct{ err error }
 
 func (w *writer) set(s *uci.Section, name, val string) {
 	if w.err == nil && s != nil {
-		if cur, ok := s.Get(name); ok && cur == val && len(s.List(name)) <= 1 {
+		if o, ok := s.Option(name); ok && len(o.Values) == 1 && o.Values[0] == val {
 			return
 		}
 		w.err = s.Set(name, val)
@@ -523,20 +532,11 @@ func (w *writer) opt(s *uci.Section, name, val string) {
 
 func (w *writer) list(s *uci.Section, name string, vals []string) {
 	if w.err == nil && s != nil {
-		if slices.Equal(s.List(name), vals) && (len(vals) == 0 || isList(s, name)) {
+		if o, ok := s.Option(name); !ok && len(vals) == 0 || ok && o.List && slices.Equal(o.Values, vals) {
 			return
 		}
 		w.err = s.SetList(name, vals)
 	}
-}
-
-func isList(s *uci.Section, name string) bool {
-	for _, o := range s.Options() {
-		if o.Name == name {
-			return o.List
-		}
-	}
-	return false
 }
 
 // HandlerList gives a peer's allowed IPs as at most two UCI list items,
@@ -556,6 +556,13 @@ func HandlerList(vals []string) []string {
 // written as one space-separated option too, and an item may join several
 // entries with commas (HandlerList).
 func SplitList(items []string) []string {
+	// One plain item, the usual allowed_ips of a peer, is the list.
+	if len(items) == 1 && !strings.ContainsFunc(items[0], func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if items[0] == "" {
+			return nil
+		}
+		return items
+	}
 	var out []string
 	for _, v := range items {
 		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
@@ -587,10 +594,20 @@ func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
 // parsePrefix accepts a CIDR or a bare address (a host prefix), as netifd does.
 func parsePrefix(s string) (netip.Prefix, error) { return wgquick.ParsePrefix(s) }
 
-func prefixStrings(ps []netip.Prefix) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.String())
+// prefixStrings renders the prefixes of lists, in order.
+func prefixStrings(lists ...[]netip.Prefix) []string {
+	n := 0
+	for _, ps := range lists {
+		n += len(ps)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, ps := range lists {
+		for _, p := range ps {
+			out = append(out, p.String())
+		}
 	}
 	return out
 }

@@ -53,6 +53,9 @@ func cleanName(s string) string {
 		return r
 	}, s)
 	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= MaxNameLen {
+		return s
+	}
 	if r := []rune(s); len(r) > MaxNameLen {
 		s = strings.TrimSpace(string(r[:MaxNameLen]))
 	}

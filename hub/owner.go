@@ -152,8 +152,9 @@ func peerID(ps *uci.Section) string {
 // ownedPeerIDs are the ids that have a client section in the hub config:
 // the marker of a peer wghub made.
 func ownedPeerIDs(hc *uci.Config) map[string]bool {
-	out := map[string]bool{}
-	for _, cs := range hc.SectionsByType(clientType) {
+	clients := hc.SectionsByType(clientType)
+	out := make(map[string]bool, len(clients))
+	for _, cs := range clients {
 		if id, ok := strings.CutPrefix(cs.Name(), "client_"); ok && id != "" && !cs.Anonymous() {
 			out[id] = true
 		}
@@ -163,14 +164,19 @@ func ownedPeerIDs(hc *uci.Config) map[string]bool {
 
 // newPeerID picks the lowest number no peer and no section uses. It is the
 // peer's id for good: names are free text and change, the id never does.
-func newPeerID(h *Hub, nc, hc *uci.Config) string {
+// ids holds the peers' ids (built on first use, then kept up to date), so
+// that a new peer among thousands costs one pass over them, not one each.
+func newPeerID(h *Hub, nc, hc *uci.Config, ids *map[string]bool) string {
+	if *ids == nil {
+		*ids = make(map[string]bool, len(h.Peers))
+		for i := range h.Peers {
+			(*ids)[h.Peers[i].ID] = true
+		}
+	}
 	for n := 1; ; n++ {
 		id := strconv.Itoa(n)
-		taken := nc.Section(PeerSection(id)) != nil || hc.Section(clientSection(id)) != nil
-		for i := range h.Peers {
-			taken = taken || h.Peers[i].ID == id
-		}
-		if !taken {
+		if !(*ids)[id] && nc.Section(PeerSection(id)) == nil && hc.Section(clientSection(id)) == nil {
+			(*ids)[id] = true
 			return id
 		}
 	}

@@ -17,9 +17,17 @@ type Config struct {
 	nsec     int                 // libuci's section counter, for anonymous names
 	byName   map[string]*Section // first section of each name, as libuci looks them up
 
-	// idx indexes each section's option commands (built on first use,
-	// then kept up to date by every edit), so lookups do not scan the file.
-	idx map[*Section][]*cmd
+	// indexed: every section's opts holds its option commands (the parser
+	// fills them in as it goes, every edit keeps them up to date), so
+	// lookups do not scan the file.
+	indexed bool
+
+	data  []byte // the file as parsed, and as a string (for spans)
+	sdata string
+	slabs slabs
+	// edited: something was changed since Parse (until then Bytes is data).
+	edited   bool
+	replayer *parser // see replaySpan
 }
 
 // unit is one line of the file as libuci reads it (with the lines a quote
@@ -32,6 +40,11 @@ type unit struct {
 	cmds   []*cmd
 	indent string
 	tail   string // trailing comment kept when the unit is rewritten
+	// span: the unit is all the lines of this section, not yet split
+	// into units of their own (see Parse); at is where raw starts in
+	// the file.
+	span *Section
+	at   int
 }
 
 // cmd is one command: package, config, option or list.
@@ -48,7 +61,13 @@ type Section struct {
 	typ   string
 	name  string
 	anon  bool
-	blank *unit // the blank line Add put before it, if any
+	blank *unit  // the blank line Add put before it, if any
+	opts  []*cmd // its option and list commands in file order (Config.indexed)
+	nopts int    // the parser's count of them
+	// span holds the section's lines while they are one unit; read says
+	// opts has been filled from it.
+	span *unit
+	read bool
 }
 
 // Option is an option or list with its values.
@@ -67,7 +86,17 @@ func (c *Config) Name() string { return c.name }
 // Bytes renders the file: untouched lines byte for byte, edited and added
 // ones the way `uci export` writes them.
 func (c *Config) Bytes() []byte {
+	if !c.edited && c.data != nil {
+		return slices.Clone(c.data)
+	}
 	var b bytes.Buffer
+	// Mostly the file as read: one allocation of about its size, with
+	// room for what an edit adds (growing would double it).
+	n := 0
+	for _, u := range c.units {
+		n += len(u.raw)
+	}
+	b.Grow(n + n/32 + 4096)
 	for i, u := range c.units {
 		if !u.orig && b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
 			b.WriteByte('\n') // the file did not end in a newline
@@ -146,7 +175,16 @@ func (c *Config) Sections() []*Section { return slices.Clone(c.sections) }
 
 // SectionsByType returns the sections of one type, in file order.
 func (c *Config) SectionsByType(typ string) []*Section {
-	var out []*Section
+	n := 0
+	for _, s := range c.sections {
+		if s.typ == typ {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]*Section, 0, n)
 	for _, s := range c.sections {
 		if s.typ == typ {
 			out = append(out, s)
@@ -204,13 +242,28 @@ func (c *Config) newSection(typ, name string) *Section {
 	c.nsec++
 	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
 	if s.anon {
-		s.name = fmt.Sprintf("cfg%02x%04x", c.nsec, djbhash(typ)&0xffff)
+		s.name = anonName(c.nsec, djbhash(typ))
 	}
 	c.sections = append(c.sections, s)
 	if c.byName[s.name] == nil {
 		c.byName[s.name] = s
 	}
 	return s
+}
+
+// anonName is "cfg" + n as two or more hex digits + h's low 16 bits as
+// four (libuci's "cfg%02x%04x"), without fmt: big firewalls have
+// thousands of anonymous sections.
+func anonName(n int, h uint32) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, 16)
+	b = append(b, "cfg"...)
+	if n < 0x10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(n), 16)
+	h &= 0xffff
+	return string(append(b, hex[h>>12], hex[h>>8&15], hex[h>>4&15], hex[h&15]))
 }
 
 // open is the parser's "config TYPE [NAME]": a name seen before reopens
@@ -238,6 +291,10 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 			return nil, fmt.Errorf("uci: %s: section %q already exists", c.name, name)
 		}
 	}
+	if n := len(c.units); n > 0 && c.units[n-1].span != nil {
+		c.split(c.units[n-1].span) // its last line decides the blank line
+	}
+	c.edited = true
 	s := c.newSection(typ, name)
 	if n := len(c.units); n == 0 || !isBlank(c.units[n-1]) {
 		s.blank = &unit{raw: []byte("\n")}
@@ -257,6 +314,18 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 func (c *Config) Delete(s *Section) {
 	if s == nil || s.c != c {
 		return
+	}
+	c.edited = true
+	// Its lines, and the lines above it (a comment, a blank line), as
+	// lines of their own.
+	c.split(s)
+	for i, u := range c.units {
+		if len(u.cmds) > 0 && u.cmds[0].sec == s {
+			if i > 0 && c.units[i-1].span != nil {
+				c.split(c.units[i-1].span)
+			}
+			break
+		}
 	}
 	n := len(c.units)
 	drop := make([]bool, n)
@@ -322,7 +391,7 @@ func (c *Config) Delete(s *Section) {
 	}
 	clear(c.units[len(keep):])
 	c.units = keep
-	delete(c.idx, s)
+	s.opts = nil
 	if i := slices.Index(c.sections, s); i >= 0 {
 		c.sections = slices.Delete(c.sections, i, i+1)
 	}
@@ -362,17 +431,20 @@ func (s *Section) cmds() []*cmd {
 	if c == nil {
 		return nil
 	}
-	if c.idx == nil {
-		c.idx = make(map[*Section][]*cmd, len(c.sections))
+	if !c.indexed {
 		for _, u := range c.units {
 			for _, x := range u.cmds {
 				if x.kind == 'o' || x.kind == 'l' {
-					c.idx[x.sec] = append(c.idx[x.sec], x)
+					x.sec.opts = append(x.sec.opts, x)
 				}
 			}
 		}
+		c.indexed = true
 	}
-	return c.idx[s]
+	if s.span != nil && !s.read {
+		c.readSpan(s)
+	}
+	return s.opts
 }
 
 // Options returns the options as libuci holds them, in its order: an
@@ -422,9 +494,28 @@ func (s *Section) option(name string) (Option, bool) {
 	return o, found
 }
 
+// Option returns one option as Options folds it, without building the
+// whole list.
+func (s *Section) Option(name string) (Option, bool) { return s.option(name) }
+
 // Get returns an option's value; a list's values are joined by spaces, as
 // `uci get` prints them.
 func (s *Section) Get(name string) (string, bool) {
+	// One command for the option, the usual case, needs no folding.
+	var only *cmd
+	n := 0
+	for _, x := range s.cmds() {
+		if x.a == name {
+			only = x
+			n++
+		}
+	}
+	switch {
+	case n == 0, n == 1 && only.kind == 'o' && only.b == "":
+		return "", false
+	case n == 1:
+		return only.b, true
+	}
 	o, ok := s.option(name)
 	if !ok {
 		return "", false
@@ -538,6 +629,7 @@ func (s *Section) AddList(name, value string) error {
 		s.replace(name, []*cmd{x})
 		return nil
 	}
+	s.c.split(s)
 	var last *cmd
 	for _, y := range s.cmds() {
 		if y.a == name {
@@ -560,6 +652,8 @@ func (s *Section) Unset(name string) {
 // first of them stood, or after the section's last command.
 func (s *Section) replace(name string, cmds []*cmd) {
 	c := s.c
+	c.edited = true
+	c.split(s)
 	match := func(x *cmd) bool { return x.sec == s && x.a == name && (x.kind == 'o' || x.kind == 'l') }
 	placed := false
 	keep := c.units[:0]
@@ -602,6 +696,7 @@ func (s *Section) replace(name string, cmds []*cmd) {
 // line when x ends it (indented like x, or a tab after a config line),
 // else spliced into x's line, which is then rewritten.
 func (c *Config) insertAfter(x *cmd, cmds []*cmd) {
+	c.edited = true
 	u := x.unit
 	j := slices.Index(u.cmds, x)
 	if j < len(u.cmds)-1 {
@@ -628,7 +723,7 @@ func (c *Config) insertAfter(x *cmd, cmds []*cmd) {
 // reindex refreshes one section's entry of the option index after an edit
 // to it, so a run of edits does not rebuild the index of the whole file.
 func (c *Config) reindex(s *Section) {
-	if c.idx == nil {
+	if !c.indexed {
 		return
 	}
 	var list []*cmd
@@ -639,5 +734,44 @@ func (c *Config) reindex(s *Section) {
 			}
 		}
 	}
-	c.idx[s] = list
+	s.opts = list
+}
+
+// readSpan fills the option index of a section still held as a span. The
+// commands belong to no unit: an edit splits the span first.
+func (c *Config) readSpan(s *Section) {
+	var opts []*cmd
+	c.replaySpan(s.span, func(p *parser, _ int, cmds []*cmd) {
+		for _, x := range cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				opts = append(opts, x)
+			} else {
+				p.dropCmds(1) // the config line: only the options are kept
+			}
+		}
+	})
+	s.opts, s.read = slices.Clip(opts), true
+}
+
+// split turns the span of s (if it has one) into units of their own, as
+// a file parsed line by line has them, before an edit.
+func (c *Config) split(s *Section) {
+	span := s.span
+	if span == nil {
+		return
+	}
+	var units []*unit
+	var opts []*cmd
+	c.replaySpan(span, func(p *parser, start int, cmds []*cmd) {
+		u := p.unit(start, cmds)
+		units = append(units, u)
+		for _, x := range u.cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				opts = append(opts, x)
+			}
+		}
+	})
+	i := slices.Index(c.units, span)
+	c.units = slices.Replace(c.units, i, i+1, units...)
+	s.span, s.read, s.opts = nil, false, slices.Clip(opts)
 }

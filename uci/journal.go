@@ -15,10 +15,11 @@ import (
 )
 
 // A commit of several configs is made atomic by a journal: every new file
-// is first written to a temporary file and synced, then the journal (the
-// old and the new bytes of every config in the change) is written, synced
-// and renamed to JournalName, and only then are the temporary files renamed
-// over the configs. The journal's rename is the commit point: a crash or
+// is first written to a temporary file and synced, then the journal (for
+// every config in the change, the bytes where its old and new contents
+// differ and a checksum of the rest, which the two share) is written,
+// synced and renamed to JournalName, and only then are the temporary files
+// renamed over the configs. The journal's rename is the commit point: a crash or
 // power cut before it leaves every config as it was (the temporary files
 // are stray and removed later); after it, the next wghub run finds the
 // journal and rolls the change forward. A failure after the commit point
@@ -108,15 +109,111 @@ type journal struct {
 	Files   []journalEntry `json:"files"`
 }
 
+// journalEntry is one config of a change. The old and new contents are
+// Prefix bytes the same at the start, then Old or New, then Suffix bytes
+// the same at the end; Sum is the SHA-256 of those shared bytes. A change
+// of one section so costs the journal that section, not the file, and a
+// config found in either state gives the other one back. Version 1
+// journals (whole contents in Old and New) read as Prefix = Suffix = 0.
 type journalEntry struct {
 	Config    string      `json:"config"`
 	Mode      os.FileMode `json:"mode"`
 	UID       int         `json:"uid"`
 	GID       int         `json:"gid"`
 	OldExists bool        `json:"old_exists"`
-	Old       []byte      `json:"old"`
+	Old       []byte      `json:"old,omitempty"`
 	NewExists bool        `json:"new_exists"`
-	New       []byte      `json:"new"`
+	New       []byte      `json:"new,omitempty"`
+	Prefix    int         `json:"prefix,omitempty"`
+	Suffix    int         `json:"suffix,omitempty"`
+	Sum       []byte      `json:"sum,omitempty"`
+}
+
+// journalFile describes the change of l from its old content to data.
+func journalFile(l *loaded, data []byte) journalEntry {
+	e := journalEntry{Config: l.name, Mode: l.mode, UID: l.uid, GID: l.gid, OldExists: l.exists, NewExists: data != nil}
+	old := l.old
+	e.Prefix = commonPrefix(old, data)
+	e.Suffix = commonSuffix(old[e.Prefix:], data[e.Prefix:])
+	e.Old = old[e.Prefix : len(old)-e.Suffix]
+	e.New = data[e.Prefix : len(data)-e.Suffix]
+	e.Sum = e.shared(old)
+	return e
+}
+
+// shared is the checksum of what cur has where the entry's contents agree.
+func (e *journalEntry) shared(cur []byte) []byte {
+	h := sha256.New()
+	h.Write(cur[:e.Prefix])
+	h.Write(cur[len(cur)-e.Suffix:])
+	return h.Sum(nil)
+}
+
+// is reports whether cur (exists: whether the file exists) is the entry's
+// new (newSide) or old content. sum caches cur's shared checksum.
+func (e *journalEntry) is(cur []byte, exists, newSide bool, sum *[]byte) bool {
+	want, mid := e.OldExists, e.Old
+	if newSide {
+		want, mid = e.NewExists, e.New
+	}
+	if exists != want {
+		return false
+	}
+	if !exists {
+		return true
+	}
+	if len(cur) != e.Prefix+len(mid)+e.Suffix || !bytes.Equal(cur[e.Prefix:e.Prefix+len(mid)], mid) {
+		return false
+	}
+	if e.Sum == nil && e.Prefix+e.Suffix == 0 {
+		return true // version 1: the whole content was compared
+	}
+	if *sum == nil {
+		*sum = e.shared(cur)
+	}
+	return bytes.Equal(*sum, e.Sum)
+}
+
+// other gives the content on the other side of cur: the entry's new
+// content when toNew (cur is the old one), else its old content.
+func (e *journalEntry) other(cur []byte, toNew bool) []byte {
+	mid := e.Old
+	if toNew {
+		mid = e.New
+	}
+	out := make([]byte, 0, e.Prefix+len(mid)+e.Suffix)
+	out = append(out, cur[:e.Prefix]...)
+	out = append(out, mid...)
+	return append(out, cur[len(cur)-e.Suffix:]...)
+}
+
+// commonPrefix is how many bytes a and b share at the start; compared in
+// blocks first, as the files are large and mostly the same.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	const block = 256
+	for i+block <= n && bytes.Equal(a[i:i+block], b[i:i+block]) {
+		i += block
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// commonSuffix is how many bytes a and b share at the end.
+func commonSuffix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	const block = 256
+	for i+block <= n && bytes.Equal(a[len(a)-i-block:len(a)-i], b[len(b)-i-block:len(b)-i]) {
+		i += block
+	}
+	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
 }
 
 // encode renders the journal with a checksum line, so a torn or emptied
@@ -137,8 +234,13 @@ func decodeJournal(data []byte) (*journal, bool) {
 		return nil, false
 	}
 	var j journal
-	if json.Unmarshal(body, &j) != nil || j.Version != 1 {
+	if json.Unmarshal(body, &j) != nil || j.Version < 1 || j.Version > 2 {
 		return nil, false
+	}
+	for _, e := range j.Files {
+		if e.Prefix < 0 || e.Suffix < 0 || j.Version == 1 && e.Prefix+e.Suffix != 0 {
+			return nil, false
+		}
 	}
 	return &j, true
 }
@@ -172,10 +274,9 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 		}
 		temps[i] = p
 	}
-	j := &journal{Version: 1}
+	j := &journal{Version: 2}
 	for i, l := range files {
-		j.Files = append(j.Files, journalEntry{Config: l.name, Mode: l.mode, UID: l.uid, GID: l.gid,
-			OldExists: l.exists, Old: l.old, NewExists: changes[i].New != nil, New: changes[i].New})
+		j.Files = append(j.Files, journalFile(l, changes[i].New))
 	}
 	jpath := filepath.Join(t.Dir, JournalName)
 	jtmp, err := t.writeTemp(t.Dir, journalTemp, j.encode(), 0o600, -1, -1)
@@ -243,7 +344,7 @@ func (t *Tree) undo(files []*loaded, j *journal, done int, temps []string, cause
 		}
 	}
 	for i := range done {
-		if err := t.put(files[i].path, &j.Files[i], false); err != nil {
+		if err := t.put(files[i].path, &j.Files[i], files[i].exists, files[i].old); err != nil {
 			return &CommitError{Err: fmt.Errorf("%v; putting back %s: %v", cause, files[i].name, err), Pending: true}
 		}
 	}
@@ -261,13 +362,9 @@ func (t *Tree) undo(files []*loaded, j *journal, done int, temps []string, cause
 	return &CommitError{Err: cause}
 }
 
-// put makes path hold e's new (forward) or old content: a synced temporary
-// file renamed over it, or its removal.
-func (t *Tree) put(path string, e *journalEntry, forward bool) error {
-	exists, data := e.OldExists, e.Old
-	if forward {
-		exists, data = e.NewExists, e.New
-	}
+// put makes path hold data (exists) or removes it (!exists): a synced
+// temporary file renamed over it, or its removal.
+func (t *Tree) put(path string, e *journalEntry, exists bool, data []byte) error {
 	if !exists {
 		err := t.remove(path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -445,10 +542,11 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 			locks = append(locks, f)
 			olds[i] = cur
 		}
+		var sum []byte
 		switch {
-		case exists == e.NewExists && (!exists || bytes.Equal(cur, e.New)):
+		case e.is(cur, exists, true, &sum):
 			states[i] = 1
-		case exists == e.OldExists && (!exists || bytes.Equal(cur, e.Old)):
+		case e.is(cur, exists, false, &sum):
 			states[i] = 0
 		default:
 			states[i] = 2
@@ -456,14 +554,23 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 			rec.Forward = false
 		}
 	}
+	// What each config becomes: its new content forward, else its old.
+	targets := make([][]byte, len(j.Files))
 	for i := range j.Files {
+		e := &j.Files[i]
 		switch {
 		case states[i] == 2:
 			continue // someone else's edit: theirs to keep
 		case rec.Forward && states[i] == 0:
-			err = t.put(paths[i], &j.Files[i], true)
+			if e.NewExists {
+				targets[i] = e.other(olds[i], true)
+			}
+			err = t.put(paths[i], e, e.NewExists, targets[i])
 		case !rec.Forward && states[i] == 1:
-			err = t.put(paths[i], &j.Files[i], false)
+			if e.OldExists {
+				targets[i] = e.other(olds[i], false)
+			}
+			err = t.put(paths[i], e, e.OldExists, targets[i])
 		}
 		if err != nil {
 			return nil, &CommitError{Err: fmt.Errorf("finishing an interrupted change of %s: %w", j.Files[i].Config, err), Pending: true}
@@ -483,13 +590,10 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 	// As after a commit: libuci commits queued on the replaced files' locks
 	// must build on what is there now.
 	for i, f := range files {
-		e := &j.Files[i]
 		switch {
 		case f == nil || states[i] == 2:
-		case rec.Forward && states[i] == 0:
-			refreshReplaced(f, olds[i], e.New)
-		case !rec.Forward && states[i] == 1:
-			refreshReplaced(f, olds[i], e.Old)
+		case rec.Forward && states[i] == 0, !rec.Forward && states[i] == 1:
+			refreshReplaced(f, olds[i], targets[i])
 		}
 	}
 	if err := t.remove(jpath); err != nil {

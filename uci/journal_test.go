@@ -388,6 +388,49 @@ func TestRecoverConflict(t *testing.T) {
 	}
 }
 
+// TestRecoverConflictInSharedBytes: the journal keeps only the bytes
+// where old and new differ; an edit by someone else in the bytes they
+// share, of the same length, is still seen (by the checksum) and kept.
+func TestRecoverConflictInSharedBytes(t *testing.T) {
+	tr := tempTree(t, nil)
+	writeTree(t, tr.Dir, jBefore)
+	trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
+	k := slices.IndexFunc(trace, func(s Step) bool { return s.Op == StepRename && filepath.Base(s.To) == "firewall" })
+	states := powerCut(bytesMap(jBefore), trace, k+1)
+	cut := materialize(t, t.TempDir(), states[len(states)-1])
+	theirs := strings.Replace(jBefore["network"], "static", "dhcpXX", 1)
+	os.WriteFile(filepath.Join(cut.Dir, "network"), []byte(theirs), 0o600)
+	rec, err := cut.Recover()
+	if err != nil || rec == nil || rec.Forward || !slices.Equal(rec.Conflict, []string{"network"}) {
+		t.Fatalf("recover: %+v %v", rec, err)
+	}
+	want := maps.Clone(jBefore)
+	want["network"] = theirs
+	if got := configs(t, cut.Dir); !maps.Equal(got, want) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// TestRecoverVersion1: a journal an earlier wghub left (whole old and new
+// contents) is still finished.
+func TestRecoverVersion1(t *testing.T) {
+	tr := tempTree(t, nil)
+	writeTree(t, tr.Dir, jBefore)
+	j := &journal{Version: 1, Files: []journalEntry{
+		{Config: "network", Mode: 0o600, UID: -1, GID: -1, OldExists: true, Old: []byte(jBefore["network"]), NewExists: true, New: []byte(jAfter["network"])},
+		{Config: "wghub", Mode: 0o600, UID: -1, GID: -1, NewExists: true, New: []byte(jAfter["wghub"])},
+	}}
+	os.WriteFile(filepath.Join(tr.Dir, JournalName), j.encode(), 0o600)
+	if rec, err := tr.Recover(); err != nil || rec == nil || !rec.Forward {
+		t.Fatalf("recover: %+v %v", rec, err)
+	}
+	want := maps.Clone(jBefore)
+	want["network"], want["wghub"] = jAfter["network"], jAfter["wghub"]
+	if got := configs(t, tr.Dir); !maps.Equal(got, want) {
+		t.Fatalf("got %q", got)
+	}
+}
+
 // TestParseErrorHidesSecrets: a broken line that sets a key gives an error
 // with the option's name and line, and not one character of the value.
 func TestParseErrorHidesSecrets(t *testing.T) {

@@ -2,8 +2,10 @@ package uci
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 )
 
 // ParseError reports where a config file is malformed.
@@ -35,20 +37,124 @@ type parser struct {
 	tail    int  // start of a trailing comment on this unit, or -1
 	eof     bool // a line was asked for past the end
 	scratch []byte
+	sdata   string // data as a string: values that are a run of it are cut from it
 	c       *Config
 	cur     *Section
 	units   []*unit
+	// replay re-reads the lines of one section already parsed (a span,
+	// see Config.split): its config line names this section.
+	replay   *Section
+	lineCmds []*cmd // the current line's commands, before they are cut
+	run      bool   // see keep
+	from     int
 }
+
+// slabs are what a config's parsed lines are cut from: a big file's tens
+// of thousands of lines cost a few allocations, not several each.
+type slabs struct {
+	units []unit
+	cmds  []cmd
+	ptrs  []*cmd
+}
+
+const slabSize = 512
+
+func (p *parser) newUnit() *unit {
+	a := &p.c.slabs
+	if len(a.units) == cap(a.units) {
+		a.units = make([]unit, 0, slabSize)
+	}
+	a.units = a.units[:len(a.units)+1]
+	return &a.units[len(a.units)-1]
+}
+
+func (p *parser) newCmd(x cmd) *cmd {
+	a := &p.c.slabs
+	if len(a.cmds) == cap(a.cmds) {
+		a.cmds = make([]cmd, 0, slabSize)
+	}
+	a.cmds = append(a.cmds, x)
+	return &a.cmds[len(a.cmds)-1]
+}
+
+// dropCmds gives back the slab's last n commands (a line not kept).
+func (p *parser) dropCmds(n int) {
+	a := &p.c.slabs
+	n = min(n, len(a.cmds))
+	clear(a.cmds[len(a.cmds)-n:])
+	a.cmds = a.cmds[:len(a.cmds)-n]
+}
+
+// cutCmds copies cmds into the slab; the result has no spare capacity, so
+// an edit that adds to it copies it first.
+func (p *parser) cutCmds(cmds []*cmd) []*cmd {
+	if len(cmds) == 0 {
+		return nil
+	}
+	a := &p.c.slabs
+	if len(cmds) > cap(a.ptrs)-len(a.ptrs) {
+		a.ptrs = make([]*cmd, 0, max(slabSize, len(cmds)))
+	}
+	i := len(a.ptrs)
+	a.ptrs = append(a.ptrs, cmds...)
+	return a.ptrs[i:len(a.ptrs):len(a.ptrs)]
+}
+
+// errIrregular stops a lazy parse (see Parse).
+var errIrregular = errors.New("uci: not one section per run of lines")
 
 // Parse reads a config file named name (the package name, as in
 // /etc/config/<name>). It accepts what libuci accepts in its default
 // strict mode, and reads it the same way.
+//
+// Every line is parsed and checked, but a section's lines (its config
+// line up to the next one) are kept as one run of bytes, a span, until
+// the section is read (then its options are parsed again, and kept) or
+// edited (then its lines become lines of their own): a command that
+// changes one section of a big file costs that section, not the file.
+// A file where that does not hold (a section opened twice, several
+// commands on one line) is kept line by line from the start.
 func Parse(name string, data []byte) (*Config, error) {
+	return parseAs(name, data, string(data), false)
+}
+
+// parseOwned is Parse of bytes nothing will ever change (a Tree's reads):
+// its values are cut from them without a copy of the file. A Tree's
+// configs are read through (a hub's every peer): the spans' options are
+// kept as they are checked, rather than parsed again when read.
+func parseOwned(name string, data []byte) (*Config, error) {
+	return parseAs(name, data, unsafe.String(unsafe.SliceData(data), len(data)), true)
+}
+
+// parseAs parses data, whose bytes sdata holds as a string; keep: see
+// parseOwned.
+func parseAs(name string, data []byte, sdata string, keep bool) (*Config, error) {
+	c, err := parse(name, data, sdata, true, keep)
+	if err == errIrregular {
+		return parse(name, data, sdata, false, false)
+	}
+	return c, err
+}
+
+func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, error) {
 	c := New(name)
-	c.byName = map[string]*Section{}
-	p := &parser{name: name, data: data, c: c}
+	c.data, c.sdata = data, sdata
+	// Room for the sections a file of this size is likely to have.
+	if n := bytes.Count(data, []byte("config")); n > 8 {
+		c.byName = make(map[string]*Section, n)
+		c.sections = make([]*Section, 0, n)
+	}
+	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, "", "NUL byte")
+	}
+	var span *unit
+	var opts []*cmd // keep: the options of span's section so far
+	endSpan := func() {
+		if keep && span != nil {
+			span.span.opts, span.span.read = p.cutCmds(opts), true
+			opts = opts[:0]
+		}
 	}
 	for p.end < len(data) {
 		start := p.end
@@ -58,17 +164,110 @@ func Parse(name string, data []byte) (*Config, error) {
 		if err != nil {
 			return nil, redactSecret(err, data[start:p.end])
 		}
-		u := &unit{raw: data[start:p.end], orig: true, cmds: cmds}
-		u.indent = leadingSpace(u.raw)
-		if p.tail >= 0 && len(cmds) > 0 {
-			u.tail = strings.TrimRight(string(data[p.tail:p.end]), "\r\n")
+		if lazy {
+			kind := byte(0)
+			if len(cmds) == 1 {
+				kind = cmds[0].kind
+			}
+			switch {
+			case len(cmds) == 1 && kind == 'c':
+				s := cmds[0].sec
+				if s.span != nil {
+					return nil, errIrregular // opened again
+				}
+				endSpan()
+				span = p.newUnit()
+				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
+				s.span = span
+				c.units = append(c.units, span)
+				p.dropCmds(1)
+				continue
+			case span != nil && (len(cmds) == 0 || kind == 'o' || kind == 'l'):
+				span.raw = data[span.at:p.end]
+				if keep && len(cmds) == 1 {
+					opts = append(opts, cmds[0])
+				} else {
+					p.dropCmds(len(cmds))
+				}
+				continue
+			case len(cmds) > 0 && (span != nil || len(cmds) > 1 || kind != 'p'):
+				return nil, errIrregular
+			}
 		}
-		for _, x := range cmds {
-			x.unit = u
-		}
-		c.units = append(c.units, u)
+		c.units = append(c.units, p.unit(start, cmds))
 	}
+	if lazy {
+		endSpan()
+		c.indexed = true // spans are indexed when read (or kept)
+		return c, nil
+	}
+	nopts := 0
+	for _, u := range c.units {
+		for _, x := range u.cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				x.sec.nopts++
+				nopts++
+			}
+		}
+	}
+	// Each section's option index, cut from one array (capacity clipped:
+	// an edit replaces a section's index, never appends to it in place).
+	all := make([]*cmd, 0, nopts)
+	for _, s := range c.sections {
+		s.opts = all[len(all) : len(all) : len(all)+s.nopts]
+		all = all[:len(all)+s.nopts]
+	}
+	for _, u := range c.units {
+		for _, x := range u.cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				x.sec.opts = append(x.sec.opts, x)
+			}
+		}
+	}
+	for _, s := range c.sections {
+		s.nopts = 0
+	}
+	c.indexed = true
 	return c, nil
+}
+
+// unit makes the line(s) from start to p.end, holding cmds, a unit.
+func (p *parser) unit(start int, cmds []*cmd) *unit {
+	u := p.newUnit()
+	*u = unit{raw: p.data[start:p.end], orig: true, cmds: p.cutCmds(cmds)}
+	u.indent = p.sdata[start : start+len(leadingSpace(u.raw))]
+	if p.tail >= 0 && len(u.cmds) > 0 {
+		u.tail = strings.TrimRight(p.sdata[p.tail:p.end], "\r\n")
+	}
+	for _, x := range u.cmds {
+		x.unit = u
+	}
+	return u
+}
+
+// replaySpan parses the lines of span again and calls fn with each line's
+// start and commands (of span's section). They parsed before, so they
+// parse again; Parse checked them.
+func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cmd)) {
+	// One parser serves every replay of the config (thousands, when a
+	// hub is loaded).
+	p := c.replayer
+	if p == nil {
+		p = &parser{name: c.name, data: c.data, sdata: c.sdata, c: c}
+		c.replayer = p
+	}
+	p.replay, p.cur = span.span, span.span
+	p.end = span.at
+	for p.end < span.at+len(span.raw) {
+		start := p.end
+		p.pos, p.tail = start, -1
+		p.fetch()
+		cmds, err := p.line()
+		if err != nil {
+			panic("uci: a parsed section no longer parses: " + err.Error())
+		}
+		fn(p, start, cmds)
+	}
 }
 
 func (p *parser) errAt(at int, tok, format string, a ...any) error {
@@ -117,7 +316,8 @@ func (p *parser) skipSpace() {
 
 // line parses one line: commands separated by ';' (uci_parse_line).
 func (p *parser) line() ([]*cmd, error) {
-	var cmds []*cmd
+	cmds := p.lineCmds[:0]
+	defer func() { p.lineCmds = cmds[:0] }()
 	p.skipSpace()
 	for {
 		// The command word is split off on blanks only, as strtok does.
@@ -136,11 +336,9 @@ func (p *parser) line() ([]*cmd, error) {
 			return cmds, nil
 		}
 		kind := keyword(p.data[ws:p.pos])
-		word := ""
+		word := kindWord(kind)
 		if kind == 0 {
 			word = string(p.data[ws:p.pos])
-		} else {
-			word = kindWord[kind]
 		}
 		switch {
 		case kind == 0 && strings.TrimRight(word, "\t\n\v\f\r ") == "":
@@ -164,7 +362,19 @@ func (p *parser) line() ([]*cmd, error) {
 	}
 }
 
-var kindWord = map[byte]string{'p': "package", 'c': "config", 'o': "option", 'l': "list"}
+func kindWord(k byte) string {
+	switch k {
+	case 'p':
+		return "package"
+	case 'c':
+		return "config"
+	case 'o':
+		return "option"
+	case 'l':
+		return "list"
+	}
+	return ""
+}
 
 func keyword(w []byte) byte {
 	switch string(w) {
@@ -197,7 +407,7 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if !validPackage(name) {
 			return nil, p.errAt(at, name, "invalid package name")
 		}
-		return &cmd{kind: 'p', a: name}, p.eol()
+		return p.newCmd(cmd{kind: 'p', a: name}), p.eol()
 	case 'c':
 		typ, err := p.arg(true, word)
 		if err != nil {
@@ -217,11 +427,15 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if err := p.eol(); err != nil {
 			return nil, err
 		}
+		if p.replay != nil {
+			p.cur = p.replay
+			return p.newCmd(cmd{kind: 'c', a: typ, b: name, sec: p.cur}), nil
+		}
 		var same bool
 		if p.cur, same = p.c.open(typ, name); !same {
 			return nil, p.errAt(nameAt, name, "section %q redefined with another type (%s, was %s)", name, typ, p.cur.typ)
 		}
-		return &cmd{kind: 'c', a: typ, b: name, sec: p.cur}, nil
+		return p.newCmd(cmd{kind: 'c', a: typ, b: name, sec: p.cur}), nil
 	default:
 		if p.cur == nil {
 			return nil, p.errAt(at, word, "option or list before the first config section")
@@ -238,7 +452,7 @@ func (p *parser) command(kind byte, word string, at int) (*cmd, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &cmd{kind: kind, a: name, b: val, sec: p.cur}, p.eol()
+		return p.newCmd(cmd{kind: kind, a: name, b: val, sec: p.cur}), p.eol()
 	}
 }
 
@@ -279,10 +493,13 @@ func (p *parser) eol() error {
 // str reads one word made of bare, single- and double-quoted pieces
 // (parse_str).
 func (p *parser) str() (string, error) {
+	if v, ok := p.simpleWord(); ok {
+		return v, nil
+	}
 	b := p.scratch[:0]
-	defer func() { p.scratch = b[:0] }()
 	next, moved := true, false // moved: quotes or escapes were dropped
 	start := p.pos
+	p.run = len(p.sdata) == len(p.data)
 	for {
 		c := p.ch()
 		switch {
@@ -301,7 +518,7 @@ func (p *parser) str() (string, error) {
 					}
 					continue
 				}
-				b = append(b, c)
+				b = p.keep(b, c)
 				p.pos++
 			}
 		case c == '"':
@@ -322,7 +539,7 @@ func (p *parser) str() (string, error) {
 				if c == '\\' && !p.backslash() {
 					continue
 				}
-				b = append(b, p.ch())
+				b = p.keep(b, p.ch())
 				p.pos++
 			}
 		case c == '#':
@@ -334,11 +551,11 @@ func (p *parser) str() (string, error) {
 		case c == '\\':
 			moved = true
 			if p.backslash() {
-				b = append(b, p.ch())
+				b = p.keep(b, p.ch())
 				p.pos++
 			}
 		default:
-			b = append(b, c)
+			b = p.keep(b, c)
 			p.pos++
 		}
 		if c == '#' || c == 0 || c == ';' {
@@ -357,7 +574,64 @@ func (p *parser) str() (string, error) {
 		// the line is lost (it does so silently, even in strict mode).
 		p.cut = p.pos
 	}
+	p.scratch = b[:0]
+	if p.run {
+		return p.sdata[p.from : p.from+len(b)], nil
+	}
 	return string(b), nil
+}
+
+// simpleWord reads the words nearly every file is made of, a 'quoted'
+// value or a bare one ended by a blank or the line's end, as str does but
+// without going byte by byte. Anything else it leaves to str.
+func (p *parser) simpleWord() (string, bool) {
+	start := p.pos
+	from, to := p.pos, p.pos
+	switch c := p.ch(); {
+	case c == '\'':
+		i := bytes.IndexByte(p.data[p.pos+1:p.cut], '\'')
+		if i < 0 {
+			return "", false
+		}
+		from, to = p.pos+1, p.pos+1+i
+		p.pos = to + 1
+	default:
+		for to < p.cut && !special(p.data[to]) {
+			to++
+		}
+		if to == from {
+			return "", false
+		}
+		p.pos = to
+	}
+	if c := p.ch(); c != 0 && !isSpace(c) {
+		p.pos = start // not simple: str goes byte by byte
+		return "", false
+	}
+	if p.ch() != 0 {
+		p.pos++ // the blank after the word
+	}
+	if len(p.sdata) == len(p.data) {
+		return p.sdata[from:to], true
+	}
+	return string(p.data[from:to]), true
+}
+
+// special: bytes that end or change a bare word.
+func special(c byte) bool {
+	return isSpace(c) || c == '\'' || c == '"' || c == '#' || c == ';' || c == '\\'
+}
+
+// keep appends c, the byte at p.pos, to the word b, and notes whether b
+// is still a run of the file's bytes (p.run, from p.from): then the word
+// needs no copy of its own, as most (a quoted or bare word) do not.
+func (p *parser) keep(b []byte, c byte) []byte {
+	if len(b) == 0 {
+		p.from = p.pos
+	} else if p.from+len(b) != p.pos {
+		p.run = false
+	}
+	return append(b, c)
 }
 
 // backslash handles '\' (parse_backslash): before the end of the line it
@@ -376,12 +650,12 @@ func (p *parser) backslash() bool {
 	return true
 }
 
-func leadingSpace(b []byte) string {
+func leadingSpace(b []byte) []byte {
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++
 	}
-	return string(b[:i])
+	return b[:i]
 }
 
 // validName: section and option names, [A-Za-z0-9_]+.

@@ -2,6 +2,7 @@ package uci
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -296,4 +297,16 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("edited output reads back differently: %s\n%q", d, c.Bytes())
 		}
 	})
+}
+
+// TestAnonName: the generated names of anonymous sections are libuci's
+// "cfg%02x%04x", for every counter a big file reaches.
+func TestAnonName(t *testing.T) {
+	for n := 0; n < 70000; n += 1 + n/50 {
+		for _, h := range []uint32{0, 5, 0xe63d, 0x7fffffff, djbhash("rule")} {
+			if got, want := anonName(n, h), fmt.Sprintf("cfg%02x%04x", n, h&0xffff); got != want {
+				t.Fatalf("anonName(%d, %#x) = %q, want %q", n, h, got, want)
+			}
+		}
+	}
 }

@@ -65,7 +65,7 @@ func (t *Tree) Load(name string) (*Config, error) {
 		return nil, err
 	}
 	f.Close()
-	return Parse(name, data)
+	return parseOwned(name, data)
 }
 
 // readLocked reads the locked file f, which path names (st is its
@@ -75,7 +75,23 @@ func readLocked(f *os.File, st fs.FileInfo, path string) (*os.File, []byte, erro
 		f.Close()
 		return nil, nil, fmt.Errorf("uci: %s is not a regular file", path)
 	}
-	data, err := io.ReadAll(f)
+	// Read in one go into a buffer of the file's size (+1 to see the end).
+	data := make([]byte, 0, st.Size()+1)
+	var err error
+	for {
+		n, rerr := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+		if len(data) == cap(data) {
+			data = slices.Grow(data, 4096)
+		}
+	}
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("uci: %w", err)
@@ -234,7 +250,8 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 				return nil, err
 			}
 		}
-		if cfgs[n], err = Parse(n, data); err != nil {
+		// data is kept unchanged (the old bytes of the change).
+		if cfgs[n], err = parseOwned(n, data); err != nil {
 			return nil, err
 		}
 	}
