@@ -184,7 +184,7 @@ coldstart() {
 }
 
 bench() {
-	local t b i a r root bin
+	local t b i a r root bin v sum=""
 	tmp=$(mktemp -d) # global: the EXIT trap runs after bench returns
 	trap 'rm -rf "$tmp"' EXIT
 	OUT=$tmp/dist BUILD=$tmp/build packages ipk apk >/dev/null
@@ -198,6 +198,10 @@ bench() {
 		a=$(stat -c %s "$tmp/dist/apk/$t/wghub-$VERSION.apk")
 		r=$(stat -c %s "$tmp/ref-$t")
 		printf '%-26s %10d %10d %10d %10d %7.2f\n' "$t" "$b" "$i" "$a" "$r" "$(echo "$b / $r" | bc -l)"
+		if [ "$t" = mipsel_24kc ]; then
+			sum=$(printf '  router binary / deps floor        %.2f   (target <= 1.25)\n  .ipk                              %d B   (target <= 1600000)\n  .apk                              %d B' \
+				"$(echo "$b / $r" | bc -l)" "$i" "$a")
+		fi
 	done
 	printf '%-26s %10s %10d %10d\n' luci-app-wghub "" "$(stat -c %s "$tmp"/dist/luci-app-wghub_*_all.ipk)" \
 		"$(stat -c %s "$tmp"/dist/apk/noarch/luci-app-wghub-*.apk)"
@@ -217,9 +221,13 @@ bench() {
 	done
 	echo "cold start under qemu-mipsel-static on this $(uname -m) host, against a Go hello world"
 	echo "(ipk/hellobin, same flags); median wall time of 21 interleaved runs each (emulated, not a router's speed):"
-	echo "  wghub version                     $(coldstart 21 "$bin" version -- "$tmp/hello")"
+	v=$(coldstart 21 "$bin" version -- "$tmp/hello")
+	echo "  wghub version                     $v"
 	echo "  wghub list (rpcd registration)    $(coldstart 21 "$bin" list -- "$tmp/hello")"
 	echo "  wghub peer list, 50 peers         $(coldstart 21 "$bin" --backend openwrt --root "$root" peer list -- "$tmp/hello")"
+	echo "issue 13 figures, mipsel_24kc:"
+	echo "$sum"
+	echo "  cold start, version / hello world ${v##*ratio }   (target <= 1.3)"
 }
 
 case "${1:-}" in
