@@ -16,10 +16,12 @@
 #   scripts/ipk.sh version    print the version the packages get
 #   scripts/ipk.sh bench      sizes per target, ratio to a binary linking only
 #                             wghub's dependencies, cold start under qemu
+#                             against a Go hello world, issue 13's figures
 #
 # Environment: TARGETS (default: the five below), OUT (dist), BUILD (build),
 # VERSION (from git), SOURCE_DATE_EPOCH (the last commit's time), APK_KEY
-# and USIGN_KEY (paths of the feed's private keys; never committed).
+# and USIGN_KEY (paths of the feed's private keys; never committed),
+# GCFLAGS (the compiler flags of the binaries; default all=-l, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
