@@ -90,10 +90,12 @@ BUILD=${BUILD:-build}
 LDFLAGS="-s -w -buildid= -X github.com/wghub/wghub/cli.version=$VERSION"
 # GCFLAGS: no inlining, in any package. Inlining adds little code but
 # large inline tables to the binary's pclntab: without it the mipsel
-# binary is 330 KB (7%) smaller and its package 240 KB, for code that runs
-# slower where it is CPU-bound (about 1.5x in uci.BenchmarkParse; cold
-# start under qemu about 1.2x). Flash is what a small router lacks most.
-# openwrt/wghub/Makefile sets the same (GO_PKG_GCFLAGS).
+# binary is 260 KB (5%) smaller and its .ipk 240 KB (14%), for code that
+# runs slower where it is CPU-bound (about 1.6x in uci.BenchmarkParse,
+# native; cold start under qemu 1.2-1.4x, the hello world it is compared
+# with alike). Flash is what a small router lacks most. The floor and the
+# hello world of `bench` get the same flags; openwrt/wghub/Makefile sets
+# them too (GO_PKG_GCFLAGS).
 GCFLAGS=${GCFLAGS-all=-l}
 
 # gobuild TARGET OUTPUT [PACKAGE [go build flags...]]
