@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 
 	"github.com/wghub/wghub/backend/openwrt"
@@ -363,13 +362,59 @@ func (e *env) printChanges() {
 	}
 }
 
-// secretLine matches a UCI line (in a diff) whose option holds a key.
-var secretLine = regexp.MustCompile(`(?m)^([ +-]?[ \t]*(?:option|o)[ \t]+['"]?(?:private_key|preshared_key|peer_psk)['"]?[ \t]+).*$`)
-
 // maskSecrets hides the values of key options: a dry run shows what
-// would change, not the keys themselves.
+// would change, not the keys themselves. A line of the diff holds a key
+// when it is, after an optional ' ', '+' or '-' and blanks, `option` (or
+// `o`), blanks, private_key, preshared_key or peer_psk (quoted or not) and
+// blanks; what follows becomes '<hidden>'. (By hand: package regexp would
+// cost the router build about 200 KB.)
 func maskSecrets(diff string) string {
-	return secretLine.ReplaceAllString(diff, "${1}'<hidden>'")
+	var b strings.Builder
+	for line := range strings.Lines(diff) {
+		body, nl := strings.CutSuffix(line, "\n")
+		if n := secretPrefix(body); n > 0 {
+			body = body[:n] + "'<hidden>'"
+		}
+		b.WriteString(body)
+		if nl {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// secretPrefix returns the length of line's part up to a key option's
+// value, or 0 when line sets no key.
+func secretPrefix(line string) int {
+	s := line
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	s = strings.TrimLeft(s, " \t")
+	kw := strings.IndexAny(s, " \t")
+	if kw < 0 || s[:kw] != "option" && s[:kw] != "o" {
+		return 0
+	}
+	s = strings.TrimLeft(s[kw:], " \t")
+	q := s != "" && (s[0] == '\'' || s[0] == '"')
+	if q {
+		s = s[1:]
+	}
+	for _, name := range []string{"private_key", "preshared_key", "peer_psk"} {
+		rest, ok := strings.CutPrefix(s, name)
+		if !ok {
+			continue
+		}
+		if rest != "" && (rest[0] == '\'' || rest[0] == '"') {
+			rest = rest[1:]
+		}
+		value := strings.TrimLeft(rest, " \t")
+		if len(value) == len(rest) {
+			return 0 // no blank before the value
+		}
+		return len(line) - len(value)
+	}
+	return 0
 }
 
 // report ends a command that changes the hub: with --json, its outcome

@@ -1,9 +1,10 @@
 package hub
 
 import (
-	"github.com/wghub/wghub/errkind"
-	"math/big"
+	"encoding/binary"
 	"net/netip"
+
+	"github.com/wghub/wghub/errkind"
 )
 
 // used returns every VPN address already taken: the hub's, all peers' and
@@ -29,24 +30,34 @@ func (h *Hub) used() map[netip.Addr]bool {
 }
 
 // hostN is the n-th address of subnet (n=0 is the network address).
+// (128-bit arithmetic by hand: math/big cost the router build 19 KB.)
 func hostN(subnet netip.Prefix, n uint64) (netip.Addr, bool) {
-	base := new(big.Int).SetBytes(subnet.Masked().Addr().AsSlice())
-	size := new(big.Int).Lsh(big.NewInt(1), uint(subnet.Addr().BitLen()-subnet.Bits()))
-	nn := new(big.Int).SetUint64(n)
-	if nn.Cmp(size) >= 0 {
+	if hostBits := subnet.Addr().BitLen() - subnet.Bits(); hostBits < 64 && n >= 1<<hostBits {
 		return netip.Addr{}, false
 	}
-	b := new(big.Int).Add(base, nn).Bytes()
-	buf := make([]byte, subnet.Addr().BitLen()/8)
-	copy(buf[len(buf)-len(b):], b)
-	a, _ := netip.AddrFromSlice(buf)
-	return a, true
+	// The masked base's host bits are zero and n fits in them, so adding
+	// n to the low half never carries.
+	hi, lo := addr128(subnet.Masked().Addr())
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], hi)
+	binary.BigEndian.PutUint64(b[8:], lo+n)
+	if subnet.Addr().Is4() {
+		return netip.AddrFrom4([4]byte(b[12:])), true
+	}
+	return netip.AddrFrom16(b), true
 }
 
-// hostIndex is a's offset in subnet.
+// hostIndex is a's offset in subnet (its low 64 bits).
 func hostIndex(subnet netip.Prefix, a netip.Addr) uint64 {
-	base := new(big.Int).SetBytes(subnet.Masked().Addr().AsSlice())
-	return new(big.Int).Sub(new(big.Int).SetBytes(a.AsSlice()), base).Uint64()
+	_, base := addr128(subnet.Masked().Addr())
+	_, lo := addr128(a)
+	return lo - base
+}
+
+// addr128 is a as a 128-bit number (IPv4 as IPv4-mapped IPv6).
+func addr128(a netip.Addr) (hi, lo uint64) {
+	b := a.As16()
+	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 }
 
 // lastHost is the highest index a peer may use: IPv4 keeps the broadcast

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"maps"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -137,14 +136,20 @@ func (s *Settings) Port() int {
 	return s.ListenPort
 }
 
-var (
-	ifaceNameRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
-	zoneNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
-)
+// isWord reports whether s is non-empty and all [A-Za-z0-9_] (by hand:
+// package regexp would cost the router build about 200 KB).
+func isWord(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Validate checks settings on their own (not against the LAN/WAN).
 func (s *Settings) Validate() error {
-	if len(s.Interface) == 0 || len(s.Interface) > 15 || !ifaceNameRE.MatchString(s.Interface) {
+	if len(s.Interface) == 0 || len(s.Interface) > 15 || !isWord(s.Interface) {
 		return errkind.Invalidf("interface", "interface name %q: 1-15 letters, digits or '_'", s.Interface)
 	}
 	if s.ListenPort != 0 {
@@ -170,7 +175,7 @@ func (s *Settings) Validate() error {
 		return errkind.Invalidf("subnet", "at most one IPv4 and one IPv6 VPN subnet")
 	}
 	for _, z := range []string{s.Zone, s.LANZone, s.WANZone} {
-		if z != "" && !zoneNameRE.MatchString(z) {
+		if z != "" && !isWord(z) {
 			return errkind.Invalidf("zone", "firewall zone name %q: letters, digits and '_' only", z)
 		}
 	}

@@ -100,6 +100,7 @@ func TestSettingsValidate(t *testing.T) {
 		{"long iface", func(s *Settings) { s.Interface = "abcdefghijklmnop" }, "interface name"},
 		{"bad port", func(s *Settings) { s.ListenPort = 70000 }, "port 70000"},
 		{"bad zone", func(s *Settings) { s.Zone = "v p n" }, "zone"},
+		{"zone of word characters", func(s *Settings) { s.Zone, s.LANZone = "Vpn_2", "lan_9" }, ""},
 		{"bad dns", func(s *Settings) { s.DNS = []string{"1.1.1.1, 8.8.8.8"} }, "DNS"},
 	}
 	for _, tt := range tests {

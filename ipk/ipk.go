@@ -2,9 +2,9 @@ package ipk
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io/fs"
+	"os/exec"
 	"path"
 	"regexp"
 	"slices"
@@ -282,19 +282,18 @@ func (p *Package) dataEntries() []tarEntry {
 	return out
 }
 
-// gz compresses b as `gzip -n` does: no name, no time, Unix as the OS.
+// gz compresses b with `gzip -9 -n` (GNU gzip, on every Debian system):
+// no name, no time. GNU gzip packs about 1% smaller than compress/gzip at
+// its best level, which on a router's flash is worth the dependency (the
+// .apk builder uses it too), and its output is deterministic.
 func gz(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	cmd := exec.Command("gzip", "-9", "-n", "-c")
+	cmd.Stdin = bytes.NewReader(b)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ipk: gzip -9: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	w.OS = 3
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return out, nil
 }

@@ -25,8 +25,8 @@ const (
 	testVersion = "1.2.3.4~abc1234-r1"
 	testEpoch   = "1700000000"
 	// mipselBudget is the most the mipsel_24kc package may weigh: small
-	// routers have 8-16 MB of flash for everything.
-	mipselBudget = 2_000_000
+	// routers have 8-16 MB of flash for everything (issue 13: 1.6 MB).
+	mipselBudget = 1_600_000
 )
 
 var targets = []struct {
@@ -223,7 +223,9 @@ func TestPackages(t *testing.T) {
 			t.Skip("a package failed above")
 		}
 		want, wantFiles := runAll(t, "", bins["x86_64"])
-		if !strings.Contains(want, testVersion+"\n") || !strings.Contains(want, "AllowedIPs = 192.168.100.0/24") {
+		// A client config's AllowedIPs end with the LAN (the hub's VPN
+		// addresses before it depend on the peer's access).
+		if !strings.Contains(want, testVersion+"\n") || !regexp.MustCompile(`\nAllowedIPs = .*192\.168\.1\.0/24\n`).MatchString(want) {
 			t.Fatalf("amd64 output unexpected:\n%s", want)
 		}
 		for _, tg := range targets[1:] {
@@ -246,8 +248,9 @@ func TestPackages(t *testing.T) {
 	})
 }
 
-// checkAPK checks an .apk against the .ipk of the same package: no larger,
-// and, unpacked by the real `apk extract`, the same files with the same
+// checkAPK checks an .apk against the .ipk of the same package: no more
+// than 0.5% larger (both are deflated by GNU gzip -9; the .apk also
+// carries a SHA-256 per file), and, unpacked by the real `apk extract`, the same files with the same
 // modes and contents, plus the lib/apk/packages files package-pack.mk
 // adds (NAME.list naming every file and link).
 func checkAPK(t *testing.T, apkBin, ipkPath, apkPath string) {
@@ -261,8 +264,8 @@ func checkAPK(t *testing.T, apkBin, ipkPath, apkPath string) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %d bytes; %s: %d bytes", filepath.Base(apkPath), len(ab), filepath.Base(ipkPath), len(ib))
-	if len(ab) > len(ib) {
-		t.Errorf("%s is %d bytes, larger than the .ipk (%d)", filepath.Base(apkPath), len(ab), len(ib))
+	if len(ab) > len(ib)+len(ib)/200 {
+		t.Errorf("%s is %d bytes, over 0.5%% larger than the .ipk (%d)", filepath.Base(apkPath), len(ab), len(ib))
 	}
 	dir := t.TempDir()
 	if out, err := exec.Command(apkBin, "extract", "--allow-untrusted", "--destination", dir, apkPath).CombinedOutput(); err != nil {

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
-	"github.com/vishvananda/netlink"
 	"github.com/wghub/wghub/nftrules"
+	"github.com/wghub/wghub/rtnl"
 	"golang.zx2c4.com/wireguard/wgctrl"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
@@ -23,7 +22,7 @@ import (
 type Linux struct {
 	Root string
 	wg   *wgctrl.Client
-	nl   *netlink.Handle
+	rt   *rtnl.Conn
 }
 
 var _ System = (*Linux)(nil)
@@ -34,8 +33,8 @@ func NewLinux(root string) *Linux { return &Linux{Root: root} }
 
 // Close releases the kernel handles.
 func (l *Linux) Close() error {
-	if l.nl != nil {
-		l.nl.Close()
+	if l.rt != nil {
+		l.rt.Close()
 	}
 	if l.wg != nil {
 		return l.wg.Close()
@@ -96,56 +95,47 @@ func (l *Linux) Sysctl(name string) (string, error) {
 	return strings.TrimSpace(string(b)), err
 }
 
-func (l *Linux) handle() (*netlink.Handle, error) {
-	if l.nl == nil {
-		h, err := netlink.NewHandle()
+func (l *Linux) handle() (*rtnl.Conn, error) {
+	if l.rt == nil {
+		c, err := rtnl.Dial()
 		if err != nil {
 			return nil, fmt.Errorf("livesys: opening netlink: %w", err)
 		}
-		l.nl = h
+		l.rt = c
 	}
-	return l.nl, nil
+	return l.rt, nil
 }
 
 // RouteDevice picks the longest matching route of the main table (lowest
-// metric on a tie), as the kernel does without policy rules. (netlink's
-// RouteGet would follow rules too, but costs 5 KB of router binary.)
+// metric on a tie), as the kernel does without policy rules. (Asking the
+// kernel with RTM_GETROUTE would follow rules too, but costs router binary.)
 func (l *Linux) RouteDevice(dst netip.Addr) (string, error) {
 	h, err := l.handle()
 	if err != nil {
 		return "", err
 	}
-	fam := netlink.FAMILY_V4
-	if dst.Is6() {
-		fam = netlink.FAMILY_V6
-	}
-	routes, err := h.RouteList(nil, fam)
+	routes, err := h.Routes(dst.Is6())
 	if err != nil {
-		return "", fmt.Errorf("livesys: listing routes: %w", err)
+		return "", fmt.Errorf("livesys: %w", err)
 	}
 	best, prio, index := -1, 0, 0
 	for _, r := range routes {
-		bits := 0
-		if r.Dst != nil {
-			p, ok := netip.AddrFromSlice(r.Dst.IP)
-			ones, _ := r.Dst.Mask.Size()
-			if !ok || !netip.PrefixFrom(p.Unmap(), ones).Contains(dst) {
-				continue
-			}
-			bits = ones
+		bits := r.Dst.Bits()
+		if !r.Dst.Contains(dst) {
+			continue
 		}
 		if bits > best || bits == best && r.Priority < prio {
-			best, prio, index = bits, r.Priority, r.LinkIndex
+			best, prio, index = bits, r.Priority, r.Index
 		}
 	}
 	if best < 0 {
 		return "", nil
 	}
-	link, err := h.LinkByIndex(index)
+	name, err := h.LinkName(index)
 	if err != nil {
 		return "", nil
 	}
-	return link.Attrs().Name, nil
+	return name, nil
 }
 
 // DefaultRouteDevice finds the default route of the family.
@@ -154,27 +144,18 @@ func (l *Linux) DefaultRouteDevice(v6 bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fam := netlink.FAMILY_V4
-	if v6 {
-		fam = netlink.FAMILY_V6
-	}
-	routes, err := h.RouteList(nil, fam)
+	routes, err := h.Routes(v6)
 	if err != nil {
-		return "", fmt.Errorf("livesys: listing routes: %w", err)
+		return "", fmt.Errorf("livesys: %w", err)
 	}
 	for _, r := range routes {
-		if r.Dst == nil || isDefault(r.Dst.Mask) {
-			if link, err := h.LinkByIndex(r.LinkIndex); err == nil {
-				return link.Attrs().Name, nil
+		if r.Dst.Bits() == 0 {
+			if name, err := h.LinkName(r.Index); err == nil {
+				return name, nil
 			}
 		}
 	}
 	return "", nil
-}
-
-func isDefault(m net.IPMask) bool {
-	ones, _ := m.Size()
-	return ones == 0
 }
 
 // ReadFile reads name below Root.

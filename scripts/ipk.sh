@@ -16,10 +16,12 @@
 #   scripts/ipk.sh version    print the version the packages get
 #   scripts/ipk.sh bench      sizes per target, ratio to a binary linking only
 #                             wghub's dependencies, cold start under qemu
+#                             against a Go hello world, issue 13's figures
 #
 # Environment: TARGETS (default: the five below), OUT (dist), BUILD (build),
 # VERSION (from git), SOURCE_DATE_EPOCH (the last commit's time), APK_KEY
-# and USIGN_KEY (paths of the feed's private keys; never committed).
+# and USIGN_KEY (paths of the feed's private keys; never committed),
+# GCFLAGS (the compiler flags of the binaries; default all=-l, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,13 +88,22 @@ TARGETS=${TARGETS:-$ALL_TARGETS}
 OUT=${OUT:-dist}
 BUILD=${BUILD:-build}
 LDFLAGS="-s -w -buildid= -X github.com/wghub/wghub/cli.version=$VERSION"
+# GCFLAGS: no inlining, in any package. Inlining adds little code but
+# large inline tables to the binary's pclntab: without it the mipsel
+# binary is 260 KB (5%) smaller and its .ipk 240 KB (14%), for code that
+# runs slower where it is CPU-bound (about 1.6x in uci.BenchmarkParse,
+# native; cold start under qemu 1.2-1.4x, the hello world it is compared
+# with alike). Flash is what a small router lacks most. The floor and the
+# hello world of `bench` get the same flags; openwrt/wghub/Makefile sets
+# them too (GO_PKG_GCFLAGS).
+GCFLAGS=${GCFLAGS-all=-l}
 
 # gobuild TARGET OUTPUT [PACKAGE [go build flags...]]
 gobuild() {
 	local t=$1 o=$2 pkg=${3:-./cmd/wghub}
 	shift 3 || shift $#
 	env CGO_ENABLED=0 GOOS=linux $(goenv "$t") \
-		go build -trimpath -buildvcs=false -ldflags "$LDFLAGS" "$@" -o "$o" "$pkg"
+		go build -trimpath -buildvcs=false -gcflags "$GCFLAGS" -ldflags "$LDFLAGS" "$@" -o "$o" "$pkg"
 }
 
 # packages FORMAT...: build the binaries and pack them in each format
@@ -151,24 +162,38 @@ feed() {
 	echo "$OUT/feed"
 }
 
-# median NAME CMD...: median wall time of 21 runs, in ms.
-median() {
-	local i s e
-	for i in $(seq 21); do
-		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || true
-		e=$(date +%s%N)
-		echo $(((e - s) / 1000))
-	done | sort -n | sed -n 11p | awk '{printf "%.1f ms", $1 / 1000}'
+# coldstart N BIN ARGS... -- BIN2 ARGS2...: runs the two commands under
+# qemu-mipsel-static N times each, interleaved (so load on the machine
+# hits both alike), and prints the median wall time of each in ms and
+# their ratio.
+coldstart() {
+	local n=$1 i s e a=() b=()
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	for i in $(seq "$n"); do
+		s=$(date +%s%N); qemu-mipsel-static "${a[@]}" >/dev/null 2>&1 || true; e=$(date +%s%N)
+		echo "a $(((e - s) / 1000))"
+		s=$(date +%s%N); qemu-mipsel-static "${b[@]}" >/dev/null 2>&1 || true; e=$(date +%s%N)
+		echo "b $(((e - s) / 1000))"
+	done | awk '{t[$1, ++n[$1]] = $2}
+		function med(k,   i, j, x, m) {
+			m = n[k]
+			for (i = 1; i <= m; i++) v[i] = t[k, i]
+			for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+			return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+		}
+		END { a = med("a"); b = med("b"); printf "%8.1f ms %8.1f ms   ratio %.2f\n", a / 1000, b / 1000, a / b }'
 }
 
 bench() {
-	local t b i a r root bin
+	local t b i a r root bin v sum=""
 	tmp=$(mktemp -d) # global: the EXIT trap runs after bench returns
 	trap 'rm -rf "$tmp"' EXIT
 	OUT=$tmp/dist BUILD=$tmp/build packages ipk apk >/dev/null
-	echo "sizes in bytes; reference = a binary linking only wgctrl, wgtypes, netlink, go-iptables (ipk/refbin), same flags"
-	printf '%-26s %10s %10s %10s %10s %7s\n' target binary ipk apk reference ratio
+	echo "sizes in bytes; floor = a binary linking only wgctrl, wgtypes, netlink, go-iptables (ipk/refbin), same flags"
+	printf '%-26s %10s %10s %10s %10s %7s\n' target binary ipk apk floor ratio
 	for t in $ALL_TARGETS; do
 		case " $TARGETS " in *" $t "*) ;; *) continue ;; esac
 		LDFLAGS="-s -w -buildid=" gobuild "$t" "$tmp/ref-$t" ./ipk/refbin -tags refbin
@@ -177,6 +202,10 @@ bench() {
 		a=$(stat -c %s "$tmp/dist/apk/$t/wghub-$VERSION.apk")
 		r=$(stat -c %s "$tmp/ref-$t")
 		printf '%-26s %10d %10d %10d %10d %7.2f\n' "$t" "$b" "$i" "$a" "$r" "$(echo "$b / $r" | bc -l)"
+		if [ "$t" = mipsel_24kc ]; then
+			sum=$(printf '  router binary / deps floor        %.2f   (target <= 1.25)\n  .ipk                              %d B   (target <= 1600000)\n  .apk                              %d B' \
+				"$(echo "$b / $r" | bc -l)" "$i" "$a")
+		fi
 	done
 	printf '%-26s %10s %10d %10d\n' luci-app-wghub "" "$(stat -c %s "$tmp"/dist/luci-app-wghub_*_all.ipk)" \
 		"$(stat -c %s "$tmp"/dist/apk/noarch/luci-app-wghub-*.apk)"
@@ -186,6 +215,7 @@ bench() {
 		echo "cold start: skipped (needs qemu-mipsel-static and the mipsel_24kc target)"
 		return
 	fi
+	LDFLAGS="-s -w -buildid=" gobuild mipsel_24kc "$tmp/hello" ./ipk/hellobin -tags hellobin
 	root=$tmp/root
 	mkdir -p "$root"
 	cp sandbox/etc/config/* "$root"/
@@ -193,10 +223,15 @@ bench() {
 	for i in $(seq 50); do
 		qemu-mipsel-static "$bin" --backend openwrt --root "$root" --no-apply peer add "p$i" >/dev/null
 	done
-	echo "cold start under qemu-mipsel-static on this $(uname -m) host (median of 21; emulated, not a router's speed):"
-	echo "  wghub version                     $(median qemu-mipsel-static "$bin" version)"
-	echo "  wghub list (rpcd registration)    $(median qemu-mipsel-static "$bin" list)"
-	echo "  wghub peer list, 50 peers         $(median qemu-mipsel-static "$bin" --backend openwrt --root "$root" peer list)"
+	echo "cold start under qemu-mipsel-static on this $(uname -m) host, against a Go hello world"
+	echo "(ipk/hellobin, same flags); median wall time of 21 interleaved runs each (emulated, not a router's speed):"
+	v=$(coldstart 21 "$bin" version -- "$tmp/hello")
+	echo "  wghub version                     $v"
+	echo "  wghub list (rpcd registration)    $(coldstart 21 "$bin" list -- "$tmp/hello")"
+	echo "  wghub peer list, 50 peers         $(coldstart 21 "$bin" --backend openwrt --root "$root" peer list -- "$tmp/hello")"
+	echo "issue 13 figures, mipsel_24kc:"
+	echo "$sum"
+	echo "  cold start, version / hello world ${v##*ratio }   (target <= 1.3)"
 }
 
 case "${1:-}" in

@@ -168,9 +168,8 @@ func staleWriter(path string, locked os.FileInfo) bool {
 			if len(f) < 6 || f[1] != "FLOCK" || f[3] != "WRITE" || slices.Contains(pids, f[4]) {
 				continue
 			}
-			var maj, min, n uint64
-			if _, err := fmt.Sscanf(f[5], "%x:%x:%d", &maj, &min, &n); err != nil || n == ino ||
-				dev != "" && dev != fmt.Sprintf("%x:%x", maj, min) {
+			fdev, n, ok := lockDevIno(f[5])
+			if !ok || n == ino || dev != "" && dev != fdev {
 				continue
 			}
 			pids = append(pids, f[4])
@@ -192,6 +191,23 @@ func staleWriter(path string, locked os.FileInfo) bool {
 		}
 	}
 	return false
+}
+
+// lockDevIno parses /proc/locks' "08:01:5678" (major and minor in hex,
+// inode in decimal) into devIno's form. (Not fmt.Sscanf: fmt's scanner
+// would cost the router build about 40 KB.)
+func lockDevIno(s string) (dev string, ino uint64, ok bool) {
+	f := strings.Split(s, ":")
+	if len(f) != 3 {
+		return "", 0, false
+	}
+	maj, err1 := strconv.ParseUint(f[0], 16, 64)
+	min, err2 := strconv.ParseUint(f[1], 16, 64)
+	ino, err3 := strconv.ParseUint(f[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return "", 0, false
+	}
+	return strconv.FormatUint(maj, 16) + ":" + strconv.FormatUint(min, 16), ino, true
 }
 
 // devIno gives a file's device as /proc/locks writes it ("8:1", major and

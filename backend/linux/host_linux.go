@@ -238,7 +238,7 @@ func (h *Host) ApplyPeers(iface string, add []wgtypes.PeerConfig, remove []wgtyp
 		peers = append(peers, p)
 	}
 	// The same minimal change the OpenWrt backend makes: one implementation.
-	return live.With(h.wg, h.nl).Apply(iface, peers, routesAdd, routesDel)
+	return live.With(h.wg).Apply(iface, peers, routesAdd, routesDel)
 }
 
 // configureDevice sets key, port and peers, changing only what differs:

@@ -3,21 +3,20 @@ package live
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"syscall"
 
-	"github.com/vishvananda/netlink"
+	"github.com/wghub/wghub/rtnl"
 	"golang.zx2c4.com/wireguard/wgctrl"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
-// Conn holds the wgctrl and netlink handles of the current network
+// Conn holds the wgctrl and rtnetlink handles of the current network
 // namespace.
 type Conn struct {
 	wg *wgctrl.Client
-	nl *netlink.Handle
+	rt *rtnl.Conn // nil: Apply opens one for its routes
 }
 
 // Open opens the handles.
@@ -26,20 +25,23 @@ func Open() (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening wgctrl: %w", err)
 	}
-	nl, err := netlink.NewHandle()
+	rt, err := rtnl.Dial()
 	if err != nil {
 		wg.Close()
 		return nil, fmt.Errorf("opening netlink: %w", err)
 	}
-	return &Conn{wg: wg, nl: nl}, nil
+	return &Conn{wg: wg, rt: rt}, nil
 }
 
-// With wraps handles the caller owns; the caller closes them, not the Conn.
-func With(wg *wgctrl.Client, nl *netlink.Handle) *Conn { return &Conn{wg: wg, nl: nl} }
+// With wraps a wgctrl client the caller owns and closes; Apply opens (and
+// closes) its own rtnetlink socket when it changes routes.
+func With(wg *wgctrl.Client) *Conn { return &Conn{wg: wg} }
 
 // Close releases the handles.
 func (c *Conn) Close() error {
-	c.nl.Close()
+	if c.rt != nil {
+		c.rt.Close()
+	}
 	return c.wg.Close()
 }
 
@@ -69,30 +71,29 @@ func (c *Conn) Apply(iface string, peers []wgtypes.PeerConfig, routesAdd, routes
 	if len(routesAdd)+len(routesDel) == 0 {
 		return nil
 	}
-	link, err := c.nl.LinkByName(iface)
+	rt := c.rt
+	if rt == nil {
+		var err error
+		if rt, err = rtnl.Dial(); err != nil {
+			return fmt.Errorf("opening netlink: %w", err)
+		}
+		defer rt.Close()
+	}
+	index, err := rt.LinkIndex(iface)
 	if err != nil {
 		return fmt.Errorf("%s: %w", iface, err)
 	}
 	for _, p := range routesDel {
-		r := route(link, p)
-		if err := c.nl.RouteDel(r); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ESRCH) {
+		if err := rt.RouteDel(index, p); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("deleting route %s via %s: %w", p, iface, err)
 		}
 	}
 	for _, p := range routesAdd {
-		if err := c.nl.RouteReplace(route(link, p)); err != nil {
+		if err := rt.RouteReplace(index, p); err != nil {
 			return fmt.Errorf("adding route %s via %s: %w", p, iface, err)
 		}
 	}
 	return nil
-}
-
-func route(link netlink.Link, p netip.Prefix) *netlink.Route {
-	return &netlink.Route{
-		LinkIndex: link.Attrs().Index,
-		Dst:       &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())},
-		Scope:     netlink.SCOPE_LINK,
-	}
 }
 
 // InitialNetns reports whether this process runs in the host's own network
