@@ -108,8 +108,45 @@ func (m *Manager) Status() (*Status, error) {
 type StatusReply struct {
 	head Status   // all but Peers
 	h    *hub.Hub // nil when no hub is set up
-	live map[wgtypes.Key]*wgtypes.Peer
+	live map[wgtypes.Key]livePeer
 	now  time.Time
+}
+
+// livePeer is what status shows of a running peer. The device as wgctrl
+// reads it (allowed IPs, keys, a UDPAddr per peer) is dropped as soon as
+// this is taken from it, so that it is not live while the reply is built.
+type livePeer struct {
+	endpoint  string
+	handshake time.Time
+	rx, tx    int64
+}
+
+// liveDevice is the part of a device read that status keeps.
+type liveDevice struct {
+	listenPort int
+	peers      map[wgtypes.Key]livePeer
+}
+
+func compactDevice(d *wgtypes.Device) *liveDevice {
+	ld := &liveDevice{listenPort: d.ListenPort, peers: make(map[wgtypes.Key]livePeer, len(d.Peers))}
+	for i := range d.Peers {
+		p := &d.Peers[i]
+		lp := livePeer{handshake: p.LastHandshakeTime, rx: p.ReceiveBytes, tx: p.TransmitBytes}
+		if p.Endpoint != nil {
+			lp.endpoint = endpointString(p.Endpoint)
+		}
+		ld.peers[p.PublicKey] = lp
+	}
+	return ld
+}
+
+// statusConfigs names the configs hub.Load reads (not the firewall's,
+// which only Store writes): status parses nothing else.
+func statusConfigs(l hub.Layout) []string {
+	if l.Network == "" || l.Network == l.Hub {
+		return []string{l.Hub}
+	}
+	return []string{l.Hub, l.Network}
 }
 
 // ReadStatus reads the hub and its running interface. The device is read
@@ -118,15 +155,18 @@ type StatusReply struct {
 func (m *Manager) ReadStatus() (*StatusReply, error) {
 	type devResult struct {
 		iface string
-		dev   *wgtypes.Device
+		dev   *liveDevice
 		err   error
 	}
 	var pending chan devResult
 	read := func(iface string) devResult {
 		dev, err := m.Backend.Device(iface)
-		return devResult{iface, dev, err}
+		if err != nil {
+			return devResult{iface, nil, err}
+		}
+		return devResult{iface, compactDevice(dev), nil}
 	}
-	h, _, err := m.load(func(hc *uci.Config) {
+	h, _, err := m.loadConfigs(statusConfigs(m.layout()), func(hc *uci.Config) {
 		// The interface named in the hub section (hub.Load's default when
 		// unset). A guess: it is checked against hub.Load's answer below.
 		hs := hc.Section("hub")
@@ -164,11 +204,8 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 	switch {
 	case d.err == nil:
 		r.head.Up = true
-		r.head.ListenPort = d.dev.ListenPort
-		r.live = make(map[wgtypes.Key]*wgtypes.Peer, len(d.dev.Peers))
-		for i := range d.dev.Peers {
-			r.live[d.dev.Peers[i].PublicKey] = &d.dev.Peers[i]
-		}
+		r.head.ListenPort = d.dev.listenPort
+		r.live = d.dev.peers
 	case !errors.Is(d.err, os.ErrNotExist):
 		return nil, d.err
 	}
@@ -186,15 +223,13 @@ func (r *StatusReply) eachPeer(fn func(ps *PeerStatus) error) error {
 	for i := range r.h.Peers {
 		p := &r.h.Peers[i]
 		ps = PeerStatus{PeerInfo: Info(r.h, p), HandshakeAge: -1}
-		if lp := r.live[p.PublicKey]; lp != nil {
-			if lp.Endpoint != nil {
-				ps.Endpoint = endpointString(lp.Endpoint)
+		if lp, ok := r.live[p.PublicKey]; ok {
+			ps.Endpoint = lp.endpoint
+			if !lp.handshake.IsZero() {
+				ps.LatestHandshake = lp.handshake.Unix()
+				ps.HandshakeAge = int64(r.now.Sub(lp.handshake).Seconds())
 			}
-			if !lp.LastHandshakeTime.IsZero() {
-				ps.LatestHandshake = lp.LastHandshakeTime.Unix()
-				ps.HandshakeAge = int64(r.now.Sub(lp.LastHandshakeTime).Seconds())
-			}
-			ps.RxBytes, ps.TxBytes = lp.ReceiveBytes, lp.TransmitBytes
+			ps.RxBytes, ps.TxBytes = lp.rx, lp.tx
 		}
 		if err := fn(&ps); err != nil {
 			return err
