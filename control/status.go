@@ -3,14 +3,13 @@ package control
 import (
 	"errors"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"time"
 
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/jsonw"
 	"github.com/wghub/wghub/uci"
+	"github.com/wghub/wghub/wgstat"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -127,17 +126,36 @@ type liveDevice struct {
 	peers      map[wgtypes.Key]livePeer
 }
 
-func compactDevice(d *wgtypes.Device) *liveDevice {
-	ld := &liveDevice{listenPort: d.ListenPort, peers: make(map[wgtypes.Key]livePeer, len(d.Peers))}
-	for i := range d.Peers {
-		p := &d.Peers[i]
-		lp := livePeer{handshake: p.LastHandshakeTime, rx: p.ReceiveBytes, tx: p.TransmitBytes}
-		if p.Endpoint != nil {
-			lp.endpoint = endpointString(p.Endpoint)
+// keep is the wgstat callback that fills ld.
+func (ld *liveDevice) keep(p *wgstat.Peer) {
+	ld.peers[p.PublicKey] = livePeer{endpoint: p.Endpoint, handshake: p.Handshake, rx: p.Rx, tx: p.Tx}
+}
+
+// statsReader is a backend that reads a device's peers one at a time
+// (the OpenWrt backend, see package wgstat); fn may see a peer again
+// after a failed fast read, the last call counting.
+type statsReader interface {
+	Stats(iface string, fn func(*wgstat.Peer)) (listenPort int, err error)
+}
+
+// readLive reads what status shows of the running iface.
+func readLive(b Backend, iface string) (*liveDevice, error) {
+	if sr, ok := b.(statsReader); ok {
+		ld := &liveDevice{peers: map[wgtypes.Key]livePeer{}}
+		port, err := sr.Stats(iface, ld.keep)
+		if err != nil {
+			return nil, err
 		}
-		ld.peers[p.PublicKey] = lp
+		ld.listenPort = port
+		return ld, nil
 	}
-	return ld
+	d, err := b.Device(iface)
+	if err != nil {
+		return nil, err
+	}
+	ld := &liveDevice{listenPort: d.ListenPort, peers: make(map[wgtypes.Key]livePeer, len(d.Peers))}
+	wgstat.FromDevice(d, ld.keep)
+	return ld, nil
 }
 
 // statusConfigs names the configs hub.Load reads (not the firewall's,
@@ -160,11 +178,8 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 	}
 	var pending chan devResult
 	read := func(iface string) devResult {
-		dev, err := m.Backend.Device(iface)
-		if err != nil {
-			return devResult{iface, nil, err}
-		}
-		return devResult{iface, compactDevice(dev), nil}
+		dev, err := readLive(m.Backend, iface)
+		return devResult{iface, dev, err}
 	}
 	h, _, err := m.loadConfigs(statusConfigs(m.layout()), func(hc *uci.Config) {
 		// The interface named in the hub section (hub.Load's default when
@@ -236,23 +251,6 @@ func (r *StatusReply) eachPeer(fn func(ps *PeerStatus) error) error {
 		}
 	}
 	return nil
-}
-
-// endpointString is a.String(), which took a fifth of eachPeer's time
-// at 1000 peers, through net/netip.
-func endpointString(a *net.UDPAddr) string {
-	ip, ok := netip.AddrFromSlice(a.IP)
-	if !ok || a.Port < 0 || a.Port > 65535 {
-		return a.String()
-	}
-	ip = ip.Unmap() // net prints an IPv4-mapped address as IPv4
-	if a.Zone != "" {
-		if ip.Is4() {
-			return a.String()
-		}
-		ip = ip.WithZone(a.Zone)
-	}
-	return netip.AddrPortFrom(ip, uint16(a.Port)).String()
 }
 
 // Status builds the whole status.

@@ -16,6 +16,7 @@ import (
 	"github.com/wghub/wghub/backend/live"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
+	"github.com/wghub/wghub/wgstat"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -137,6 +138,18 @@ func (b *Backend) Device(iface string) (*wgtypes.Device, error) {
 		return nil, err
 	}
 	return b.conn.Device(iface)
+}
+
+// Stats reads what status shows of the running interface's peers (see
+// live.Conn.Stats); the same answer as Device, one peer at a time.
+func (b *Backend) Stats(iface string, fn func(*wgstat.Peer)) (int, error) {
+	if !b.live() && live.InitialNetns() {
+		return 0, fmt.Errorf("%s: %w", iface, os.ErrNotExist)
+	}
+	if err := b.clients(); err != nil {
+		return 0, err
+	}
+	return b.conn.Stats(iface, fn)
 }
 
 // Host reads the gateway's networks from /etc/config/network: the static
