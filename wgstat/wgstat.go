@@ -37,6 +37,13 @@ type Peer struct {
 // may read the device another way.
 var ErrFormat = errors.New("wgstat: unexpected UAPI reply")
 
+// SocketDir is where userspace implementations (wireguard-go) put their
+// UAPI sockets, and where wgctrl looks for them.
+const SocketDir = "/var/run/wireguard"
+
+// SocketPath is iface's UAPI socket.
+func SocketPath(iface string) string { return SocketDir + "/" + iface + ".sock" }
+
 // Read asks the UAPI socket at path for the device ("get=1") and calls fn
 // with each peer, reusing p between calls. It returns the listen port.
 func Read(path string, fn func(p *Peer)) (listenPort int, err error) {

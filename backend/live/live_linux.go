@@ -6,10 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"syscall"
-
-	"github.com/wghub/wghub/wgstat"
 
 	"github.com/vishvananda/netlink"
 	"golang.zx2c4.com/wireguard/wgctrl"
@@ -57,29 +54,6 @@ func (c *Conn) Device(iface string) (*wgtypes.Device, error) {
 	}
 	return d, nil
 }
-
-// Stats calls fn with each of iface's peers as status shows them: for a
-// userspace device straight from its UAPI socket (package wgstat, without
-// building a wgtypes.Device), else, or when that read fails, through
-// wgctrl (fn then sees those peers again).
-func (c *Conn) Stats(iface string, fn func(*wgstat.Peer)) (listenPort int, err error) {
-	sock := filepath.Join(wgSocketDir, iface+".sock")
-	if _, err := os.Stat(sock); err == nil {
-		if port, err := wgstat.Read(sock, fn); err == nil {
-			return port, nil
-		}
-	}
-	d, err := c.Device(iface)
-	if err != nil {
-		return 0, err
-	}
-	wgstat.FromDevice(d, fn)
-	return d.ListenPort, nil
-}
-
-// wgSocketDir is where userspace implementations put their UAPI sockets
-// (where wgctrl looks for them).
-const wgSocketDir = "/var/run/wireguard"
 
 // Apply configures only the given peers (never ReplacePeers) and adds or
 // deletes routes via iface.

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/wghub/wghub/wgstat"
-
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -25,9 +23,6 @@ func (c *Conn) Close() error { return nil }
 
 // Device fails outside Linux.
 func (c *Conn) Device(string) (*wgtypes.Device, error) { return nil, errUnsupported }
-
-// Stats fails outside Linux.
-func (c *Conn) Stats(string, func(*wgstat.Peer)) (int, error) { return 0, errUnsupported }
 
 // Apply fails outside Linux.
 func (c *Conn) Apply(string, []wgtypes.PeerConfig, []netip.Prefix, []netip.Prefix) error {
