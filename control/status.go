@@ -61,12 +61,21 @@ func Info(h *hub.Hub, p *hub.Peer) PeerInfo {
 		Routes:        strs(p.Routes),
 		Enabled:       !p.Disabled,
 		FullTunnel:    a.Internet,
-		Access:        append([]string{}, a.Items()...),
+		Access:        nonNil(a.Items()),
 		OwnAccess:     p.Access != nil,
 		LAN:           strs(p.LAN),
 		HasPrivateKey: p.PrivateKey != nil,
 		HasPSK:        p.PresharedKey != nil,
 	}
+}
+
+// nonNil is ss, or an empty slice for nil: JSON [] rather than null.
+// (Items returns a new slice: nothing else holds it.)
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }
 
 func strs[T interface{ String() string }](xs []T) []string {

@@ -176,3 +176,27 @@ func TestStatusStreamed(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusAccessNone: a device with no access shows "access": [], not
+// null (LuCI lists its items).
+func TestStatusAccessNone(t *testing.T) {
+	ctx := context.Background()
+	m := manager(wghubtest.Sandbox(t))
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "cam", Access: access(t, "none")}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.ReadStatus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := r.WriteJSON(&got, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got.String(), `"access":[],"own_access":true`) {
+		t.Errorf("status of a device with no access:\n%s", got.String())
+	}
+}
