@@ -79,11 +79,17 @@ func (m *Manager) Load() (*hub.Hub, map[string]*uci.Config, error) { return m.lo
 // load is Load; onHub, when set, is called with the hub's own config as
 // soon as it is read, before the others.
 func (m *Manager) load(onHub func(*uci.Config)) (*hub.Hub, map[string]*uci.Config, error) {
+	return m.loadConfigs(m.layout().Configs(), onHub)
+}
+
+// loadConfigs is load reading only the configs named (those hub.Load
+// reads, at least).
+func (m *Manager) loadConfigs(names []string, onHub func(*uci.Config)) (*hub.Hub, map[string]*uci.Config, error) {
 	if err := m.recover(); err != nil {
 		return nil, nil, err
 	}
 	cfgs := map[string]*uci.Config{}
-	for _, n := range m.layout().Configs() {
+	for _, n := range names {
 		c, err := m.Tree.Load(n)
 		if errors.Is(err, os.ErrNotExist) {
 			c = uci.New(n)

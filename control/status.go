@@ -3,14 +3,13 @@ package control
 import (
 	"errors"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"time"
 
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/jsonw"
 	"github.com/wghub/wghub/uci"
+	"github.com/wghub/wghub/wgstat"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -62,12 +61,21 @@ func Info(h *hub.Hub, p *hub.Peer) PeerInfo {
 		Routes:        strs(p.Routes),
 		Enabled:       !p.Disabled,
 		FullTunnel:    a.Internet,
-		Access:        append([]string{}, a.Items()...),
+		Access:        nonNil(a.Items()),
 		OwnAccess:     p.Access != nil,
 		LAN:           strs(p.LAN),
 		HasPrivateKey: p.PrivateKey != nil,
 		HasPSK:        p.PresharedKey != nil,
 	}
+}
+
+// nonNil is ss, or an empty slice for nil: JSON [] rather than null.
+// (Items returns a new slice: nothing else holds it.)
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }
 
 func strs[T interface{ String() string }](xs []T) []string {
@@ -108,8 +116,64 @@ func (m *Manager) Status() (*Status, error) {
 type StatusReply struct {
 	head Status   // all but Peers
 	h    *hub.Hub // nil when no hub is set up
-	live map[wgtypes.Key]*wgtypes.Peer
+	live map[wgtypes.Key]livePeer
 	now  time.Time
+}
+
+// livePeer is what status shows of a running peer. The device as wgctrl
+// reads it (allowed IPs, keys, a UDPAddr per peer) is dropped as soon as
+// this is taken from it, so that it is not live while the reply is built.
+type livePeer struct {
+	endpoint  string
+	handshake time.Time
+	rx, tx    int64
+}
+
+// liveDevice is the part of a device read that status keeps.
+type liveDevice struct {
+	listenPort int
+	peers      map[wgtypes.Key]livePeer
+}
+
+// keep is the wgstat callback that fills ld.
+func (ld *liveDevice) keep(p *wgstat.Peer) {
+	ld.peers[p.PublicKey] = livePeer{endpoint: p.Endpoint, handshake: p.Handshake, rx: p.Rx, tx: p.Tx}
+}
+
+// statsReader is a backend that reads a device's peers one at a time
+// (the OpenWrt backend, see package wgstat); fn may see a peer again
+// after a failed fast read, the last call counting.
+type statsReader interface {
+	Stats(iface string, fn func(*wgstat.Peer)) (listenPort int, err error)
+}
+
+// readLive reads what status shows of the running iface.
+func readLive(b Backend, iface string) (*liveDevice, error) {
+	if sr, ok := b.(statsReader); ok {
+		ld := &liveDevice{peers: map[wgtypes.Key]livePeer{}}
+		port, err := sr.Stats(iface, ld.keep)
+		if err != nil {
+			return nil, err
+		}
+		ld.listenPort = port
+		return ld, nil
+	}
+	d, err := b.Device(iface)
+	if err != nil {
+		return nil, err
+	}
+	ld := &liveDevice{listenPort: d.ListenPort, peers: make(map[wgtypes.Key]livePeer, len(d.Peers))}
+	wgstat.FromDevice(d, ld.keep)
+	return ld, nil
+}
+
+// statusConfigs names the configs hub.Load reads (not the firewall's,
+// which only Store writes): status parses nothing else.
+func statusConfigs(l hub.Layout) []string {
+	if l.Network == "" || l.Network == l.Hub {
+		return []string{l.Hub}
+	}
+	return []string{l.Hub, l.Network}
 }
 
 // ReadStatus reads the hub and its running interface. The device is read
@@ -118,15 +182,15 @@ type StatusReply struct {
 func (m *Manager) ReadStatus() (*StatusReply, error) {
 	type devResult struct {
 		iface string
-		dev   *wgtypes.Device
+		dev   *liveDevice
 		err   error
 	}
 	var pending chan devResult
 	read := func(iface string) devResult {
-		dev, err := m.Backend.Device(iface)
+		dev, err := readLive(m.Backend, iface)
 		return devResult{iface, dev, err}
 	}
-	h, _, err := m.load(func(hc *uci.Config) {
+	h, _, err := m.loadConfigs(statusConfigs(m.layout()), func(hc *uci.Config) {
 		// The interface named in the hub section (hub.Load's default when
 		// unset). A guess: it is checked against hub.Load's answer below.
 		hs := hc.Section("hub")
@@ -164,11 +228,8 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 	switch {
 	case d.err == nil:
 		r.head.Up = true
-		r.head.ListenPort = d.dev.ListenPort
-		r.live = make(map[wgtypes.Key]*wgtypes.Peer, len(d.dev.Peers))
-		for i := range d.dev.Peers {
-			r.live[d.dev.Peers[i].PublicKey] = &d.dev.Peers[i]
-		}
+		r.head.ListenPort = d.dev.listenPort
+		r.live = d.dev.peers
 	case !errors.Is(d.err, os.ErrNotExist):
 		return nil, d.err
 	}
@@ -186,38 +247,19 @@ func (r *StatusReply) eachPeer(fn func(ps *PeerStatus) error) error {
 	for i := range r.h.Peers {
 		p := &r.h.Peers[i]
 		ps = PeerStatus{PeerInfo: Info(r.h, p), HandshakeAge: -1}
-		if lp := r.live[p.PublicKey]; lp != nil {
-			if lp.Endpoint != nil {
-				ps.Endpoint = endpointString(lp.Endpoint)
+		if lp, ok := r.live[p.PublicKey]; ok {
+			ps.Endpoint = lp.endpoint
+			if !lp.handshake.IsZero() {
+				ps.LatestHandshake = lp.handshake.Unix()
+				ps.HandshakeAge = int64(r.now.Sub(lp.handshake).Seconds())
 			}
-			if !lp.LastHandshakeTime.IsZero() {
-				ps.LatestHandshake = lp.LastHandshakeTime.Unix()
-				ps.HandshakeAge = int64(r.now.Sub(lp.LastHandshakeTime).Seconds())
-			}
-			ps.RxBytes, ps.TxBytes = lp.ReceiveBytes, lp.TransmitBytes
+			ps.RxBytes, ps.TxBytes = lp.rx, lp.tx
 		}
 		if err := fn(&ps); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// endpointString is a.String(), which took a fifth of eachPeer's time
-// at 1000 peers, through net/netip.
-func endpointString(a *net.UDPAddr) string {
-	ip, ok := netip.AddrFromSlice(a.IP)
-	if !ok || a.Port < 0 || a.Port > 65535 {
-		return a.String()
-	}
-	ip = ip.Unmap() // net prints an IPv4-mapped address as IPv4
-	if a.Zone != "" {
-		if ip.Is4() {
-			return a.String()
-		}
-		ip = ip.WithZone(a.Zone)
-	}
-	return netip.AddrPortFrom(ip, uint16(a.Port)).String()
 }
 
 // Status builds the whole status.

@@ -18,6 +18,7 @@ import (
 	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/internal/wghubtest"
+	"github.com/wghub/wghub/wgstat"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -97,6 +98,20 @@ func (b *liveBackend) Device(iface string) (*wgtypes.Device, error) {
 	return b.dev, b.err
 }
 
+// Stats reads Device one peer at a time, as the OpenWrt backend's Stats
+// does when it reads through wgctrl.
+func (b *liveBackend) Stats(iface string, fn func(*wgstat.Peer)) (int, error) {
+	d, err := b.Device(iface)
+	if err != nil {
+		return 0, err
+	}
+	wgstat.FromDevice(d, fn)
+	return d.ListenPort, nil
+}
+
+// deviceOnly hides liveBackend's Stats: status then reads Device whole.
+type deviceOnly struct{ control.Backend }
+
 // TestStatusStreamed: the streamed reply (CLI --json and ubus) equals
 // encoding/json's for the Status built whole, with the running
 // interface's endpoints, handshakes and counters joined in.
@@ -124,35 +139,64 @@ func TestStatusStreamed(t *testing.T) {
 	}
 	peers[1].Endpoint, peers[1].LastHandshakeTime = nil, time.Time{}
 	be := &liveBackend{Backend: openwrt.New(root, nil), iface: "wg7", dev: &wgtypes.Device{Name: "wg7", ListenPort: 51999, Peers: peers}}
-	m.Backend = be
+	for _, b := range []control.Backend{be, deviceOnly{be}} {
+		be.asked = nil
+		m.Backend = b
+		r, err := m.ReadStatus()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(be.asked) != 1 || be.asked[0] != "wg7" {
+			t.Errorf("device read for %q, want once for wg7", be.asked)
+		}
+		st := r.Status()
+		if !st.Up || st.ListenPort != 51999 || len(st.Peers) != 4 || st.Peers[0].Name != "Anna's phone" ||
+			st.Peers[1].Endpoint != "192.0.2.2:40002" || st.Peers[1].RxBytes != 2<<33 || st.Peers[0].HandshakeAge != -1 {
+			t.Errorf("status does not join the device: %+v", st)
+		}
+		for _, indent := range []bool{false, true} {
+			var got bytes.Buffer
+			if err := r.WriteJSON(&got, indent); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := json.Marshal(st)
+			if indent {
+				want, _ = json.MarshalIndent(st, "", "  ")
+			}
+			if got.String() != string(want)+"\n" {
+				t.Errorf("indent %v: streamed\n%s\nwant\n%s", indent, got.String(), want)
+			}
+		}
+	}
+	be.err = errors.New("wireguard-go is not answering")
+	for _, b := range []control.Backend{be, deviceOnly{be}} {
+		m.Backend = b
+		if _, err := m.ReadStatus(); err == nil || !strings.Contains(err.Error(), "not answering") {
+			t.Errorf("device error: %v, want it reported", err)
+		}
+	}
+}
+
+// TestStatusAccessNone: a device with no access shows "access": [], not
+// null (LuCI lists its items).
+func TestStatusAccessNone(t *testing.T) {
+	ctx := context.Background()
+	m := manager(wghubtest.Sandbox(t))
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "cam", Access: access(t, "none")}); err != nil {
+		t.Fatal(err)
+	}
 	r, err := m.ReadStatus()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(be.asked) != 1 || be.asked[0] != "wg7" {
-		t.Errorf("device read for %q, want once for wg7", be.asked)
+	var got bytes.Buffer
+	if err := r.WriteJSON(&got, false); err != nil {
+		t.Fatal(err)
 	}
-	st := r.Status()
-	if !st.Up || st.ListenPort != 51999 || len(st.Peers) != 4 || st.Peers[0].Name != "Anna's phone" ||
-		st.Peers[1].Endpoint != "192.0.2.2:40002" || st.Peers[1].RxBytes != 2<<33 || st.Peers[0].HandshakeAge != -1 {
-		t.Errorf("status does not join the device: %+v", st)
-	}
-	for _, indent := range []bool{false, true} {
-		var got bytes.Buffer
-		if err := r.WriteJSON(&got, indent); err != nil {
-			t.Fatal(err)
-		}
-		want, _ := json.Marshal(st)
-		if indent {
-			want, _ = json.MarshalIndent(st, "", "  ")
-		}
-		if got.String() != string(want)+"\n" {
-			t.Errorf("indent %v: streamed\n%s\nwant\n%s", indent, got.String(), want)
-		}
-	}
-
-	be.err = errors.New("wireguard-go is not answering")
-	if _, err := m.ReadStatus(); err == nil || !strings.Contains(err.Error(), "not answering") {
-		t.Errorf("device error: %v, want it reported", err)
+	if !strings.Contains(got.String(), `"access":[],"own_access":true`) {
+		t.Errorf("status of a device with no access:\n%s", got.String())
 	}
 }

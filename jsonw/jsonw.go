@@ -10,7 +10,6 @@
 package jsonw
 
 import (
-	"bufio"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -19,7 +18,11 @@ import (
 // Writer writes one JSON value. The first write error is kept and returned
 // by Close; later writes do nothing.
 type Writer struct {
-	w      *bufio.Writer
+	out io.Writer
+	// buf is appended to directly (a bufio.Writer's call per byte cost a
+	// third of writing the status) and written out when it passes
+	// flushAt, between values.
+	buf    []byte
 	indent bool
 	// stack holds, per open object or array, whether it has an item yet.
 	stack []bool
@@ -29,23 +32,36 @@ type Writer struct {
 // New returns a writer to w; indent selects MarshalIndent's layout with
 // two spaces per level.
 func New(w io.Writer, indent bool) *Writer {
-	return &Writer{w: bufio.NewWriterSize(w, 32<<10), indent: indent}
+	return &Writer{out: w, buf: make([]byte, 0, bufSize), indent: indent}
+}
+
+const (
+	bufSize = 32 << 10
+	flushAt = bufSize - 4<<10 // room for a typical value, so buf rarely grows
+)
+
+func (w *Writer) flush() {
+	if w.err == nil && len(w.buf) > 0 {
+		_, w.err = w.out.Write(w.buf)
+	}
+	w.buf = w.buf[:0]
 }
 
 // Close ends the value with a newline, as wghub's replies end, and flushes.
 func (w *Writer) Close() error {
-	w.w.WriteByte('\n')
-	if err := w.w.Flush(); w.err == nil {
-		w.err = err
-	}
+	w.buf = append(w.buf, '\n')
+	w.flush()
 	return w.err
 }
 
 // item starts a value inside the current array (after a comma and
 // newline as needed); inside an object Key has done that.
 func (w *Writer) item() {
+	if len(w.buf) >= flushAt {
+		w.flush()
+	}
 	if n := len(w.stack); n > 0 && w.stack[n-1] {
-		w.w.WriteByte(',')
+		w.buf = append(w.buf, ',')
 	}
 	if n := len(w.stack); n > 0 {
 		w.stack[n-1] = true
@@ -57,14 +73,14 @@ func (w *Writer) newline() {
 	if !w.indent {
 		return
 	}
-	w.w.WriteByte('\n')
+	w.buf = append(w.buf, '\n')
 	for range len(w.stack) {
-		w.w.WriteString("  ")
+		w.buf = append(w.buf, "  "...)
 	}
 }
 
 func (w *Writer) open(c byte) {
-	w.w.WriteByte(c)
+	w.buf = append(w.buf, c)
 	w.stack = append(w.stack, false)
 }
 
@@ -74,7 +90,7 @@ func (w *Writer) close(c byte) {
 	if had {
 		w.newline()
 	}
-	w.w.WriteByte(c)
+	w.buf = append(w.buf, c)
 }
 
 // BeginObject starts an object (as a value: in an array, or after Key).
@@ -93,9 +109,9 @@ func (w *Writer) EndArray() { w.close(']') }
 func (w *Writer) Key(k string) {
 	w.item()
 	w.appendString(k)
-	w.w.WriteByte(':')
+	w.buf = append(w.buf, ':')
 	if w.indent {
-		w.w.WriteByte(' ')
+		w.buf = append(w.buf, ' ')
 	}
 }
 
@@ -109,25 +125,22 @@ func (w *Writer) String(s string) { w.appendString(s) }
 
 // Int writes n.
 func (w *Writer) Int(n int64) {
-	if w.w.Available() < 20 {
-		w.w.Flush()
-	}
-	w.w.Write(strconv.AppendInt(w.w.AvailableBuffer(), n, 10))
+	w.buf = strconv.AppendInt(w.buf, n, 10)
 }
 
 // Bool writes true or false.
 func (w *Writer) Bool(v bool) {
 	if v {
-		w.w.WriteString("true")
+		w.buf = append(w.buf, "true"...)
 	} else {
-		w.w.WriteString("false")
+		w.buf = append(w.buf, "false"...)
 	}
 }
 
 // Strings writes a string slice: null when nil, as encoding/json does.
 func (w *Writer) Strings(ss []string) {
 	if ss == nil {
-		w.w.WriteString("null")
+		w.buf = append(w.buf, "null"...)
 		return
 	}
 	w.BeginArray()
@@ -147,8 +160,7 @@ const hex = "0123456789abcdef"
 // <, > and & as \u003c..., U+2028 and U+2029 escaped, invalid UTF-8 as
 // \ufffd, control characters as \b \f \n \r \t or \u00XX.
 func (w *Writer) appendString(s string) {
-	b := w.w
-	b.WriteByte('"')
+	b := append(w.buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
@@ -156,25 +168,25 @@ func (w *Writer) appendString(s string) {
 				i++
 				continue
 			}
-			b.WriteString(s[start:i])
+			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
-				b.WriteByte('\\')
-				b.WriteByte(c)
+				b = append(b, '\\')
+				b = append(b, c)
 			case '\b':
-				b.WriteString(`\b`)
+				b = append(b, `\b`...)
 			case '\f':
-				b.WriteString(`\f`)
+				b = append(b, `\f`...)
 			case '\n':
-				b.WriteString(`\n`)
+				b = append(b, `\n`...)
 			case '\r':
-				b.WriteString(`\r`)
+				b = append(b, `\r`...)
 			case '\t':
-				b.WriteString(`\t`)
+				b = append(b, `\t`...)
 			default:
-				b.WriteString(`\u00`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&0xf])
+				b = append(b, `\u00`...)
+				b = append(b, hex[c>>4])
+				b = append(b, hex[c&0xf])
 			}
 			i++
 			start = i
@@ -182,24 +194,24 @@ func (w *Writer) appendString(s string) {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			b.WriteString(s[start:i])
-			b.WriteString(`\ufffd`)
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
 			i += size
 			start = i
 			continue
 		}
 		if r == '\u2028' || r == '\u2029' {
-			b.WriteString(s[start:i])
-			b.WriteString(`\u202`)
-			b.WriteByte(hex[r&0xf])
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hex[r&0xf])
 			i += size
 			start = i
 			continue
 		}
 		i += size
 	}
-	b.WriteString(s[start:])
-	b.WriteByte('"')
+	b = append(b, s[start:]...)
+	w.buf = append(b, '"')
 }
 
 // safe reports whether an ASCII byte is written as itself.
@@ -208,4 +220,4 @@ func safe(c byte) bool {
 }
 
 // Null writes null.
-func (w *Writer) Null() { w.w.WriteString("null") }
+func (w *Writer) Null() { w.buf = append(w.buf, "null"...) }

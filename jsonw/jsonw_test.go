@@ -3,6 +3,7 @@ package jsonw_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/wghub/wghub/jsonw"
@@ -113,5 +114,54 @@ func TestNested(t *testing.T) {
 		if got, w := write(t, indent, func(w *jsonw.Writer) { writeOuter(w, o) }), want(t, indent, o); got != w {
 			t.Errorf("indent %v:\ngot  %s\nwant %s", indent, got, w)
 		}
+	}
+}
+
+// chunks records each Write; failAfter > 0 fails the write after that many.
+type chunks struct {
+	bytes.Buffer
+	writes, failAfter int
+}
+
+func (c *chunks) Write(p []byte) (int, error) {
+	c.writes++
+	if c.failAfter > 0 && c.writes > c.failAfter {
+		return 0, errors.New("disk full")
+	}
+	return c.Buffer.Write(p)
+}
+
+// TestLarge: a value many times the buffer goes out in several writes,
+// byte for byte encoding/json's, and a failed write is returned by Close.
+func TestLarge(t *testing.T) {
+	var v []map[string]string
+	for i := range 3000 {
+		v = append(v, map[string]string{"name": strs[i%len(strs)]})
+	}
+	fill := func(w *jsonw.Writer) {
+		w.BeginArray()
+		for _, m := range v {
+			w.Elem()
+			w.BeginObject()
+			w.Key("name")
+			w.String(m["name"])
+			w.EndObject()
+		}
+		w.EndArray()
+	}
+	var c chunks
+	w := jsonw.New(&c, true)
+	fill(w)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, w := c.String(), want(t, true, v); got != w || c.writes < 3 {
+		t.Errorf("%d writes of %d bytes; equal to encoding/json: %v", c.writes, len(got), got == w)
+	}
+	c = chunks{failAfter: 1}
+	w = jsonw.New(&c, false)
+	fill(w)
+	if err := w.Close(); err == nil || err.Error() != "disk full" {
+		t.Errorf("Close after a failed write: %v, want the write's error", err)
 	}
 }

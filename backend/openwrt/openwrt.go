@@ -16,6 +16,7 @@ import (
 	"github.com/wghub/wghub/backend/live"
 	"github.com/wghub/wghub/hub"
 	"github.com/wghub/wghub/uci"
+	"github.com/wghub/wghub/wgstat"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -137,6 +138,26 @@ func (b *Backend) Device(iface string) (*wgtypes.Device, error) {
 		return nil, err
 	}
 	return b.conn.Device(iface)
+}
+
+// Stats reads what status shows of the running interface's peers, the
+// same answer as Device, one peer at a time: a userspace device straight
+// from its UAPI socket (package wgstat; no wgctrl or netlink handle is
+// opened), else, or when that read fails, through wgctrl (fn then sees
+// those peers again).
+func (b *Backend) Stats(iface string, fn func(*wgstat.Peer)) (int, error) {
+	if !b.live() && live.InitialNetns() {
+		return 0, fmt.Errorf("%s: %w", iface, os.ErrNotExist)
+	}
+	if port, err := wgstat.Read(wgstat.SocketPath(iface), fn); err == nil {
+		return port, nil
+	}
+	d, err := b.Device(iface)
+	if err != nil {
+		return 0, err
+	}
+	wgstat.FromDevice(d, fn)
+	return d.ListenPort, nil
 }
 
 // Host reads the gateway's networks from /etc/config/network: the static

@@ -4,6 +4,7 @@ package openwrt_test
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -132,6 +133,7 @@ func testNetifd(t *testing.T, gen openwrtrig.Handler) {
 	if before.Handshake == 0 {
 		t.Fatal("no handshake with ext")
 	}
+	checkStatus(t, g, extKey.PublicKey().String())
 
 	t.Run("hitless", func(t *testing.T) {
 		ping := startPing(t, g.Ext, "192.168.100.1")
@@ -191,4 +193,36 @@ func testNetifd(t *testing.T, gen openwrtrig.Handler) {
 			t.Errorf("ext cannot reach the hub after the restart: %v", err)
 		}
 	})
+}
+
+// checkStatus: what `wghub status --json` shows of the peer pub (read
+// from wg0's UAPI socket, package wgstat) is what wg shows: endpoint,
+// handshake, and counters no larger than wg's read just after.
+func checkStatus(t *testing.T, g *openwrtrig.Gateway, pub string) {
+	t.Helper()
+	var st struct {
+		Peers []struct {
+			PublicKey       string `json:"public_key"`
+			Endpoint        string `json:"endpoint"`
+			LatestHandshake int64  `json:"latest_handshake"`
+			RxBytes         int64  `json:"rx_bytes"`
+			TxBytes         int64  `json:"tx_bytes"`
+		} `json:"peers"`
+	}
+	if err := json.Unmarshal([]byte(g.MustExec(t, "/usr/sbin/wghub", "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	ends := g.MustExec(t, "wg", "show", "wg0", "endpoints")
+	wg := g.Peers(t, "wg0")[pub]
+	for _, p := range st.Peers {
+		if p.PublicKey != pub {
+			continue
+		}
+		if p.Endpoint == "" || !strings.Contains(ends, pub+"\t"+p.Endpoint+"\n") || p.LatestHandshake != wg.Handshake ||
+			p.RxBytes == 0 || p.RxBytes > wg.RX || p.TxBytes == 0 || p.TxBytes > wg.TX {
+			t.Errorf("status shows %+v; wg: %+v, endpoints\n%s", p, wg, ends)
+		}
+		return
+	}
+	t.Errorf("status does not show %s", pub)
 }

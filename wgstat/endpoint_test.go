@@ -1,4 +1,4 @@
-package control
+package wgstat
 
 import (
 	"net"
@@ -16,8 +16,8 @@ func TestEndpointString(t *testing.T) {
 		{IP: nil, Port: 9},
 		{IP: net.IP{1, 2, 3}, Port: 9},
 	} {
-		if got, want := endpointString(a), a.String(); got != want {
-			t.Errorf("endpointString(%#v) = %q, want %q", a, got, want)
+		if got, want := EndpointString(a), a.String(); got != want {
+			t.Errorf("EndpointString(%#v) = %q, want %q", a, got, want)
 		}
 	}
 }
