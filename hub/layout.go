@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -280,9 +281,9 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			}
 		}
 		w.set(ps, "description", p.Name)
-		w.set(ps, "public_key", p.PublicKey.String())
-		w.opt(ps, "preshared_key", keyString(p.PresharedKey))
-		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
+		w.key(ps, "public_key", &p.PublicKey)
+		w.key(ps, "preshared_key", p.PresharedKey)
+		w.prefixList(ps, "allowed_ips", p.Addresses, p.Routes)
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
@@ -293,7 +294,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			}
 		}
 		w.set(cs, "name", p.Name)
-		w.opt(cs, "private_key", keyString(p.PrivateKey))
+		w.key(cs, "private_key", p.PrivateKey)
 		w.opt(cs, "full_tunnel", "")
 		if p.Access == nil {
 			w.list(cs, "access", nil)
@@ -509,11 +510,30 @@ type writer struct{ err error }
 
 func (w *writer) set(s *uci.Section, name, val string) {
 	if w.err == nil && s != nil {
-		if o, ok := s.Option(name); ok && len(o.Values) == 1 && o.Values[0] == val {
+		if v, _, ok := s.Single(name); ok && v == val {
 			return
 		}
 		w.err = s.Set(name, val)
 	}
+}
+
+// key sets name to k's base64 form, or removes it for a nil k. The
+// comparison encodes into a buffer on the stack: Store compares every
+// peer's keys, and a string for each was most of its garbage.
+func (w *writer) key(s *uci.Section, name string, k *wgtypes.Key) {
+	if w.err != nil || s == nil {
+		return
+	}
+	if k == nil {
+		w.opt(s, name, "")
+		return
+	}
+	var buf [44]byte // base64 of 32 bytes
+	base64.StdEncoding.Encode(buf[:], k[:])
+	if v, _, ok := s.Single(name); ok && v == string(buf[:]) {
+		return
+	}
+	w.err = s.Set(name, string(buf[:]))
 }
 
 // opt sets name, or removes it when val is "".
@@ -528,6 +548,30 @@ func (w *writer) opt(s *uci.Section, name, val string) {
 		return
 	}
 	w.set(s, name, val)
+}
+
+// prefixList is list of the prefixes of lists as HandlerList items. One
+// prefix, a peer's usual allowed_ips, is compared from a buffer on the
+// stack (no strings for the thousands of peers already right).
+func (w *writer) prefixList(s *uci.Section, name string, lists ...[]netip.Prefix) {
+	if w.err != nil || s == nil {
+		return
+	}
+	var one netip.Prefix
+	n := 0
+	for _, ps := range lists {
+		for _, p := range ps {
+			one = p
+			n++
+		}
+	}
+	if n == 1 {
+		var buf [64]byte // the longest IPv6 prefix with a zone fits
+		if v, list, ok := s.Single(name); ok && list && v == string(one.AppendTo(buf[:0])) {
+			return
+		}
+	}
+	w.list(s, name, HandlerList(prefixStrings(lists...)))
 }
 
 func (w *writer) list(s *uci.Section, name string, vals []string) {
@@ -659,13 +703,6 @@ func itoa(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
-}
-
-func keyString(k *wgtypes.Key) string {
-	if k == nil {
-		return ""
-	}
-	return k.String()
 }
 
 func inAny(ps []netip.Prefix, a netip.Addr) bool {
