@@ -115,7 +115,7 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 		return nil, err
 	}
 	pk, _ := is.Get("private_key")
-	if h.PrivateKey, err = wgtypes.ParseKey(pk); err != nil {
+	if h.PrivateKey, err = parseKey(pk); err != nil {
 		return nil, fmt.Errorf("%s.%s.private_key is not a valid key", l.Network, s.Interface)
 	}
 
@@ -135,11 +135,10 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 			}
 			continue
 		}
-		p, err := loadPeer(ps, hc, s)
-		if err != nil {
+		h.Peers = append(h.Peers, Peer{})
+		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, hc, s); err != nil {
 			return nil, err
 		}
-		h.Peers = append(h.Peers, *p)
 	}
 	if len(h.Peers) == 0 {
 		h.Peers = nil
@@ -147,9 +146,11 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	return h, nil
 }
 
-func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
+// loadPeer reads a peer into p, an element of the hub's peers (not a copy
+// of one: thousands of peers would make that much garbage).
+func loadPeer(p *Peer, ps *uci.Section, hc *uci.Config, s *Settings) error {
 	id := peerID(ps)
-	p := &Peer{ID: id, Name: strOpt(ps, "description", "")}
+	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
 	if cs := hc.Section(clientSection(id)); p.Name == "" && cs != nil {
 		p.Name = strOpt(cs, "name", "")
 	}
@@ -161,19 +162,23 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	where := func() string { return fmt.Sprintf("peer %q", p.Name) }
 	pub, _ := ps.Get("public_key")
 	var err error
-	if p.PublicKey, err = wgtypes.ParseKey(pub); err != nil {
-		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where(), pub)
+	if p.PublicKey, err = parseKey(pub); err != nil {
+		return fmt.Errorf("%s: public_key %q is not a valid key", where(), pub)
 	}
 	if psk, ok := ps.Get("preshared_key"); ok && psk != "" {
-		k, err := wgtypes.ParseKey(psk)
+		k, err := parseKey(psk)
 		if err != nil {
-			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where())
+			return fmt.Errorf("%s: preshared_key is not a valid key", where())
 		}
 		p.PresharedKey = &k
 	}
 	allowed, err := prefixes(ps, "allowed_ips")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where(), err)
+		return fmt.Errorf("%s: %w", where(), err)
+	}
+	// Usually all are addresses: then the parsed list is p.Addresses.
+	if !slices.ContainsFunc(allowed, func(a netip.Prefix) bool { return !a.IsSingleIP() || !inAny(s.Subnets, a.Addr()) }) {
+		allowed, p.Addresses = nil, allowed
 	}
 	for _, a := range allowed {
 		if a.IsSingleIP() && inAny(s.Subnets, a.Addr()) {
@@ -185,16 +190,16 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	p.Disabled = boolOpt(ps, "disabled")
 	if cs := hc.Section(clientSection(id)); cs != nil && cs.Type() == clientType {
 		if k, ok := cs.Get("private_key"); ok && k != "" {
-			key, err := wgtypes.ParseKey(k)
+			key, err := parseKey(k)
 			if err != nil {
-				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where())
+				return fmt.Errorf("%s: stored client private_key is not a valid key", where())
 			}
 			p.PrivateKey = &key
 		}
 		if items := cs.List("access"); len(items) > 0 {
 			a, err := ParseAccess("access", items)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", where(), err)
+				return fmt.Errorf("%s: %w", where(), err)
 			}
 			p.Access = &a
 		}
@@ -208,11 +213,11 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		}
 		if len(cs.List("lan")) > 0 {
 			if p.LAN, err = prefixes(cs, "lan"); err != nil {
-				return nil, fmt.Errorf("%s: %w", where(), err)
+				return fmt.Errorf("%s: %w", where(), err)
 			}
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // Store writes h into cfgs: the hub and client sections, the interface and
@@ -703,6 +708,26 @@ func itoa(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
+}
+
+// parseKey is wgtypes.ParseKey without its garbage: a key's usual 44
+// characters are decoded into a buffer on the stack (Load reads three keys
+// for each of thousands of peers). Any other length goes to ParseKey, which
+// also decides what its error says.
+func parseKey(s string) (wgtypes.Key, error) {
+	var k wgtypes.Key
+	if len(s) != base64.StdEncoding.EncodedLen(len(k)) {
+		return wgtypes.ParseKey(s)
+	}
+	var src [44]byte
+	var buf [33]byte // DecodedLen(44)
+	copy(src[:], s)
+	n, err := base64.StdEncoding.Decode(buf[:], src[:])
+	if err != nil || n != len(k) {
+		return wgtypes.ParseKey(s)
+	}
+	copy(k[:], buf[:n])
+	return k, nil
 }
 
 func inAny(ps []netip.Prefix, a netip.Addr) bool {

@@ -91,7 +91,7 @@ func (h *Hub) Validate() error {
 	if err := h.Settings.Validate(); err != nil {
 		return err
 	}
-	addrs := map[netip.Addr]string{}
+	addrs := make(map[netip.Addr]string, len(h.Peers)) // sized: growing it is garbage
 	for i := range h.Peers {
 		p := &h.Peers[i]
 		if err := ValidateName(p.Name); err != nil {
