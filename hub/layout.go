@@ -151,7 +151,8 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 func loadPeer(p *Peer, ps *uci.Section, hc *uci.Config, s *Settings) error {
 	id := peerID(ps)
 	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
-	if cs := hc.Section(clientSection(id)); p.Name == "" && cs != nil {
+	cs := hc.Section(clientSection(id))
+	if p.Name == "" && cs != nil {
 		p.Name = strOpt(cs, "name", "")
 	}
 	p.Name = cleanName(p.Name)
@@ -188,7 +189,7 @@ func loadPeer(p *Peer, ps *uci.Section, hc *uci.Config, s *Settings) error {
 		}
 	}
 	p.Disabled = boolOpt(ps, "disabled")
-	if cs := hc.Section(clientSection(id)); cs != nil && cs.Type() == clientType {
+	if cs != nil && cs.Type() == clientType {
 		if k, ok := cs.Get("private_key"); ok && k != "" {
 			key, err := parseKey(k)
 			if err != nil {
@@ -268,7 +269,9 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	// Addresses the owner added to the interface stay.
 	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
-	keep := make(map[string]bool, 2*len(h.Peers))
+	// keep: the ids of the peers h has; their sections are wghub_ID and
+	// client_ID (one map entry per peer, not one per section).
+	keep := make(map[string]bool, len(h.Peers))
 	owned := ownedPeerIDs(hc)
 	var ids map[string]bool
 	for i := range h.Peers {
@@ -277,8 +280,8 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
-		name := PeerSection(id)
-		keep[name] = true
+		name, cname := PeerSection(id), clientSection(id)
+		keep[id] = true
 		ps := nc.Section(name)
 		if ps == nil {
 			if ps, err = nc.Add(PeerType(s.Interface), name); err != nil {
@@ -292,9 +295,9 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
-		cs := hc.Section(clientSection(id))
+		cs := hc.Section(cname)
 		if cs == nil {
-			if cs, err = hc.Add(clientType, clientSection(id)); err != nil {
+			if cs, err = hc.Add(clientType, cname); err != nil {
 				return err
 			}
 		}
@@ -307,19 +310,18 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			w.list(cs, "access", accessItems(*p.Access))
 		}
 		w.list(cs, "lan", prefixStrings(p.LAN))
-		keep[clientSection(id)] = true
 	}
 	if w.err != nil {
 		return w.err
 	}
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
-		if owned[peerID(ps)] && !keep[ps.Name()] {
+		if id := peerID(ps); owned[id] && !keep[id] {
 			nc.Delete(ps)
 		}
 	}
 	var gone []string // firewall rules of removed devices
 	for _, cs := range hc.SectionsByType(clientType) {
-		if !keep[cs.Name()] {
+		if !keptSection(cs.Name(), keep) {
 			gone = append(gone, cs.List(fwListOpt)...)
 			hc.Delete(cs)
 		}
@@ -333,6 +335,16 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		}
 	}
 	return w.err
+}
+
+// keptSection reports whether name is the wghub_ID or client_ID of a kept
+// peer's id.
+func keptSection(name string, keep map[string]bool) bool {
+	if id, ok := strings.CutPrefix(name, "client_"); ok && keep[id] {
+		return true
+	}
+	id, ok := strings.CutPrefix(name, peerPrefix)
+	return ok && keep[id]
 }
 
 // Remove deletes everything Store wrote for the hub in cfgs.
