@@ -121,13 +121,13 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 
 	h.loadedAddrs = prefixStrings(s.Addresses())
 	h.loadedIface = s.Interface
-	owned := ownedPeerIDs(hc)
 	peerSecs := nc.SectionsByType(PeerType(s.Interface))
 	if len(peerSecs) > 0 {
 		h.Peers = make([]Peer, 0, len(peerSecs)+1) // +1: room for an added peer
 	}
 	for _, ps := range peerSecs {
-		if !owned[peerID(ps)] {
+		cs := ownerClient(hc, peerID(ps))
+		if cs == nil {
 			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
 					h.Foreign = append(h.Foreign, p)
@@ -136,7 +136,7 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 			continue
 		}
 		h.Peers = append(h.Peers, Peer{})
-		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, hc, s); err != nil {
+		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, cs, s); err != nil {
 			return nil, err
 		}
 	}
@@ -147,12 +147,12 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 }
 
 // loadPeer reads a peer into p, an element of the hub's peers (not a copy
-// of one: thousands of peers would make that much garbage).
-func loadPeer(p *Peer, ps *uci.Section, hc *uci.Config, s *Settings) error {
+// of one: thousands of peers would make that much garbage); cs is the
+// client section that makes it wghub's.
+func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
 	id := peerID(ps)
 	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
-	cs := hc.Section(clientSection(id))
-	if p.Name == "" && cs != nil {
+	if p.Name == "" {
 		p.Name = strOpt(cs, "name", "")
 	}
 	p.Name = cleanName(p.Name)
@@ -189,33 +189,31 @@ func loadPeer(p *Peer, ps *uci.Section, hc *uci.Config, s *Settings) error {
 		}
 	}
 	p.Disabled = boolOpt(ps, "disabled")
-	if cs != nil && cs.Type() == clientType {
-		if k, ok := cs.Get("private_key"); ok && k != "" {
-			key, err := parseKey(k)
-			if err != nil {
-				return fmt.Errorf("%s: stored client private_key is not a valid key", where())
-			}
-			p.PrivateKey = &key
+	if k, ok := cs.Get("private_key"); ok && k != "" {
+		key, err := parseKey(k)
+		if err != nil {
+			return fmt.Errorf("%s: stored client private_key is not a valid key", where())
 		}
-		if items := cs.List("access"); len(items) > 0 {
-			a, err := ParseAccess("access", items)
-			if err != nil {
-				return fmt.Errorf("%s: %w", where(), err)
-			}
-			p.Access = &a
+		p.PrivateKey = &key
+	}
+	if items := cs.List("access"); len(items) > 0 {
+		a, err := ParseAccess("access", items)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where(), err)
 		}
-		if boolOpt(cs, "full_tunnel") {
-			a := s.Access
-			if p.Access != nil {
-				a = *p.Access
-			}
-			a.Internet = true
-			p.Access = &a
+		p.Access = &a
+	}
+	if boolOpt(cs, "full_tunnel") {
+		a := s.Access
+		if p.Access != nil {
+			a = *p.Access
 		}
-		if len(cs.List("lan")) > 0 {
-			if p.LAN, err = prefixes(cs, "lan"); err != nil {
-				return fmt.Errorf("%s: %w", where(), err)
-			}
+		a.Internet = true
+		p.Access = &a
+	}
+	if len(cs.List("lan")) > 0 {
+		if p.LAN, err = prefixes(cs, "lan"); err != nil {
+			return fmt.Errorf("%s: %w", where(), err)
 		}
 	}
 	return nil
@@ -272,7 +270,6 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	// keep: the ids of the peers h has; their sections are wghub_ID and
 	// client_ID (one map entry per peer, not one per section).
 	keep := make(map[string]bool, len(h.Peers))
-	owned := ownedPeerIDs(hc)
 	var ids map[string]bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
@@ -315,7 +312,8 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		return w.err
 	}
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
-		if id := peerID(ps); owned[id] && !keep[id] {
+		// Owned as loaded: a client section added above is a kept peer's.
+		if id := peerID(ps); !keep[id] && ownerClient(hc, id) != nil {
 			nc.Delete(ps)
 		}
 	}
