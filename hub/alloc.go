@@ -1,22 +1,26 @@
 package hub
 
 import (
-	"github.com/wghub/wghub/errkind"
+	"encoding/binary"
 	"math/big"
 	"net/netip"
+
+	"github.com/wghub/wghub/errkind"
 )
 
 // used returns every VPN address already taken: the hub's, all peers' and
 // foreign peers'.
 func (h *Hub) used() map[netip.Addr]bool {
-	u := map[netip.Addr]bool{}
+	u := make(map[netip.Addr]bool, len(h.Peers)+len(h.Foreign)+2) // sized: growing it is garbage
 	for _, a := range h.Settings.Addresses() {
 		u[a.Addr()] = true
 	}
-	for _, p := range h.Peers {
-		for _, a := range p.AllowedIPs() {
-			if a.IsSingleIP() {
-				u[a.Addr()] = true
+	for i := range h.Peers {
+		for _, ps := range [][]netip.Prefix{h.Peers[i].Addresses, h.Peers[i].Routes} {
+			for _, a := range ps {
+				if a.IsSingleIP() {
+					u[a.Addr()] = true
+				}
 			}
 		}
 	}
@@ -28,19 +32,25 @@ func (h *Hub) used() map[netip.Addr]bool {
 	return u
 }
 
-// hostN is the n-th address of subnet (n=0 is the network address).
+// hostN is the n-th address of subnet (n=0 is the network address). It
+// adds in 128 bits, without allocating: Allocate tries one index after
+// another, thousands in a big hub.
 func hostN(subnet netip.Prefix, n uint64) (netip.Addr, bool) {
-	base := new(big.Int).SetBytes(subnet.Masked().Addr().AsSlice())
-	size := new(big.Int).Lsh(big.NewInt(1), uint(subnet.Addr().BitLen()-subnet.Bits()))
-	nn := new(big.Int).SetUint64(n)
-	if nn.Cmp(size) >= 0 {
+	if hostBits := subnet.Addr().BitLen() - subnet.Bits(); hostBits < 64 && n >= 1<<hostBits {
 		return netip.Addr{}, false
 	}
-	b := new(big.Int).Add(base, nn).Bytes()
-	buf := make([]byte, subnet.Addr().BitLen()/8)
-	copy(buf[len(buf)-len(b):], b)
-	a, _ := netip.AddrFromSlice(buf)
-	return a, true
+	base := subnet.Masked().Addr()
+	if base.Is4() {
+		b := base.As4()
+		v := binary.BigEndian.Uint32(b[:]) + uint32(n) // n < 2^hostBits: stays in the subnet
+		binary.BigEndian.PutUint32(b[:], v)
+		return netip.AddrFrom4(b), true
+	}
+	// n fits the host bits, which are zero in base: adding it to the low
+	// 64 bits cannot carry (with more host bits, those are all zero).
+	b := base.As16()
+	binary.BigEndian.PutUint64(b[8:], binary.BigEndian.Uint64(b[8:])+n)
+	return netip.AddrFrom16(b), true
 }
 
 // hostIndex is a's offset in subnet.
