@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,24 @@ func TestHostN(t *testing.T) {
 				t.Errorf("hostN(%s, %d) = %v, %v; want %v, %v", sn, n, got, gok, want, wok)
 			}
 		}
+	}
+}
+
+// TestValidateSharedAddress: two peers with one address is refused, naming
+// both, in a hub big enough that the check takes its sorted path first.
+func TestValidateSharedAddress(t *testing.T) {
+	h := &Hub{Settings: Settings{Interface: "wg0", Subnets: []netip.Prefix{netip.MustParsePrefix("10.64.0.0/16")}}}
+	for i := 0; i < 300; i++ {
+		if _, err := h.AddPeer(PeerRequest{Name: "p" + string(rune('a'+i%26)) + string(rune('a'+i/26))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatalf("a valid hub: %v", err)
+	}
+	h.Peers[250].Addresses = append(h.Peers[250].Addresses, h.Peers[7].Addresses[0])
+	err := h.Validate()
+	if err == nil || !strings.Contains(err.Error(), `peers "`+h.Peers[7].Name+`" and "`+h.Peers[250].Name+`" both have address 10.64.0.9`) {
+		t.Errorf("Validate with a shared address: %v", err)
 	}
 }
