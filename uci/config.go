@@ -60,7 +60,6 @@ type Section struct {
 	c     *Config
 	typ   string
 	name  string
-	anon  bool
 	blank *unit  // the blank line Add put before it, if any
 	opts  []*cmd // its option and list commands in file order (Config.indexed)
 	nopts int    // the parser's count of them
@@ -68,6 +67,7 @@ type Section struct {
 	// opts has been filled from it.
 	span *unit
 	read bool
+	anon bool // next to read: one word for both (96 bytes, not 112, a section)
 }
 
 // Option is an option or list with its values.
