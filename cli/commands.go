@@ -470,6 +470,7 @@ func (e *env) export(_ *request.None, _ *none) error {
 }
 
 func (e *env) peerAdd(a *request.PeerAdd, o *jsonOut) error {
+	editGC()
 	p, err := a.Do(e.ctx, e.mgr)
 	if err != nil {
 		return err
@@ -483,6 +484,7 @@ func (e *env) peerAdd(a *request.PeerAdd, o *jsonOut) error {
 }
 
 func (e *env) peerRemove(a *request.PeerName, o *jsonOut) error {
+	editGC()
 	if err := a.Remove(e.ctx, e.mgr); err != nil {
 		return err
 	}
@@ -490,6 +492,7 @@ func (e *env) peerRemove(a *request.PeerName, o *jsonOut) error {
 }
 
 func (e *env) peerEnable(a *request.PeerName, o *jsonOut, on bool) error {
+	editGC()
 	set := request.PeerSet{Name: a.Name, Enabled: &on}
 	if _, err := set.Do(e.ctx, e.mgr); err != nil {
 		return err
@@ -498,6 +501,7 @@ func (e *env) peerEnable(a *request.PeerName, o *jsonOut, on bool) error {
 }
 
 func (e *env) peerSet(a *request.PeerSet, o *jsonOut) error {
+	editGC()
 	if _, err := a.Do(e.ctx, e.mgr); err != nil {
 		return err
 	}

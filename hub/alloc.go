@@ -10,14 +10,16 @@ import (
 // used returns every VPN address already taken: the hub's, all peers' and
 // foreign peers'.
 func (h *Hub) used() map[netip.Addr]bool {
-	u := map[netip.Addr]bool{}
+	u := make(map[netip.Addr]bool, len(h.Peers)+len(h.Foreign)+2) // sized: growing it is garbage
 	for _, a := range h.Settings.Addresses() {
 		u[a.Addr()] = true
 	}
-	for _, p := range h.Peers {
-		for _, a := range p.AllowedIPs() {
-			if a.IsSingleIP() {
-				u[a.Addr()] = true
+	for i := range h.Peers {
+		for _, ps := range [][]netip.Prefix{h.Peers[i].Addresses, h.Peers[i].Routes} {
+			for _, a := range ps {
+				if a.IsSingleIP() {
+					u[a.Addr()] = true
+				}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -114,19 +115,19 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 		return nil, err
 	}
 	pk, _ := is.Get("private_key")
-	if h.PrivateKey, err = wgtypes.ParseKey(pk); err != nil {
+	if h.PrivateKey, err = parseKey(pk); err != nil {
 		return nil, fmt.Errorf("%s.%s.private_key is not a valid key", l.Network, s.Interface)
 	}
 
 	h.loadedAddrs = prefixStrings(s.Addresses())
 	h.loadedIface = s.Interface
-	owned := ownedPeerIDs(hc)
 	peerSecs := nc.SectionsByType(PeerType(s.Interface))
 	if len(peerSecs) > 0 {
 		h.Peers = make([]Peer, 0, len(peerSecs)+1) // +1: room for an added peer
 	}
 	for _, ps := range peerSecs {
-		if !owned[peerID(ps)] {
+		cs := ownerClient(hc, peerID(ps))
+		if cs == nil {
 			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
 					h.Foreign = append(h.Foreign, p)
@@ -134,11 +135,10 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 			}
 			continue
 		}
-		p, err := loadPeer(ps, hc, s)
-		if err != nil {
+		h.Peers = append(h.Peers, Peer{})
+		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, cs, s); err != nil {
 			return nil, err
 		}
-		h.Peers = append(h.Peers, *p)
 	}
 	if len(h.Peers) == 0 {
 		h.Peers = nil
@@ -146,10 +146,13 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	return h, nil
 }
 
-func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
+// loadPeer reads a peer into p, an element of the hub's peers (not a copy
+// of one: thousands of peers would make that much garbage); cs is the
+// client section that makes it wghub's.
+func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
 	id := peerID(ps)
-	p := &Peer{ID: id, Name: strOpt(ps, "description", "")}
-	if cs := hc.Section(clientSection(id)); p.Name == "" && cs != nil {
+	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
+	if p.Name == "" {
 		p.Name = strOpt(cs, "name", "")
 	}
 	p.Name = cleanName(p.Name)
@@ -160,19 +163,23 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 	where := func() string { return fmt.Sprintf("peer %q", p.Name) }
 	pub, _ := ps.Get("public_key")
 	var err error
-	if p.PublicKey, err = wgtypes.ParseKey(pub); err != nil {
-		return nil, fmt.Errorf("%s: public_key %q is not a valid key", where(), pub)
+	if p.PublicKey, err = parseKey(pub); err != nil {
+		return fmt.Errorf("%s: public_key %q is not a valid key", where(), pub)
 	}
 	if psk, ok := ps.Get("preshared_key"); ok && psk != "" {
-		k, err := wgtypes.ParseKey(psk)
+		k, err := parseKey(psk)
 		if err != nil {
-			return nil, fmt.Errorf("%s: preshared_key is not a valid key", where())
+			return fmt.Errorf("%s: preshared_key is not a valid key", where())
 		}
 		p.PresharedKey = &k
 	}
 	allowed, err := prefixes(ps, "allowed_ips")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where(), err)
+		return fmt.Errorf("%s: %w", where(), err)
+	}
+	// Usually all are addresses: then the parsed list is p.Addresses.
+	if !slices.ContainsFunc(allowed, func(a netip.Prefix) bool { return !a.IsSingleIP() || !inAny(s.Subnets, a.Addr()) }) {
+		allowed, p.Addresses = nil, allowed
 	}
 	for _, a := range allowed {
 		if a.IsSingleIP() && inAny(s.Subnets, a.Addr()) {
@@ -182,36 +189,34 @@ func loadPeer(ps *uci.Section, hc *uci.Config, s *Settings) (*Peer, error) {
 		}
 	}
 	p.Disabled = boolOpt(ps, "disabled")
-	if cs := hc.Section(clientSection(id)); cs != nil && cs.Type() == clientType {
-		if k, ok := cs.Get("private_key"); ok && k != "" {
-			key, err := wgtypes.ParseKey(k)
-			if err != nil {
-				return nil, fmt.Errorf("%s: stored client private_key is not a valid key", where())
-			}
-			p.PrivateKey = &key
+	if k, ok := cs.Get("private_key"); ok && k != "" {
+		key, err := parseKey(k)
+		if err != nil {
+			return fmt.Errorf("%s: stored client private_key is not a valid key", where())
 		}
-		if items := cs.List("access"); len(items) > 0 {
-			a, err := ParseAccess("access", items)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", where(), err)
-			}
-			p.Access = &a
+		p.PrivateKey = &key
+	}
+	if items := cs.List("access"); len(items) > 0 {
+		a, err := ParseAccess("access", items)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where(), err)
 		}
-		if boolOpt(cs, "full_tunnel") {
-			a := s.Access
-			if p.Access != nil {
-				a = *p.Access
-			}
-			a.Internet = true
-			p.Access = &a
+		p.Access = &a
+	}
+	if boolOpt(cs, "full_tunnel") {
+		a := s.Access
+		if p.Access != nil {
+			a = *p.Access
 		}
-		if len(cs.List("lan")) > 0 {
-			if p.LAN, err = prefixes(cs, "lan"); err != nil {
-				return nil, fmt.Errorf("%s: %w", where(), err)
-			}
+		a.Internet = true
+		p.Access = &a
+	}
+	if len(cs.List("lan")) > 0 {
+		if p.LAN, err = prefixes(cs, "lan"); err != nil {
+			return fmt.Errorf("%s: %w", where(), err)
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // Store writes h into cfgs: the hub and client sections, the interface and
@@ -262,8 +267,9 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	// Addresses the owner added to the interface stay.
 	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
-	keep := make(map[string]bool, 2*len(h.Peers))
-	owned := ownedPeerIDs(hc)
+	// keep: the ids of the peers h has; their sections are wghub_ID and
+	// client_ID (one map entry per peer, not one per section).
+	keep := make(map[string]bool, len(h.Peers))
 	var ids map[string]bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
@@ -271,8 +277,8 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
-		name := PeerSection(id)
-		keep[name] = true
+		name, cname := PeerSection(id), clientSection(id)
+		keep[id] = true
 		ps := nc.Section(name)
 		if ps == nil {
 			if ps, err = nc.Add(PeerType(s.Interface), name); err != nil {
@@ -280,20 +286,20 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			}
 		}
 		w.set(ps, "description", p.Name)
-		w.set(ps, "public_key", p.PublicKey.String())
-		w.opt(ps, "preshared_key", keyString(p.PresharedKey))
-		w.list(ps, "allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
+		w.key(ps, "public_key", &p.PublicKey)
+		w.key(ps, "preshared_key", p.PresharedKey)
+		w.prefixList(ps, "allowed_ips", p.Addresses, p.Routes)
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
-		cs := hc.Section(clientSection(id))
+		cs := hc.Section(cname)
 		if cs == nil {
-			if cs, err = hc.Add(clientType, clientSection(id)); err != nil {
+			if cs, err = hc.Add(clientType, cname); err != nil {
 				return err
 			}
 		}
 		w.set(cs, "name", p.Name)
-		w.opt(cs, "private_key", keyString(p.PrivateKey))
+		w.key(cs, "private_key", p.PrivateKey)
 		w.opt(cs, "full_tunnel", "")
 		if p.Access == nil {
 			w.list(cs, "access", nil)
@@ -301,19 +307,19 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			w.list(cs, "access", accessItems(*p.Access))
 		}
 		w.list(cs, "lan", prefixStrings(p.LAN))
-		keep[clientSection(id)] = true
 	}
 	if w.err != nil {
 		return w.err
 	}
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
-		if owned[peerID(ps)] && !keep[ps.Name()] {
+		// Owned as loaded: a client section added above is a kept peer's.
+		if id := peerID(ps); !keep[id] && ownerClient(hc, id) != nil {
 			nc.Delete(ps)
 		}
 	}
 	var gone []string // firewall rules of removed devices
 	for _, cs := range hc.SectionsByType(clientType) {
-		if !keep[cs.Name()] {
+		if !keptSection(cs.Name(), keep) {
 			gone = append(gone, cs.List(fwListOpt)...)
 			hc.Delete(cs)
 		}
@@ -327,6 +333,16 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		}
 	}
 	return w.err
+}
+
+// keptSection reports whether name is the wghub_ID or client_ID of a kept
+// peer's id.
+func keptSection(name string, keep map[string]bool) bool {
+	if id, ok := strings.CutPrefix(name, "client_"); ok && keep[id] {
+		return true
+	}
+	id, ok := strings.CutPrefix(name, peerPrefix)
+	return ok && keep[id]
 }
 
 // Remove deletes everything Store wrote for the hub in cfgs.
@@ -509,11 +525,30 @@ type writer struct{ err error }
 
 func (w *writer) set(s *uci.Section, name, val string) {
 	if w.err == nil && s != nil {
-		if o, ok := s.Option(name); ok && len(o.Values) == 1 && o.Values[0] == val {
+		if v, _, ok := s.Single(name); ok && v == val {
 			return
 		}
 		w.err = s.Set(name, val)
 	}
+}
+
+// key sets name to k's base64 form, or removes it for a nil k. The
+// comparison encodes into a buffer on the stack: Store compares every
+// peer's keys, and a string for each was most of its garbage.
+func (w *writer) key(s *uci.Section, name string, k *wgtypes.Key) {
+	if w.err != nil || s == nil {
+		return
+	}
+	if k == nil {
+		w.opt(s, name, "")
+		return
+	}
+	var buf [44]byte // base64 of 32 bytes
+	base64.StdEncoding.Encode(buf[:], k[:])
+	if v, _, ok := s.Single(name); ok && v == string(buf[:]) {
+		return
+	}
+	w.err = s.Set(name, string(buf[:]))
 }
 
 // opt sets name, or removes it when val is "".
@@ -528,6 +563,30 @@ func (w *writer) opt(s *uci.Section, name, val string) {
 		return
 	}
 	w.set(s, name, val)
+}
+
+// prefixList is list of the prefixes of lists as HandlerList items. One
+// prefix, a peer's usual allowed_ips, is compared from a buffer on the
+// stack (no strings for the thousands of peers already right).
+func (w *writer) prefixList(s *uci.Section, name string, lists ...[]netip.Prefix) {
+	if w.err != nil || s == nil {
+		return
+	}
+	var one netip.Prefix
+	n := 0
+	for _, ps := range lists {
+		for _, p := range ps {
+			one = p
+			n++
+		}
+	}
+	if n == 1 {
+		var buf [64]byte // the longest IPv6 prefix with a zone fits
+		if v, list, ok := s.Single(name); ok && list && v == string(one.AppendTo(buf[:0])) {
+			return
+		}
+	}
+	w.list(s, name, HandlerList(prefixStrings(lists...)))
 }
 
 func (w *writer) list(s *uci.Section, name string, vals []string) {
@@ -661,11 +720,24 @@ func itoa(n int) string {
 	return strconv.Itoa(n)
 }
 
-func keyString(k *wgtypes.Key) string {
-	if k == nil {
-		return ""
+// parseKey is wgtypes.ParseKey without its garbage: a key's usual 44
+// characters are decoded into a buffer on the stack (Load reads three keys
+// for each of thousands of peers). Any other length goes to ParseKey, which
+// also decides what its error says.
+func parseKey(s string) (wgtypes.Key, error) {
+	var k wgtypes.Key
+	if len(s) != base64.StdEncoding.EncodedLen(len(k)) {
+		return wgtypes.ParseKey(s)
 	}
-	return k.String()
+	var src [44]byte
+	var buf [33]byte // DecodedLen(44)
+	copy(src[:], s)
+	n, err := base64.StdEncoding.Decode(buf[:], src[:])
+	if err != nil || n != len(k) {
+		return wgtypes.ParseKey(s)
+	}
+	copy(k[:], buf[:n])
+	return k, nil
 }
 
 func inAny(ps []netip.Prefix, a netip.Addr) bool {

@@ -149,6 +149,19 @@ func peerID(ps *uci.Section) string {
 	return strings.TrimPrefix(ps.Name(), peerPrefix)
 }
 
+// ownerClient is the client section that marks the peer with this id as
+// one wghub made, or nil: what ownedPeerIDs would hold, for one id,
+// without a map of them all (Load and Store ask for thousands of peers).
+func ownerClient(hc *uci.Config, id string) *uci.Section {
+	if id == "" {
+		return nil
+	}
+	if cs := hc.Section(clientSection(id)); cs != nil && cs.Type() == clientType && !cs.Anonymous() {
+		return cs
+	}
+	return nil
+}
+
 // ownedPeerIDs are the ids that have a client section in the hub config:
 // the marker of a peer wghub made.
 func ownedPeerIDs(hc *uci.Config) map[string]bool {

@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/wghub/wghub/errkind"
 )
@@ -91,13 +92,22 @@ func (h *Hub) Validate() error {
 	if err := h.Settings.Validate(); err != nil {
 		return err
 	}
-	addrs := map[netip.Addr]string{}
+	// Which peers share an address is worked out (with a map) only when
+	// some do: a sorted list of the addresses says whether, at a fraction
+	// of a map's memory for thousands of peers.
+	var addrs map[netip.Addr]string
+	if h.sharedAddress() {
+		addrs = make(map[netip.Addr]string, len(h.Peers))
+	}
 	for i := range h.Peers {
 		p := &h.Peers[i]
 		if err := ValidateName(p.Name); err != nil {
 			return fmt.Errorf("peer %q: %w", p.Name, err)
 		}
 		for _, a := range p.Addresses {
+			if addrs == nil {
+				break
+			}
 			if o, dup := addrs[a.Addr()]; dup {
 				return errkind.Conflictf("", "peers %q and %q both have address %s", o, p.Name, a.Addr())
 			}
@@ -114,4 +124,21 @@ func (h *Hub) Validate() error {
 		}
 	}
 	return nil
+}
+
+// sharedAddress reports whether two of the peers' addresses are the same.
+func (h *Hub) sharedAddress() bool {
+	all := make([]netip.Addr, 0, len(h.Peers)) // usually one each
+	for i := range h.Peers {
+		for _, a := range h.Peers[i].Addresses {
+			all = append(all, a.Addr())
+		}
+	}
+	slices.SortFunc(all, netip.Addr.Compare)
+	for i := 1; i < len(all); i++ {
+		if all[i] == all[i-1] {
+			return true
+		}
+	}
+	return false
 }

@@ -60,7 +60,6 @@ type Section struct {
 	c     *Config
 	typ   string
 	name  string
-	anon  bool
 	blank *unit  // the blank line Add put before it, if any
 	opts  []*cmd // its option and list commands in file order (Config.indexed)
 	nopts int    // the parser's count of them
@@ -68,6 +67,7 @@ type Section struct {
 	// opts has been filled from it.
 	span *unit
 	read bool
+	anon bool // next to read: one word for both (96 bytes, not 112, a section)
 }
 
 // Option is an option or list with its values.
@@ -89,6 +89,21 @@ func (c *Config) Bytes() []byte {
 	if !c.edited && c.data != nil {
 		return slices.Clone(c.data)
 	}
+	return c.render()
+}
+
+// bytes is Bytes for a Tree, which only reads the result: an unedited
+// config gives its parsed bytes, not a copy (a hub's unchanged config is
+// most of a megabyte at 5000 peers).
+func (c *Config) bytes() []byte {
+	if !c.edited && c.data != nil {
+		return c.data
+	}
+	return c.render()
+}
+
+// render writes the units out (see Bytes).
+func (c *Config) render() []byte {
 	var b bytes.Buffer
 	// Mostly the file as read: one allocation of about its size, with
 	// room for what an edit adds (growing would double it).
@@ -521,6 +536,32 @@ func (s *Section) Get(name string) (string, bool) {
 		return "", false
 	}
 	return strings.Join(o.Values, " "), true
+}
+
+// Single returns the option's value when it folds to exactly one value
+// (a plain option, or a list of one item: list says which), as Option
+// would give it, without building the Option: a writer comparing
+// thousands of sections with what it would write needs no allocation per
+// option.
+func (s *Section) Single(name string) (val string, list, ok bool) {
+	var only *cmd
+	n := 0
+	for _, x := range s.cmds() {
+		if x.a == name {
+			only = x
+			n++
+		}
+	}
+	switch {
+	case n == 0, n == 1 && only.kind == 'o' && only.b == "":
+		return "", false, false
+	case n == 1:
+		return only.b, only.kind == 'l', true
+	}
+	if o, ok := s.option(name); ok && len(o.Values) == 1 {
+		return o.Values[0], o.List, true
+	}
+	return "", false, false
 }
 
 // List returns a list's values; a plain option gives its one value, an

@@ -1,7 +1,6 @@
 package uci
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -249,8 +248,5 @@ func refreshReplaced(f *os.File, old, data []byte) {
 	if st, err := f.Stat(); err != nil || st.Sys().(*syscall.Stat_t).Nlink != 0 {
 		return // still linked elsewhere (a hard link): someone's file
 	}
-	if pad := len(old) - len(data); pad > 0 {
-		data = append(append([]byte{}, data...), bytes.Repeat([]byte{'\n'}, pad)...)
-	}
-	f.WriteAt(data, 0) // best effort: a read-only file stays as it was
+	writePadded(f, data, max(len(old)-len(data), 0)) // best effort: a read-only file stays as it was
 }

@@ -265,7 +265,7 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 		if c == nil {
 			return nil, fmt.Errorf("uci: config %q was removed from the transaction", l.name)
 		}
-		data := c.Bytes()
+		data := c.bytes()
 		if !l.exists && len(data) == 0 || l.exists && string(l.old) == string(data) {
 			continue
 		}
