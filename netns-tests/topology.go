@@ -444,3 +444,58 @@ func (h *CLIHub) PublicKey(t testing.TB) wgtypes.Key {
 	}
 	return h.pub
 }
+
+// PingStream is a stream of back-to-back pings of perRun at 100/s from ns
+// to dst, started by StartPingStream and ended by Stop. (One long ping
+// stopped by a signal could count its last request as lost.)
+type PingStream struct {
+	done    chan struct{}
+	results chan pingRun
+}
+
+type pingRun struct {
+	out string
+	err error
+}
+
+const pingStreamRun = 100
+
+// StartPingStream starts the stream and lets it run for 300 ms before it
+// returns, so that changes made next fall inside it.
+func StartPingStream(ns, dst string) *PingStream {
+	s := &PingStream{done: make(chan struct{}), results: make(chan pingRun, 1000)}
+	go func() {
+		defer close(s.results)
+		for {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			out, err := Run(ns, "ping", "-n", "-q", "-i", "0.01", "-W", "1", "-c", fmt.Sprint(pingStreamRun), dst)
+			s.results <- pingRun{out, err}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	return s
+}
+
+// Stop waits for the run under way and fails t for every run that lost a
+// packet (what names the stream in the message); it returns the runs and
+// echo requests sent, and fails t when fewer than two runs overlapped.
+func (s *PingStream) Stop(t *testing.T, what string) (runs, sent int) {
+	t.Helper()
+	close(s.done)
+	want := fmt.Sprintf("%d packets transmitted, %d received", pingStreamRun, pingStreamRun)
+	for r := range s.results {
+		runs++
+		sent += pingStreamRun
+		if r.err != nil || !strings.Contains(r.out, want) {
+			t.Errorf("ping run %d %s lost packets: %v\n%s", runs, what, r.err, r.out)
+		}
+	}
+	if runs < 2 {
+		t.Errorf("only %d ping run(s) overlapped the changes", runs)
+	}
+	return runs, sent
+}
