@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"math/big"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -10,19 +9,7 @@ import (
 // hostN and hostIndex against the same sums done with math/big, on random
 // subnets of both families and offsets around their ends.
 func TestHostArithmetic(t *testing.T) {
-	bigN := func(subnet netip.Prefix, n uint64) (netip.Addr, bool) {
-		base := new(big.Int).SetBytes(subnet.Masked().Addr().AsSlice())
-		size := new(big.Int).Lsh(big.NewInt(1), uint(subnet.Addr().BitLen()-subnet.Bits()))
-		nn := new(big.Int).SetUint64(n)
-		if nn.Cmp(size) >= 0 {
-			return netip.Addr{}, false
-		}
-		b := new(big.Int).Add(base, nn).Bytes()
-		buf := make([]byte, subnet.Addr().BitLen()/8)
-		copy(buf[len(buf)-len(b):], b)
-		a, _ := netip.AddrFromSlice(buf)
-		return a, true
-	}
+	bigN := hostNBig
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 20000 {
 		var a netip.Addr

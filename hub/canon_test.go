@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wghub/wghub/uci"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -84,19 +83,7 @@ config client 'client_2'
 config client 'client_3'
 	option name 'optionips'
 `
-	cfgs := map[string]*uci.Config{}
-	for name, src := range map[string]string{"network": network, "wghub": wghub} {
-		c, err := uci.Parse(name, []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfgs[name] = c
-	}
-	l := Layout{Hub: "wghub", Network: "network"}
-	h, err := Load(cfgs, l)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgs, l, h := parseStandalone(t, network, wghub)
 	if err := Store(cfgs, l, h); err != nil {
 		t.Fatal(err)
 	}

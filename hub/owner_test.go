@@ -52,19 +52,7 @@ config client
 config client 'client_4'
 	option name 'gone'
 `
-	cfgs := map[string]*uci.Config{}
-	for name, src := range map[string]string{"network": network, "wghub": wghub} {
-		c, err := uci.Parse(name, []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfgs[name] = c
-	}
-	l := Layout{Hub: "wghub", Network: "network"}
-	h, err := Load(cfgs, l)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgs, l, h := parseStandalone(t, network, wghub)
 	var names []string
 	for _, p := range h.Peers {
 		names = append(names, p.Name)
@@ -85,4 +73,24 @@ config client 'client_4'
 			t.Errorf("after Store, section %s present: %v, want %v", id, got, want)
 		}
 	}
+}
+
+// parseStandalone parses a network and a wghub file and loads the hub from
+// them (the plain-Linux layout with the peers in "network").
+func parseStandalone(t *testing.T, network, wghub string) (map[string]*uci.Config, Layout, *Hub) {
+	t.Helper()
+	cfgs := map[string]*uci.Config{}
+	for name, src := range map[string]string{"network": network, "wghub": wghub} {
+		c, err := uci.Parse(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfgs[name] = c
+	}
+	l := Layout{Hub: "wghub", Network: "network"}
+	h, err := Load(cfgs, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfgs, l, h
 }
