@@ -391,6 +391,23 @@ function markRefused(sid, err) {
 	return el != null;
 }
 
+/* The failure handler of a dialog's save: invalid input keeps the dialog
+ * open, marked by LuCI; so does a value wghub refuses in form sid (a name
+ * already taken, a host on the VPN), shown in problem. Anything else closes
+ * the dialog and is notified as what failed. */
+function dialogFailed(sid, problem, what) {
+	return function(err) {
+		const text = (err.name == 'FormError') ? err.message
+			: markRefused(sid, err) ? describe(what, err) : null;
+
+		if (text != null)
+			return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
+
+		ui.hideModal();
+		notifier(what)(err);
+	};
+}
+
 /* Validates a form. A rejection is a FormError carrying LuCI's sentence
  * about the offending field (the field itself is marked by LuCI). */
 function parseForm(m) {
@@ -977,18 +994,7 @@ return view.extend({
 						.then(expectOk)
 						.then(L.bind(this.showConfig, this), notifier(_('The configuration of the new device could not be shown')));
 				}, this));
-		}, this)).catch(function(err) {
-			/* invalid input keeps the dialog open, marked by LuCI; so does
-			 * a value wghub refuses, e.g. a name already taken */
-			const text = (err.name == 'FormError') ? err.message
-				: markRefused('device', err) ? describe(what, err) : null;
-
-			if (text != null)
-				return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
-
-			ui.hideModal();
-			notifier(what)(err);
-		});
+		}, this)).catch(dialogFailed('device', problem, what));
 	},
 
 	/* The device's dialog: follow the hub's default access, or its own. */
@@ -1041,17 +1047,7 @@ return view.extend({
 					ui.hideModal();
 					return this.refresh();
 				}, this));
-		}, this)).catch(function(err) {
-			/* as in the add dialog: what can be corrected stays in it */
-			const text = (err.name == 'FormError') ? err.message
-				: markRefused('edit', err) ? describe(what, err) : null;
-
-			if (text != null)
-				return dom.content(problem, E('div', { 'class': 'alert-message error' }, [ text ]));
-
-			ui.hideModal();
-			notifier(what)(err);
-		});
+		}, this)).catch(dialogFailed('edit', problem, what));
 	},
 
 	handleShowConfig: function(name, ev) {
