@@ -366,48 +366,33 @@ func TestTornJournal(t *testing.T) {
 // TestRecoverConflict: when a config in the journal was changed by someone
 // else after the crash (`uci commit` in between), the change is undone
 // everywhere else and the other writer's file is kept, so nothing of
-// theirs is lost and the tree is "before" plus their edit.
+// theirs is lost and the tree is "before" plus their edit. The journal
+// keeps only the bytes where old and new differ; an edit of the same
+// length in the bytes they share is still seen (by the checksum).
 func TestRecoverConflict(t *testing.T) {
-	tr := tempTree(t, nil)
-	writeTree(t, tr.Dir, jBefore)
-	trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
-	// Cut after the first config's rename reached the disk.
-	k := slices.IndexFunc(trace, func(s Step) bool { return s.Op == StepRename && filepath.Base(s.To) == "firewall" })
-	states := powerCut(bytesMap(jBefore), trace, k+1)
-	cut := materialize(t, t.TempDir(), states[len(states)-1])
-	theirs := jBefore["network"] + "\toption mtu '1400'\n"
-	os.WriteFile(filepath.Join(cut.Dir, "network"), []byte(theirs), 0o600)
-	rec, err := cut.Recover()
-	if err != nil || rec == nil || rec.Forward || !slices.Equal(rec.Conflict, []string{"network"}) {
-		t.Fatalf("recover: %+v %v", rec, err)
-	}
-	want := maps.Clone(jBefore)
-	want["network"] = theirs
-	if got := configs(t, cut.Dir); !maps.Equal(got, want) {
-		t.Fatalf("got %q", got)
-	}
-}
-
-// TestRecoverConflictInSharedBytes: the journal keeps only the bytes
-// where old and new differ; an edit by someone else in the bytes they
-// share, of the same length, is still seen (by the checksum) and kept.
-func TestRecoverConflictInSharedBytes(t *testing.T) {
-	tr := tempTree(t, nil)
-	writeTree(t, tr.Dir, jBefore)
-	trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
-	k := slices.IndexFunc(trace, func(s Step) bool { return s.Op == StepRename && filepath.Base(s.To) == "firewall" })
-	states := powerCut(bytesMap(jBefore), trace, k+1)
-	cut := materialize(t, t.TempDir(), states[len(states)-1])
-	theirs := strings.Replace(jBefore["network"], "static", "dhcpXX", 1)
-	os.WriteFile(filepath.Join(cut.Dir, "network"), []byte(theirs), 0o600)
-	rec, err := cut.Recover()
-	if err != nil || rec == nil || rec.Forward || !slices.Equal(rec.Conflict, []string{"network"}) {
-		t.Fatalf("recover: %+v %v", rec, err)
-	}
-	want := maps.Clone(jBefore)
-	want["network"] = theirs
-	if got := configs(t, cut.Dir); !maps.Equal(got, want) {
-		t.Fatalf("got %q", got)
+	for name, theirs := range map[string]string{
+		"appended":            jBefore["network"] + "\toption mtu '1400'\n",
+		"in the shared bytes": strings.Replace(jBefore["network"], "static", "dhcpXX", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr := tempTree(t, nil)
+			writeTree(t, tr.Dir, jBefore)
+			trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
+			// Cut after the first config's rename reached the disk.
+			k := slices.IndexFunc(trace, func(s Step) bool { return s.Op == StepRename && filepath.Base(s.To) == "firewall" })
+			states := powerCut(bytesMap(jBefore), trace, k+1)
+			cut := materialize(t, t.TempDir(), states[len(states)-1])
+			os.WriteFile(filepath.Join(cut.Dir, "network"), []byte(theirs), 0o600)
+			rec, err := cut.Recover()
+			if err != nil || rec == nil || rec.Forward || !slices.Equal(rec.Conflict, []string{"network"}) {
+				t.Fatalf("recover: %+v %v", rec, err)
+			}
+			want := maps.Clone(jBefore)
+			want["network"] = theirs
+			if got := configs(t, cut.Dir); !maps.Equal(got, want) {
+				t.Fatalf("got %q", got)
+			}
+		})
 	}
 }
 
