@@ -120,23 +120,27 @@ func Parse(name string, data []byte) (*Config, error) {
 
 // parseOwned is Parse of bytes nothing will ever change (a Tree's reads):
 // its values are cut from them without a copy of the file. A Tree's
-// configs are read through (a hub's every peer): the spans' options are
-// kept as they are checked, rather than parsed again when read.
+// configs are read through once (a hub's every peer): a span's options
+// are parsed again when read and not kept (see Config.peekSpan), which
+// costs a little time and saves the memory of every option of the file.
 func parseOwned(name string, data []byte) (*Config, error) {
 	return parseAs(name, data, unsafe.String(unsafe.SliceData(data), len(data)), true)
 }
 
-// parseAs parses data, whose bytes sdata holds as a string; keep: see
+// parseAs parses data, whose bytes sdata holds as a string; peek: see
 // parseOwned.
-func parseAs(name string, data []byte, sdata string, keep bool) (*Config, error) {
-	c, err := parse(name, data, sdata, true, keep)
+func parseAs(name string, data []byte, sdata string, peek bool) (*Config, error) {
+	c, err := parse(name, data, sdata, true)
 	if err == errIrregular {
-		return parse(name, data, sdata, false, false)
+		c, err = parse(name, data, sdata, false)
+	}
+	if c != nil {
+		c.peek = peek
 	}
 	return c, err
 }
 
-func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, error) {
+func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c := New(name)
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
@@ -149,13 +153,6 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 		return nil, p.errAt(i, "", "NUL byte")
 	}
 	var span *unit
-	var opts []*cmd // keep: the options of span's section so far
-	endSpan := func() {
-		if keep && span != nil {
-			span.span.opts, span.span.read = p.cutCmds(opts), true
-			opts = opts[:0]
-		}
-	}
 	for p.end < len(data) {
 		start := p.end
 		p.pos, p.tail = start, -1
@@ -175,7 +172,6 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 				if s.span != nil {
 					return nil, errIrregular // opened again
 				}
-				endSpan()
 				span = p.newUnit()
 				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
 				s.span = span
@@ -184,11 +180,7 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 				continue
 			case span != nil && (len(cmds) == 0 || kind == 'o' || kind == 'l'):
 				span.raw = data[span.at:p.end]
-				if keep && len(cmds) == 1 {
-					opts = append(opts, cmds[0])
-				} else {
-					p.dropCmds(len(cmds))
-				}
+				p.dropCmds(len(cmds))
 				continue
 			case len(cmds) > 0 && (span != nil || len(cmds) > 1 || kind != 'p'):
 				return nil, errIrregular
@@ -197,7 +189,6 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 		c.units = append(c.units, p.unit(start, cmds))
 	}
 	if lazy {
-		endSpan()
 		c.indexed = true // spans are indexed when read (or kept)
 		return c, nil
 	}
