@@ -817,7 +817,7 @@ func (c *Config) peekSpan(s *Section) []*cmd {
 	saved := c.slabs.cmds
 	c.slabs.cmds = c.peekCmds[:0]
 	opts := c.peekOpts[:0]
-	c.replaySpan(s.span, func(p *parser, _ int, cmds []*cmd) {
+	c.replay(s.span, true, func(p *parser, _ int, cmds []*cmd) {
 		for _, x := range cmds {
 			if x.kind == 'o' || x.kind == 'l' {
 				opts = append(opts, x)

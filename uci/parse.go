@@ -240,6 +240,14 @@ func (p *parser) unit(start int, cmds []*cmd) *unit {
 // start and commands (of span's section). They parsed before, so they
 // parse again; Parse checked them.
 func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cmd)) {
+	c.replay(span, false, fn)
+}
+
+// replay is replaySpan; plain: a line that is one plain option or list
+// command (see plainOption) is taken apart directly, and fn is given no
+// unit's worth of parser state for it (its start, p.tail), only the
+// command.
+func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cmds []*cmd)) {
 	// One parser serves every replay of the config (thousands, when a
 	// hub is loaded).
 	p := c.replayer
@@ -251,6 +259,13 @@ func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cm
 	p.end = span.at
 	for p.end < span.at+len(span.raw) {
 		start := p.end
+		if plain {
+			if x := p.plainOption(start); x != nil {
+				p.lineCmds = append(p.lineCmds[:0], x)
+				fn(p, start, p.lineCmds)
+				continue
+			}
+		}
 		p.pos, p.tail = start, -1
 		p.fetch()
 		cmds, err := p.line()
@@ -260,6 +275,70 @@ func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cm
 		fn(p, start, cmds)
 	}
 }
+
+// plainOption reads the line at start when it is written the way uci
+// export and wghub write an option: a tab, "option" or "list", a space,
+// a name of letters, digits and '_', a space and a value in single quotes
+// holding no quote, backslash or line break, then the line's end. The
+// line was checked when the file was parsed, and for such a line the
+// full parser (line) gives this one command: reading a hub's thousands
+// of peer sections again (see Config.peekSpan) then costs a scan of
+// their bytes. Any other line gives nil and is left to line.
+func (p *parser) plainOption(start int) *cmd {
+	d := p.data
+	i := start
+	if i >= len(d) || d[i] != '\t' {
+		return nil
+	}
+	i++
+	var kind byte
+	switch {
+	case bytes.HasPrefix(d[i:], []byte("option ")):
+		kind, i = 'o', i+len("option ")
+	case bytes.HasPrefix(d[i:], []byte("list ")):
+		kind, i = 'l', i+len("list ")
+	default:
+		return nil
+	}
+	n := i
+	for i < len(d) && plainByte[d[i]] == plainName {
+		i++
+	}
+	if i == n || i+1 >= len(d) || d[i] != ' ' || d[i+1] != '\'' {
+		return nil
+	}
+	name := p.sdata[n:i]
+	i += 2
+	v := i
+	for i < len(d) && plainByte[d[i]] != plainStop {
+		i++
+	}
+	if i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
+		return nil
+	}
+	val := p.sdata[v:i]
+	p.end = i + 2
+	return p.newCmd(cmd{kind: kind, a: name, b: val, sec: p.cur})
+}
+
+// plainByte sorts bytes for plainOption: those of a plain name, those
+// that end (or rule out) a plain value, and the rest.
+var plainByte = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			t[c] = plainName
+		case c == '\'' || c == '\\' || c == '\n' || c == '\r':
+			t[c] = plainStop
+		}
+	}
+	return t
+}()
+
+const (
+	plainName = 1 + iota
+	plainStop
+)
 
 func (p *parser) errAt(at int, tok, format string, a ...any) error {
 	if i := strings.IndexAny(tok, "\r\n"); i >= 0 {
