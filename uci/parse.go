@@ -155,6 +155,14 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	var span *unit
 	for p.end < len(data) {
 		start := p.end
+		if lazy && span != nil {
+			// Most of a big file: its sections' option lines.
+			if kind, _, _, end := p.plainLine(start); kind != 0 {
+				p.end = end
+				span.raw = data[span.at:end]
+				continue
+			}
+		}
 		p.pos, p.tail = start, -1
 		p.fetch()
 		cmds, err := p.line()
@@ -243,10 +251,11 @@ func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cm
 	c.replay(span, false, fn)
 }
 
-// replay is replaySpan; plain: a line that is one plain option or list
-// command (see plainOption) is taken apart directly, and fn is given no
-// unit's worth of parser state for it (its start, p.tail), only the
-// command.
+// replay is replaySpan; plain (for a reader of options only): a line
+// that is one plain option or list command (see plainOption) is taken
+// apart directly, and fn is given no unit's worth of parser state for
+// it (p.tail), only the command; a plain config or blank line (see
+// plainOther) is skipped.
 func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cmds []*cmd)) {
 	// One parser serves every replay of the config (thousands, when a
 	// hub is loaded).
@@ -265,6 +274,10 @@ func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cm
 				fn(p, start, p.lineCmds)
 				continue
 			}
+			if end := p.plainOther(start); end > 0 {
+				p.end = end
+				continue
+			}
 		}
 		p.pos, p.tail = start, -1
 		p.fetch()
@@ -276,48 +289,85 @@ func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cm
 	}
 }
 
-// plainOption reads the line at start when it is written the way uci
+// plainLine reads the line at start when it is written the way uci
 // export and wghub write an option: a tab, "option" or "list", a space,
 // a name of letters, digits and '_', a space and a value in single quotes
-// holding no quote, backslash or line break, then the line's end. The
-// line was checked when the file was parsed, and for such a line the
-// full parser (line) gives this one command: reading a hub's thousands
-// of peer sections again (see Config.peekSpan) then costs a scan of
-// their bytes. Any other line gives nil and is left to line.
-func (p *parser) plainOption(start int) *cmd {
+// holding no quote, backslash or line break, then the line's end. Such a
+// line is valid, and the full parser (line) reads it as this one
+// command: the thousands of option lines of a hub's peer sections cost a
+// scan of their bytes. Any other line gives kind 0 and is left to line.
+// end is where the next line starts.
+func (p *parser) plainLine(start int) (kind byte, name, val string, end int) {
 	d := p.data
 	i := start
 	if i >= len(d) || d[i] != '\t' {
-		return nil
+		return 0, "", "", 0
 	}
 	i++
-	var kind byte
 	switch {
 	case bytes.HasPrefix(d[i:], []byte("option ")):
 		kind, i = 'o', i+len("option ")
 	case bytes.HasPrefix(d[i:], []byte("list ")):
 		kind, i = 'l', i+len("list ")
 	default:
-		return nil
+		return 0, "", "", 0
 	}
 	n := i
 	for i < len(d) && plainByte[d[i]] == plainName {
 		i++
 	}
 	if i == n || i+1 >= len(d) || d[i] != ' ' || d[i+1] != '\'' {
-		return nil
+		return 0, "", "", 0
 	}
-	name := p.sdata[n:i]
+	name = p.sdata[n:i]
 	i += 2
 	v := i
 	for i < len(d) && plainByte[d[i]] != plainStop {
 		i++
 	}
 	if i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
+		return 0, "", "", 0
+	}
+	return kind, name, p.sdata[v:i], i + 2
+}
+
+// plainOther is where the next line starts when the line at start is
+// blank or a section's config line with no ';', '#', backslash or double
+// quote and its single quotes paired: one line to the parser, and no
+// option command. A replay (plain) gives fn nothing for it; else 0.
+func (p *parser) plainOther(start int) int {
+	d := p.data
+	if start < len(d) && d[start] == '\n' {
+		return start + 1
+	}
+	if !bytes.HasPrefix(d[start:], []byte("config ")) {
+		return 0
+	}
+	quotes := 0
+	for i := start + len("config "); i < len(d); i++ {
+		switch d[i] {
+		case '\n':
+			if quotes%2 != 0 {
+				return 0
+			}
+			return i + 1
+		case '\'':
+			quotes++
+		case ';', '#', '\\', '"', '\r':
+			return 0
+		}
+	}
+	return 0
+}
+
+// plainOption is the command of a plainLine at start, or nil; it moves
+// p.end past the line.
+func (p *parser) plainOption(start int) *cmd {
+	kind, name, val, end := p.plainLine(start)
+	if kind == 0 {
 		return nil
 	}
-	val := p.sdata[v:i]
-	p.end = i + 2
+	p.end = end
 	return p.newCmd(cmd{kind: kind, a: name, b: val, sec: p.cur})
 }
 
