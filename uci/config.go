@@ -809,7 +809,15 @@ func (c *Config) readSpan(s *Section) {
 // every option or list name n of the span.
 const namesSeen = 1 << 31
 
-func nameBit(name string) uint32 { return 1 << (djbhash(name) % 31) }
+// nameBit hashes a name from its length and ends: cheap, as it runs on
+// every lookup, and a collision only costs a parse.
+func nameBit(name string) uint32 {
+	if name == "" {
+		return 1
+	}
+	h := uint32(len(name))*7 + uint32(name[0]) + uint32(name[len(name)-1])*3
+	return 1 << (h % 31)
+}
 
 // cmdsOf is cmds for a reader of option name only (the commands it gives
 // may be others too): a span read before (Config.peek) whose names do
