@@ -147,6 +147,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	if n := bytes.Count(data, []byte("config")); n > 8 {
 		c.byName = make(map[string]*Section, n)
 		c.sections = make([]*Section, 0, n)
+		c.units = make([]*unit, 0, n+8) // a span each, and a few more
 	}
 	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
