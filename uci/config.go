@@ -28,6 +28,12 @@ type Config struct {
 	// edited: something was changed since Parse (until then Bytes is data).
 	edited   bool
 	replayer *parser // see replaySpan
+	// peek: a span's options are parsed each time it is read, into
+	// memory the next read reuses, and not kept (see peekSpan).
+	peek     bool
+	peeked   *Section
+	peekOpts []*cmd
+	peekCmds []cmd
 }
 
 // unit is one line of the file as libuci reads it (with the lines a quote
@@ -68,6 +74,8 @@ type Section struct {
 	span *unit
 	read bool
 	anon bool // next to read: one word for both (96 bytes, not 112, a section)
+	// names: see cmdsOf (in the same word as the flags).
+	names uint32
 }
 
 // Option is an option or list with its values.
@@ -457,6 +465,9 @@ func (s *Section) cmds() []*cmd {
 		c.indexed = true
 	}
 	if s.span != nil && !s.read {
+		if c.peek {
+			return c.peekSpan(s)
+		}
 		c.readSpan(s)
 	}
 	return s.opts
@@ -493,7 +504,7 @@ func (s *Section) Options() []Option {
 func (s *Section) option(name string) (Option, bool) {
 	var o Option
 	found := false
-	for _, x := range s.cmds() {
+	for _, x := range s.cmdsOf(name) {
 		switch {
 		case x.a != name || x.kind == 'o' && x.b == "":
 		case x.kind == 'o':
@@ -519,7 +530,7 @@ func (s *Section) Get(name string) (string, bool) {
 	// One command for the option, the usual case, needs no folding.
 	var only *cmd
 	n := 0
-	for _, x := range s.cmds() {
+	for _, x := range s.cmdsOf(name) {
 		if x.a == name {
 			only = x
 			n++
@@ -546,7 +557,7 @@ func (s *Section) Get(name string) (string, bool) {
 func (s *Section) Single(name string) (val string, list, ok bool) {
 	var only *cmd
 	n := 0
-	for _, x := range s.cmds() {
+	for _, x := range s.cmdsOf(name) {
 		if x.a == name {
 			only = x
 			n++
@@ -684,7 +695,7 @@ func (s *Section) AddList(name, value string) error {
 
 // Unset deletes an option or list.
 func (s *Section) Unset(name string) {
-	if s.c != nil && slices.ContainsFunc(s.cmds(), func(x *cmd) bool { return x.a == name }) {
+	if s.c != nil && slices.ContainsFunc(s.cmdsOf(name), func(x *cmd) bool { return x.a == name }) {
 		s.replace(name, nil)
 	}
 }
@@ -792,6 +803,60 @@ func (c *Config) readSpan(s *Section) {
 		}
 	})
 	s.opts, s.read = slices.Clip(opts), true
+}
+
+// namesSeen marks Section.names as filled in: bit nameBit(n) is set for
+// every option or list name n of the span.
+const namesSeen = 1 << 31
+
+// nameBit hashes a name from its length and ends: cheap, as it runs on
+// every lookup, and a collision only costs a parse.
+func nameBit(name string) uint32 {
+	if name == "" {
+		return 1
+	}
+	h := uint32(len(name))*7 + uint32(name[0]) + uint32(name[len(name)-1])*3
+	return 1 << (h % 31)
+}
+
+// cmdsOf is cmds for a reader of option name only (the commands it gives
+// may be others too): a span read before (Config.peek) whose names do
+// not include name gives none without being parsed again. hub.Store
+// looks for an option most peers do not have in a pass of its own.
+func (s *Section) cmdsOf(name string) []*cmd {
+	if s.c != nil && s.c.peek && s.span != nil && !s.read && s.names&namesSeen != 0 && s.names&nameBit(name) == 0 {
+		return nil
+	}
+	return s.cmds()
+}
+
+// peekSpan is readSpan for a config whose sections are read once each
+// (a hub loading thousands of peers): the options of the section read
+// last are kept, in memory reused for the next, rather than every
+// section's for the rest of the process (2 MB at 5000 peers). A span's
+// bytes never change (an edit splits it first), so what is parsed again
+// is what was parsed before. The result is valid until the next
+// peekSpan of this config; the callers of cmds only loop over it.
+func (c *Config) peekSpan(s *Section) []*cmd {
+	if c.peeked == s {
+		return c.peekOpts
+	}
+	saved := c.slabs.cmds
+	c.slabs.cmds = c.peekCmds[:0]
+	opts := c.peekOpts[:0]
+	names := uint32(namesSeen)
+	c.replay(s.span, true, func(p *parser, _ int, cmds []*cmd) {
+		for _, x := range cmds {
+			if x.kind == 'o' || x.kind == 'l' {
+				opts = append(opts, x)
+				names |= nameBit(x.a)
+			}
+		}
+	})
+	s.names = names
+	c.peekCmds, c.slabs.cmds = c.slabs.cmds, saved
+	c.peeked, c.peekOpts = s, opts
+	return opts
 }
 
 // split turns the span of s (if it has one) into units of their own, as

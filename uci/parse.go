@@ -120,44 +120,50 @@ func Parse(name string, data []byte) (*Config, error) {
 
 // parseOwned is Parse of bytes nothing will ever change (a Tree's reads):
 // its values are cut from them without a copy of the file. A Tree's
-// configs are read through (a hub's every peer): the spans' options are
-// kept as they are checked, rather than parsed again when read.
+// configs are read through once (a hub's every peer): a span's options
+// are parsed again when read and not kept (see Config.peekSpan), which
+// costs a little time and saves the memory of every option of the file.
 func parseOwned(name string, data []byte) (*Config, error) {
 	return parseAs(name, data, unsafe.String(unsafe.SliceData(data), len(data)), true)
 }
 
-// parseAs parses data, whose bytes sdata holds as a string; keep: see
+// parseAs parses data, whose bytes sdata holds as a string; peek: see
 // parseOwned.
-func parseAs(name string, data []byte, sdata string, keep bool) (*Config, error) {
-	c, err := parse(name, data, sdata, true, keep)
+func parseAs(name string, data []byte, sdata string, peek bool) (*Config, error) {
+	c, err := parse(name, data, sdata, true)
 	if err == errIrregular {
-		return parse(name, data, sdata, false, false)
+		c, err = parse(name, data, sdata, false)
+	}
+	if c != nil {
+		c.peek = peek
 	}
 	return c, err
 }
 
-func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, error) {
+func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c := New(name)
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
 	if n := bytes.Count(data, []byte("config")); n > 8 {
 		c.byName = make(map[string]*Section, n)
 		c.sections = make([]*Section, 0, n)
+		c.units = make([]*unit, 0, n+8) // a span each, and a few more
 	}
 	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, "", "NUL byte")
 	}
 	var span *unit
-	var opts []*cmd // keep: the options of span's section so far
-	endSpan := func() {
-		if keep && span != nil {
-			span.span.opts, span.span.read = p.cutCmds(opts), true
-			opts = opts[:0]
-		}
-	}
 	for p.end < len(data) {
 		start := p.end
+		if lazy && span != nil {
+			// Most of a big file: its sections' option lines.
+			if kind, _, _, end := p.plainLine(start); kind != 0 {
+				p.end = end
+				span.raw = data[span.at:end]
+				continue
+			}
+		}
 		p.pos, p.tail = start, -1
 		p.fetch()
 		cmds, err := p.line()
@@ -175,7 +181,6 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 				if s.span != nil {
 					return nil, errIrregular // opened again
 				}
-				endSpan()
 				span = p.newUnit()
 				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
 				s.span = span
@@ -184,11 +189,7 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 				continue
 			case span != nil && (len(cmds) == 0 || kind == 'o' || kind == 'l'):
 				span.raw = data[span.at:p.end]
-				if keep && len(cmds) == 1 {
-					opts = append(opts, cmds[0])
-				} else {
-					p.dropCmds(len(cmds))
-				}
+				p.dropCmds(len(cmds))
 				continue
 			case len(cmds) > 0 && (span != nil || len(cmds) > 1 || kind != 'p'):
 				return nil, errIrregular
@@ -197,7 +198,6 @@ func parse(name string, data []byte, sdata string, lazy, keep bool) (*Config, er
 		c.units = append(c.units, p.unit(start, cmds))
 	}
 	if lazy {
-		endSpan()
 		c.indexed = true // spans are indexed when read (or kept)
 		return c, nil
 	}
@@ -249,6 +249,15 @@ func (p *parser) unit(start int, cmds []*cmd) *unit {
 // start and commands (of span's section). They parsed before, so they
 // parse again; Parse checked them.
 func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cmd)) {
+	c.replay(span, false, fn)
+}
+
+// replay is replaySpan; plain (for a reader of options only): a line
+// that is one plain option or list command (see plainOption) is taken
+// apart directly, and fn is given no unit's worth of parser state for
+// it (p.tail), only the command; a plain config or blank line (see
+// plainOther) is skipped.
+func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cmds []*cmd)) {
 	// One parser serves every replay of the config (thousands, when a
 	// hub is loaded).
 	p := c.replayer
@@ -260,6 +269,17 @@ func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cm
 	p.end = span.at
 	for p.end < span.at+len(span.raw) {
 		start := p.end
+		if plain {
+			if x := p.plainOption(start); x != nil {
+				p.lineCmds = append(p.lineCmds[:0], x)
+				fn(p, start, p.lineCmds)
+				continue
+			}
+			if end := p.plainOther(start); end > 0 {
+				p.end = end
+				continue
+			}
+		}
 		p.pos, p.tail = start, -1
 		p.fetch()
 		cmds, err := p.line()
@@ -269,6 +289,107 @@ func (c *Config) replaySpan(span *unit, fn func(p *parser, start int, cmds []*cm
 		fn(p, start, cmds)
 	}
 }
+
+// plainLine reads the line at start when it is written the way uci
+// export and wghub write an option: a tab, "option" or "list", a space,
+// a name of letters, digits and '_', a space and a value in single quotes
+// holding no quote, backslash or line break, then the line's end. Such a
+// line is valid, and the full parser (line) reads it as this one
+// command: the thousands of option lines of a hub's peer sections cost a
+// scan of their bytes. Any other line gives kind 0 and is left to line.
+// end is where the next line starts.
+func (p *parser) plainLine(start int) (kind byte, name, val string, end int) {
+	d := p.data
+	i := start
+	if i >= len(d) || d[i] != '\t' {
+		return 0, "", "", 0
+	}
+	i++
+	switch {
+	case bytes.HasPrefix(d[i:], []byte("option ")):
+		kind, i = 'o', i+len("option ")
+	case bytes.HasPrefix(d[i:], []byte("list ")):
+		kind, i = 'l', i+len("list ")
+	default:
+		return 0, "", "", 0
+	}
+	n := i
+	for i < len(d) && plainByte[d[i]] == plainName {
+		i++
+	}
+	if i == n || i+1 >= len(d) || d[i] != ' ' || d[i+1] != '\'' {
+		return 0, "", "", 0
+	}
+	name = p.sdata[n:i]
+	i += 2
+	v := i
+	for i < len(d) && plainByte[d[i]] != plainStop {
+		i++
+	}
+	if i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
+		return 0, "", "", 0
+	}
+	return kind, name, p.sdata[v:i], i + 2
+}
+
+// plainOther is where the next line starts when the line at start is
+// blank or a section's config line with no ';', '#', backslash or double
+// quote and its single quotes paired: one line to the parser, and no
+// option command. A replay (plain) gives fn nothing for it; else 0.
+func (p *parser) plainOther(start int) int {
+	d := p.data
+	if start < len(d) && d[start] == '\n' {
+		return start + 1
+	}
+	if !bytes.HasPrefix(d[start:], []byte("config ")) {
+		return 0
+	}
+	quotes := 0
+	for i := start + len("config "); i < len(d); i++ {
+		switch d[i] {
+		case '\n':
+			if quotes%2 != 0 {
+				return 0
+			}
+			return i + 1
+		case '\'':
+			quotes++
+		case ';', '#', '\\', '"', '\r':
+			return 0
+		}
+	}
+	return 0
+}
+
+// plainOption is the command of a plainLine at start, or nil; it moves
+// p.end past the line.
+func (p *parser) plainOption(start int) *cmd {
+	kind, name, val, end := p.plainLine(start)
+	if kind == 0 {
+		return nil
+	}
+	p.end = end
+	return p.newCmd(cmd{kind: kind, a: name, b: val, sec: p.cur})
+}
+
+// plainByte sorts bytes for plainOption: those of a plain name, those
+// that end (or rule out) a plain value, and the rest.
+var plainByte = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			t[c] = plainName
+		case c == '\'' || c == '\\' || c == '\n' || c == '\r':
+			t[c] = plainStop
+		}
+	}
+	return t
+}()
+
+const (
+	plainName = 1 + iota
+	plainStop
+)
 
 func (p *parser) errAt(at int, tok, format string, a ...any) error {
 	if i := strings.IndexAny(tok, "\r\n"); i >= 0 {

@@ -28,13 +28,14 @@ func TestSpansEditLikeLines(t *testing.T) {
 		if seed >= 3000 {
 			data = []byte(fixed[seed-3000])
 		}
-		// Odd seeds: the spans' options kept as they are checked (a Tree's
-		// reads), even ones: parsed again when read.
+		// Odd seeds: a span's options parsed each time it is read and not
+		// kept (a Tree's reads, see peekSpan), even ones: parsed when first
+		// read and kept.
 		a, err := parseAs("x", data, string(data), seed%2 == 1)
 		if err != nil {
 			continue
 		}
-		b, err := parse("x", data, string(data), false, false)
+		b, err := parse("x", data, string(data), false)
 		if err != nil {
 			t.Fatalf("seed %d: only the line-by-line parse fails: %v", seed, err)
 		}
