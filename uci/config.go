@@ -528,14 +528,7 @@ func (s *Section) Option(name string) (Option, bool) { return s.option(name) }
 // `uci get` prints them.
 func (s *Section) Get(name string) (string, bool) {
 	// One command for the option, the usual case, needs no folding.
-	var only *cmd
-	n := 0
-	for _, x := range s.cmdsOf(name) {
-		if x.a == name {
-			only = x
-			n++
-		}
-	}
+	only, n := s.commandsFor(name)
 	switch {
 	case n == 0, n == 1 && only.kind == 'o' && only.b == "":
 		return "", false
@@ -549,20 +542,25 @@ func (s *Section) Get(name string) (string, bool) {
 	return strings.Join(o.Values, " "), true
 }
 
+// commandsFor counts the commands that set or add to option name, and
+// returns the last of them.
+func (s *Section) commandsFor(name string) (last *cmd, n int) {
+	for _, x := range s.cmdsOf(name) {
+		if x.a == name {
+			last = x
+			n++
+		}
+	}
+	return last, n
+}
+
 // Single returns the option's value when it folds to exactly one value
 // (a plain option, or a list of one item: list says which), as Option
 // would give it, without building the Option: a writer comparing
 // thousands of sections with what it would write needs no allocation per
 // option.
 func (s *Section) Single(name string) (val string, list, ok bool) {
-	var only *cmd
-	n := 0
-	for _, x := range s.cmdsOf(name) {
-		if x.a == name {
-			only = x
-			n++
-		}
-	}
+	only, n := s.commandsFor(name)
 	switch {
 	case n == 0, n == 1 && only.kind == 'o' && only.b == "":
 		return "", false, false
