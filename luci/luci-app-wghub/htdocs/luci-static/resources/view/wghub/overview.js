@@ -391,6 +391,14 @@ function markRefused(sid, err) {
 	return el != null;
 }
 
+/* A dialog's Cancel and confirm buttons, as LuCI's own dialogs have them. */
+function dialogActions(id, label, handler) {
+	return E('div', { 'class': 'right' }, [
+		E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
+		E('button', { 'class': 'btn cbi-button-action', 'id': id, 'click': handler }, label)
+	]);
+}
+
 /* The failure handler of a dialog's save: invalid input keeps the dialog
  * open, marked by LuCI; so does a value wghub refuses in form sid (a name
  * already taken, a host on the VPN), shown in problem. Anything else closes
@@ -949,14 +957,7 @@ return view.extend({
 				E('p', {}, _('A key pair and the next free address are created for the device.')),
 				node,
 				problem,
-				E('div', { 'class': 'right' }, [
-					E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
-					E('button', {
-						'class': 'btn cbi-button-action',
-						'id': 'wghub-add-confirm',
-						'click': ui.createHandlerFn(this, 'handleAddConfirm', m, o, problem)
-					}, _('Add'))
-				])
+				dialogActions('wghub-add-confirm', _('Add'), ui.createHandlerFn(this, 'handleAddConfirm', m, o, problem))
 			]);
 
 			const input = node.querySelector('input[type="text"]');
@@ -1021,14 +1022,7 @@ return view.extend({
 			ui.showModal(_('Device %h').format(name), [
 				node,
 				problem,
-				E('div', { 'class': 'right' }, [
-					E('button', { 'class': 'btn', 'click': ui.hideModal }, _('Cancel')), ' ',
-					E('button', {
-						'class': 'btn cbi-button-action',
-						'id': 'wghub-edit-confirm',
-						'click': ui.createHandlerFn(this, 'handleEditConfirm', name, m, o, problem)
-					}, _('Save'))
-				])
+				dialogActions('wghub-edit-confirm', _('Save'), ui.createHandlerFn(this, 'handleEditConfirm', name, m, o, problem))
 			]);
 		}, this));
 	},
