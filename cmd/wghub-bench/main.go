@@ -317,13 +317,18 @@ func (x *b) coldAndSize() []bench.Target {
 	if len(ipks) != 1 {
 		return skipped("scripts/ipk.sh made no mipsel_24kc .ipk", names...)
 	}
-	// The flags of scripts/ipk.sh's gobuild, as its bench builds refbin.
+	// The flags of scripts/ipk.sh's gobuild (its GCFLAGS default too), as
+	// its bench builds refbin: a floor built otherwise is not the same code.
 	env := []string{"GOOS=linux", "GOARCH=mipsle", "GOMIPS=softfloat"}
+	gcflags := "all=-l"
+	if g, ok := os.LookupEnv("GCFLAGS"); ok {
+		gcflags = g
+	}
 	hello, ref := filepath.Join(x.tmp, "hello"), filepath.Join(x.tmp, "refbin")
-	if err := goBuild(env, hello, "./internal/bench/hello", "-ldflags", "-s -w -buildid="); err != nil {
+	if err := goBuild(env, hello, "./internal/bench/hello", "-gcflags", gcflags, "-ldflags", "-s -w -buildid="); err != nil {
 		return skipped(err.Error(), names...)
 	}
-	if err := goBuild(env, ref, "./ipk/refbin", "-tags", "refbin", "-ldflags", "-s -w -buildid="); err != nil {
+	if err := goBuild(env, ref, "./ipk/refbin", "-tags", "refbin", "-gcflags", gcflags, "-ldflags", "-s -w -buildid="); err != nil {
 		return skipped(err.Error(), names...)
 	}
 	var out []bench.Target
