@@ -85,7 +85,11 @@ func (a Access) String() string {
 }
 
 // Equal reports whether a and b grant the same.
-func (a Access) Equal(b Access) bool { return slices.Equal(a.Items(), b.Items()) }
+func (a Access) Equal(b Access) bool {
+	// Hosts are canonical as parsed (masked, "icmp", ports as numbers).
+	return a.LAN == b.LAN && a.Internet == b.Internet && a.Router == b.Router && a.Spoke == b.Spoke &&
+		slices.Equal(a.Hosts, b.Hosts)
+}
 
 // ParseAccess reads access items: "lan", "internet", "router", "spoke",
 // "none" (nothing but DNS), or a LAN host or subnet with an optional

@@ -90,7 +90,7 @@ func Parse(r *bufio.Reader, fn func(p *Peer)) (listenPort int, err error) {
 				fn(&p)
 			}
 			inPeer = true
-			p = Peer{}
+			p, hsSec = Peer{}, 0
 			if hex.DecodedLen(len(v)) != wgtypes.KeyLen {
 				return 0, fmt.Errorf("%w: public_key %q", ErrFormat, v)
 			}

@@ -29,7 +29,7 @@ type Target struct {
 // Device is a device whose reach differs from Spec.Default: its rules,
 // keyed by its addresses, come before the defaults.
 type Device struct {
-	Sources []netip.Prefix // the device's VPN addresses (/32, /128)
+	Sources []netip.Prefix // the device's VPN addresses (/32, /128) and the subnets routed to it
 	// LAN is what its LAN access means; nil means Spec.LAN.
 	LAN    []netip.Prefix
 	Access Access

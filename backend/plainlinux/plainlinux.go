@@ -151,7 +151,7 @@ func SpecOf(h *hub.Hub) linux.Spec {
 		if h.OwnAccess(p) {
 			a := h.AccessOf(p)
 			internet = internet || a.Internet
-			s.Devices = append(s.Devices, linux.Device{Sources: p.Addresses, LAN: p.LAN, Access: accessOf(a)})
+			s.Devices = append(s.Devices, linux.Device{Sources: p.AllowedIPs(), LAN: p.LAN, Access: accessOf(a)})
 		}
 		s.Peers = append(s.Peers, wgtypes.PeerConfig{
 			PublicKey: p.PublicKey, PresharedKey: p.PresharedKey,

@@ -139,6 +139,8 @@ func TestSpecOfAccess(t *testing.T) {
 		{Name: "off", PublicKey: key(), Addresses: addr("192.168.100.5/32"), Access: &internet, Disabled: true},
 		{Name: "ownlan", PublicKey: key(), Addresses: addr("192.168.100.6/32"), LAN: addr("192.168.2.0/24")},
 		{Name: "hosts", PublicKey: key(), Addresses: addr("192.168.100.7/32"), Access: &hosts},
+		// A site behind a device is held to the device's access, as on OpenWrt.
+		{Name: "site", PublicKey: key(), Addresses: addr("192.168.100.8/32"), Routes: addr("10.9.0.0/24"), Access: &hosts},
 	}
 	s := SpecOf(h)
 	if want := (linux.Access{LAN: true}); !equalAccess(s.Default, want) {
@@ -152,12 +154,13 @@ func TestSpecOfAccess(t *testing.T) {
 		"[192.168.100.4/32] lan=[] {LAN:false Internet:true Router:false Spoke:false Hosts:[]}",
 		"[192.168.100.6/32] lan=[192.168.2.0/24] {LAN:true Internet:false Router:false Spoke:false Hosts:[]}",
 		"[192.168.100.7/32] lan=[] {LAN:false Internet:false Router:false Spoke:false Hosts:[{Prefix:192.168.1.10/32 Proto:tcp Ports:22}]}",
+		"[192.168.100.8/32 10.9.0.0/24] lan=[] {LAN:false Internet:false Router:false Spoke:false Hosts:[{Prefix:192.168.1.10/32 Proto:tcp Ports:22}]}",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Devices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if len(s.Peers) != 5 {
-		t.Errorf("%d peers; want the 5 enabled ones", len(s.Peers))
+	if len(s.Peers) != 6 {
+		t.Errorf("%d peers; want the 6 enabled ones", len(s.Peers))
 	}
 	h.Peers[2].Access = nil
 	if s := SpecOf(h); s.InternetDevice != "" {

@@ -37,7 +37,9 @@ func (c *interrupt) Value(key any) any     { return c.listen().Value(key) }
 
 // Stop stops listening, if it started.
 func (c *interrupt) Stop() {
-	c.once.Do(func() {})
+	// A context nobody listened on stays the parent's, for callers after
+	// Stop.
+	c.once.Do(func() { c.ctx = c.Context })
 	if c.stop != nil {
 		c.stop()
 	}
