@@ -191,15 +191,59 @@ func TestAccessRuleOrder(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// reloadTally is the OpenWrt backend with the live steps counted, not run.
+// reloadTally is the OpenWrt backend with the live steps counted, not
+// run, and their order logged.
 type reloadTally struct {
 	backend.Backend
 	reloads int
+	log     []string
 }
 
-func (r *reloadTally) ApplyAccess(context.Context, *hub.Hub) error { r.reloads++; return nil }
-func (r *reloadTally) ApplyPeers(context.Context, string, backend.PeerDelta) error {
+func (r *reloadTally) ApplyAccess(context.Context, *hub.Hub) error {
+	r.reloads++
+	r.log = append(r.log, "access")
 	return nil
+}
+
+func (r *reloadTally) ApplyPeers(context.Context, string, backend.PeerDelta) error {
+	r.log = append(r.log, "peers")
+	return nil
+}
+
+// TestAccessBeforeJoin: a device that joins the tunnel with access of its
+// own gets its rules before it is on the tunnel, never the default's reach
+// in between; a device that leaves keeps its rules until it is off.
+func TestAccessBeforeJoin(t *testing.T) {
+	ctx := context.Background()
+	root := wghubtest.Sandbox(t)
+	m := manager(root)
+	if _, err := m.Setup(ctx, control.SetupRequest{Endpoint: "vpn.example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	rc := &reloadTally{Backend: m.Backend}
+	m.Backend, m.NoApply = rc, false
+	steps := []struct {
+		what string
+		run  func() error
+		want string
+	}{
+		{"added with its own access", func() error {
+			_, err := m.PeerAdd(ctx, hub.PeerRequest{Name: "guest", Access: access(t, "192.168.1.10 tcp/22")})
+			return err
+		}, "access peers"},
+		{"disabled", func() error { _, err := m.PeerSetEnabled(ctx, "guest", false); return err }, "peers access"},
+		{"enabled", func() error { _, err := m.PeerSetEnabled(ctx, "guest", true); return err }, "access peers"},
+		{"removed", func() error { return m.PeerRemove(ctx, "guest") }, "peers access"},
+	}
+	for _, s := range steps {
+		rc.log = nil
+		if err := s.run(); err != nil {
+			t.Fatalf("%s: %v", s.what, err)
+		}
+		if got := strings.Join(rc.log, " "); got != s.want {
+			t.Errorf("%s: applied %q; want %q", s.what, got, s.want)
+		}
+	}
 }
 
 // TestAccessReloads: the firewall is reloaded when a change changes who

@@ -126,9 +126,35 @@ func (m *Manager) modify(ctx context.Context, fn func(h *hub.Hub) error) (*hub.H
 	if err != nil {
 		return nil, err
 	}
-	m.applyPeers(ctx, old, h)
-	m.applyAccess(ctx, old, h)
+	// A device that joins the tunnel gets its rules first, so it never
+	// runs with the default's reach; one that leaves keeps its rules
+	// until it is off the tunnel.
+	if old != nil && joins(old, h) {
+		m.applyAccess(ctx, old, h)
+		m.applyPeers(ctx, old, h)
+	} else {
+		m.applyPeers(ctx, old, h)
+		m.applyAccess(ctx, old, h)
+	}
 	return h, nil
+}
+
+// joins reports whether h has an enabled peer that old had not enabled.
+func joins(old, h *hub.Hub) bool {
+	was := map[wgtypes.Key]bool{}
+	if old != nil {
+		for i := range old.Peers {
+			if !old.Peers[i].Disabled {
+				was[old.Peers[i].PublicKey] = true
+			}
+		}
+	}
+	for i := range h.Peers {
+		if p := &h.Peers[i]; !p.Disabled && !was[p.PublicKey] {
+			return true
+		}
+	}
+	return false
 }
 
 // applyAccess reloads the firewall when the change changed who may reach
