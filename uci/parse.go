@@ -115,7 +115,10 @@ var errIrregular = errors.New("uci: not one section per run of lines")
 // A file where that does not hold (a section opened twice, several
 // commands on one line) is kept line by line from the start.
 func Parse(name string, data []byte) (*Config, error) {
-	return parseAs(name, data, string(data), false)
+	// Spans are parsed again from the bytes later: they must be a copy of
+	// the caller's, which the caller may reuse; one copy serves as both.
+	sdata := string(data)
+	return parseAs(name, unsafe.Slice(unsafe.StringData(sdata), len(sdata)), sdata, false)
 }
 
 // parseOwned is Parse of bytes nothing will ever change (a Tree's reads):
