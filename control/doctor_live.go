@@ -92,7 +92,7 @@ func (m *Manager) liveChecks(ctx context.Context, h *hub.Hub, cfgs map[string]*u
 	}
 	out = append(out, m.sysctlChecks(h, openwrt)...)
 	if openwrt {
-		out = append(out, m.firewallChecks(ctx, h, want)...)
+		out = append(out, m.firewallChecks(ctx, h)...)
 	}
 	if want != nil && dev != nil {
 		out = append(out, m.routeChecks(h, want)...)
@@ -271,7 +271,7 @@ func sortedKeys(m map[string]string) []string {
 
 // firewallChecks asks the loaded nftables ruleset (firewall4's) what it
 // does to a new connection from a peer to the LAN and to the listen port.
-func (m *Manager) firewallChecks(ctx context.Context, h *hub.Hub, want *wgsync.Want) checks {
+func (m *Manager) firewallChecks(ctx context.Context, h *hub.Hub) checks {
 	var out checks
 	s := &h.Settings
 	rs, err := m.System.Ruleset(ctx)

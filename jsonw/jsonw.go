@@ -151,9 +151,6 @@ func (w *Writer) Strings(ss []string) {
 	w.EndArray()
 }
 
-// Err is the first write error so far.
-func (w *Writer) Err() error { return w.err }
-
 const hex = "0123456789abcdef"
 
 // appendString quotes s as encoding/json does with HTML escaping on:

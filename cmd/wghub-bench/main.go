@@ -325,7 +325,7 @@ func (x *b) coldAndSize() []bench.Target {
 		gcflags = g
 	}
 	hello, ref := filepath.Join(x.tmp, "hello"), filepath.Join(x.tmp, "refbin")
-	if err := goBuild(env, hello, "./internal/bench/hello", "-gcflags", gcflags, "-ldflags", "-s -w -buildid="); err != nil {
+	if err := goBuild(env, hello, "./ipk/hellobin", "-tags", "hellobin", "-gcflags", gcflags, "-ldflags", "-s -w -buildid="); err != nil {
 		return skipped(err.Error(), names...)
 	}
 	if err := goBuild(env, ref, "./ipk/refbin", "-tags", "refbin", "-gcflags", gcflags, "-ldflags", "-s -w -buildid="); err != nil {
