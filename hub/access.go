@@ -221,9 +221,9 @@ func (h *Hub) OwnAccess(p *Peer) bool {
 
 // validateAccess checks what an access names against the hub: a host may
 // not be on the VPN (that is what "spoke" is for).
-func (h *Hub) validateAccess(field string, a Access) error {
+func (s *Settings) validateAccess(field string, a Access) error {
 	for _, host := range a.Hosts {
-		for _, sn := range h.Settings.Subnets {
+		for _, sn := range s.Subnets {
 			if host.Prefix.Overlaps(sn) {
 				return errkind.Conflictf(field, "access %q is on the VPN subnet %s: use \"spoke\" to let a device reach other devices", host, sn)
 			}

@@ -190,7 +190,7 @@ func (s *Settings) Validate() error {
 		}
 	}
 	// The default access may not name hosts on the VPN, as a device's may not.
-	if err := (&Hub{Settings: *s}).validateAccess("access", s.Access); err != nil {
+	if err := s.validateAccess("access", s.Access); err != nil {
 		return err
 	}
 	if err := ValidateKeepalive(s.Keepalive); err != nil {

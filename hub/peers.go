@@ -38,7 +38,7 @@ func (h *Hub) AddPeer(r PeerRequest) (*Peer, error) {
 			a = *r.Access
 		}
 		a.Internet = a.Internet || r.FullTunnel
-		if err := h.validateAccess("access", a); err != nil {
+		if err := h.Settings.validateAccess("access", a); err != nil {
 			return nil, err
 		}
 		p.Access = &a
@@ -169,7 +169,7 @@ func (h *Hub) UpdatePeer(name string, u PeerUpdate) (*Peer, error) {
 		p.Access = nil
 	}
 	if u.Access != nil {
-		if err := h.validateAccess("access", *u.Access); err != nil {
+		if err := h.Settings.validateAccess("access", *u.Access); err != nil {
 			return nil, err
 		}
 		a := *u.Access
