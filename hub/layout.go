@@ -440,13 +440,17 @@ func storeFirewall(fc, hc *uci.Config, h *Hub, gone []string) error {
 	w.def(z, "output", "ACCEPT")
 	w.set(z, "forward", verdict(s.Access.Spoke))
 
-	if s.Access.LAN {
-		f := sec("lan")
+	// A zone forwarding, there while the default access has it.
+	forward := func(role, dest string, on bool) {
+		if !on {
+			drop(role)
+			return
+		}
+		f := sec(role)
 		w.set(f, "src", s.Zone)
-		w.set(f, "dest", s.LANZone)
-	} else {
-		drop("lan")
+		w.set(f, "dest", dest)
 	}
+	forward("lan", s.LANZone, s.Access.LAN)
 
 	for _, fam := range []struct {
 		role, family string
@@ -488,13 +492,7 @@ func storeFirewall(fc, hc *uci.Config, h *Hub, gone []string) error {
 
 	// The WAN is open to the zone only when the default has internet; a
 	// device with internet of its own gets a rule keyed by its addresses.
-	if s.Access.Internet {
-		f := sec("wan")
-		w.set(f, "src", s.Zone)
-		w.set(f, "dest", s.WANZone)
-	} else {
-		drop("wan")
-	}
+	forward("wan", s.WANZone, s.Access.Internet)
 	if w.err != nil {
 		return w.err
 	}
