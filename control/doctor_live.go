@@ -150,7 +150,10 @@ func (m *Manager) pskHandlerCheck(hd handler, want *wgsync.Want, dev *wgtypes.De
 			missing++
 		}
 	}
-	if with == 0 || missing < with {
+	// An installed handler that reads preshared_key (the setconf
+	// generation) is not why keys are missing: device_psk_missing_* says
+	// which are.
+	if with == 0 || missing < with || hd.found && !hd.readsPeerPSK {
 		return nil
 	}
 	why := "(the syncconf generation of OpenWrt's handler reads option peer_psk, not preshared_key)"
