@@ -5,7 +5,8 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
-	"os/exec"
+
+	"github.com/wghub/wghub/ipk"
 )
 
 // Compressor turns an uncompressed ADB file into the file apk reads:
@@ -37,13 +38,9 @@ func GoDeflate(adb []byte) ([]byte, error) {
 // and 8-byte trailer. GNU gzip is deterministic and packs like zlib -9,
 // which apk mkpkg uses. The result is checked by decompressing it.
 func Gzip(adb []byte) ([]byte, error) {
-	cmd := exec.Command("gzip", "-9", "-n", "-c")
-	cmd.Stdin = bytes.NewReader(adb)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	gz, err := cmd.Output()
+	gz, err := ipk.Gzip9(adb)
 	if err != nil {
-		return nil, fmt.Errorf("apk: gzip: %v: %s", err, stderr.Bytes())
+		return nil, fmt.Errorf("apk: %w", err)
 	}
 	// Header: 1f 8b, method 8, flags 0 (-n stores no name), mtime 0,
 	// extra flags, OS.

@@ -20,7 +20,7 @@ func TestGz(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	z, err := gz(b)
+	z, err := Gzip9(b)
 	if err != nil {
 		t.Fatal(err)
 	}

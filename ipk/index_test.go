@@ -35,7 +35,7 @@ func TestIndexEntry(t *testing.T) {
 
 func gzBytes(t *testing.T, b []byte) []byte {
 	t.Helper()
-	z, err := gz(b)
+	z, err := Gzip9(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func (p *Package) Build() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := gz(dataTar)
+	data, err := Gzip9(dataTar)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (p *Package) Build() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctl, err := gz(controlTar)
+	ctl, err := Gzip9(controlTar)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (p *Package) Build() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gz(outer)
+	return Gzip9(outer)
 }
 
 // script ends s with a newline, as package-pack.mk's echo does.
@@ -282,18 +282,19 @@ func (p *Package) dataEntries() []tarEntry {
 	return out
 }
 
-// gz compresses b with `gzip -9 -n` (GNU gzip, on every Debian system):
-// no name, no time. GNU gzip packs about 1% smaller than compress/gzip at
-// its best level, which on a router's flash is worth the dependency (the
-// .apk builder uses it too), and its output is deterministic.
-func gz(b []byte) ([]byte, error) {
+// Gzip9 compresses b with `gzip -9 -n` (GNU gzip, on every Debian
+// system): no name, no time. GNU gzip packs about 1% smaller than
+// compress/gzip at its best level, which on a router's flash is worth the
+// dependency (the .apk builder uses it too), and its output is
+// deterministic.
+func Gzip9(b []byte) ([]byte, error) {
 	cmd := exec.Command("gzip", "-9", "-n", "-c")
 	cmd.Stdin = bytes.NewReader(b)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("ipk: gzip -9: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
+		return nil, fmt.Errorf("gzip -9: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return out, nil
 }
