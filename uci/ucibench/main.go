@@ -1,17 +1,12 @@
 // Command ucibench prints how long load+edit+commit of a 1000-section
 // firewall config takes through uci.Tree, and the process's peak memory,
-// for `make bench`. With -libuci PATH (the `uci` program built by
-// scripts/userland.sh) it also prints the CPU of parse+serialize per
-// process, `uci -c DIR export firewall` against `ucibench export DIR
-// firewall` (the same work through uci.Tree: shared lock, parse, write
-// out), and their ratio.
+// for `make bench` (parse+serialize CPU against libuci's is
+// cmd/wghub-bench's line).
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -21,22 +16,6 @@ import (
 )
 
 func main() {
-	libuci := flag.String("libuci", "", "path of libuci's `uci` program: compare parse+serialize CPU with it")
-	runs := flag.Int("n", 200, "processes of each kind for -libuci")
-	flag.Parse()
-	if flag.Arg(0) == "export" && flag.NArg() == 3 {
-		if err := export(flag.Arg(1), flag.Arg(2)); err != nil {
-			fmt.Fprintln(os.Stderr, "ucibench:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if *libuci != "" {
-		if err := compare(*libuci, *runs); err != nil {
-			fmt.Fprintln(os.Stderr, "ucibench:", err)
-			os.Exit(1)
-		}
-	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "ucibench:", err)
 		os.Exit(1)
@@ -50,57 +29,6 @@ func bigFirewall() []byte {
 		data = fmt.Appendf(data, "\nconfig rule\n\toption name 'Rule-%d'\n\toption src 'wan'\n\toption proto 'tcp'\n\toption dest_port '%d'\n\toption target 'ACCEPT'\n", i, 1000+i)
 	}
 	return data
-}
-
-// export is `uci export` through uci.Tree: parse, then serialise.
-func export(dir, name string) error {
-	c, err := (&uci.Tree{Dir: dir}).Load(name)
-	if err != nil {
-		return err
-	}
-	_, err = os.Stdout.Write(c.Bytes())
-	return err
-}
-
-// compare runs n processes of libuci's export and n of ours, alternating,
-// and prints their CPU (user+system, from each child's rusage) per process.
-func compare(libuci string, n int) error {
-	dir, err := os.MkdirTemp("", "ucibench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "firewall"), bigFirewall(), 0o644); err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	// libuci's shared libraries sit beside its program (scripts/userland.sh).
-	env := append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(filepath.Dir(filepath.Dir(libuci)), "lib"))
-	var cpu [2]time.Duration
-	var want []byte
-	for i := range 2 * n {
-		cmd := exec.Command(libuci, "-c", dir, "export", "firewall")
-		if i%2 == 1 {
-			cmd = exec.Command(self, "export", dir, "firewall")
-		}
-		cmd.Env = env
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("%v: %v", cmd.Args, err)
-		}
-		if i%2 == 1 && want == nil {
-			want = out
-		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		cpu[i%2] += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(n) }
-	fmt.Printf("uci parse+serialize 1000 sections, CPU per process: libuci %.2f ms, wghub %.2f ms, ratio %.2f\n",
-		per(cpu[0]), per(cpu[1]), float64(cpu[1])/float64(cpu[0]))
-	return nil
 }
 
 func run() error {
