@@ -3,7 +3,6 @@
 package netnstests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,29 +39,7 @@ func (g *liveGateway) wghub(t *testing.T, args ...string) (string, error) {
 func (g *liveGateway) doctor(t *testing.T) map[string]string {
 	t.Helper()
 	out, _ := g.wghub(t, "doctor", "--json")
-	return doctorFails(t, out)
-}
-
-// doctorFails reads `wghub doctor --json` output and returns the failing
-// checks by name (handshake checks of peers that never connected left out).
-func doctorFails(t *testing.T, out string) map[string]string {
-	t.Helper()
-	var r struct {
-		Checks []struct {
-			Name, Message, Fix string
-			OK                 bool
-		}
-	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("doctor --json: %v\n%s", err, out)
-	}
-	fails := map[string]string{}
-	for _, c := range r.Checks {
-		if !c.OK && !strings.Contains(c.Message, "never completed a handshake") {
-			fails[c.Name] = c.Message + " | fix: " + c.Fix
-		}
-	}
-	return fails
+	return DoctorFails(t, out)
 }
 
 func newLiveGateway(t *testing.T) *liveGateway {
@@ -175,40 +152,10 @@ func waitSocket(t *testing.T, iface string) {
 	}
 }
 
-// nftHandle finds the handle of the rule of chain containing s.
+// nftHandle is the handle of the rule of fw4's chain whose line holds s.
 func nftHandle(t *testing.T, ns, chain, s string) string {
 	t.Helper()
-	out := MustRun(t, ns, "nft", "-a", "list", "chain", "inet", "fw4", chain)
-	for _, l := range strings.Split(out, "\n") {
-		if strings.Contains(l, s) {
-			if m := regexp.MustCompile(`# handle (\d+)`).FindStringSubmatch(l); m != nil {
-				return m[1]
-			}
-		}
-	}
-	t.Fatalf("no rule %q in chain %s:\n%s", s, chain, out)
-	return ""
-}
-
-func wantFails(t *testing.T, got map[string]string, want map[string][]string) {
-	t.Helper()
-	for name, words := range want {
-		text, ok := got[name]
-		if !ok {
-			t.Errorf("doctor does not report %s; it reports %v", name, got)
-			continue
-		}
-		for _, w := range words {
-			if !strings.Contains(text, w) {
-				t.Errorf("%s: %q lacks %q", name, text, w)
-			}
-		}
-	}
-	for name, text := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("doctor also reports %s: %s", name, text)
-		}
-	}
+	return RuleHandle(t, MustRun(t, ns, "nft", "-a", "list", "chain", "inet", "fw4", chain), s)
 }
 
 // TestDoctorLiveGateway breaks, one at a time, each thing a working
@@ -223,7 +170,7 @@ func TestDoctorLiveGateway(t *testing.T) {
 		t.Fatalf("ext2 (no PSK) cannot reach the LAN: %v", err)
 	}
 	// The handler dropped ext's PSK: doctor says so and names the handler.
-	wantFails(t, g.doctor(t), map[string][]string{
+	WantFails(t, g.doctor(t), map[string][]string{
 		"device_psk_missing_ext": {"no preshared key", "wghub sync"},
 		"netifd_handler_psk":     {"reads option peer_psk", "/etc/hotplug.d/iface/10-wghub"},
 	})
@@ -231,7 +178,7 @@ func TestDoctorLiveGateway(t *testing.T) {
 		t.Fatal("ext reached the LAN although the hub has no PSK for it")
 	}
 	g.wghub(t, "sync")
-	wantFails(t, g.doctor(t), nil)
+	WantFails(t, g.doctor(t), nil)
 
 	steps := []struct {
 		name          string
@@ -286,14 +233,14 @@ func TestDoctorLiveGateway(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			s.brk()
-			wantFails(t, g.doctor(t), s.want)
+			WantFails(t, g.doctor(t), s.want)
 			if s.trafficBroken {
 				if err := Ping(tp.Ext2, LAN1, 1, 2); err == nil {
 					t.Error("ext2 still reaches the LAN: the break did not break it")
 				}
 			}
 			s.fix()
-			wantFails(t, g.doctor(t), nil)
+			WantFails(t, g.doctor(t), nil)
 			if s.trafficBroken {
 				if err := Ping(tp.Ext2, LAN1, 2, 5); err != nil {
 					t.Errorf("after the fix ext2 does not reach the LAN: %v", err)
@@ -364,7 +311,7 @@ func TestSyncHitless(t *testing.T) {
 	if err := Ping(tp.Ext, LAN1, 2, 10); err != nil {
 		t.Errorf("ext (with PSK) cannot reach the LAN after sync: %v", err)
 	}
-	wantFails(t, g.doctor(t), nil)
+	WantFails(t, g.doctor(t), nil)
 	if out, _ := g.wghub(t, "sync"); !strings.Contains(out, "already equals UCI") {
 		t.Errorf("second sync: %q", out)
 	}
@@ -390,12 +337,12 @@ func TestDoctorSyncLinux(t *testing.T) {
 	Serve(t, tp.LAN1, LAN1)
 	doctor := func() map[string]string {
 		out, _ := RunEnv(tp.Hub, h.env, wghubBin, "--root", h.root, "--backend", "linux", "doctor", "--json")
-		return doctorFails(t, out)
+		return DoctorFails(t, out)
 	}
-	wantFails(t, doctor(), nil)
+	WantFails(t, doctor(), nil)
 
 	MustRun(t, tp.Hub, "sysctl", "-qw", "net.ipv4.ip_forward=0")
-	wantFails(t, doctor(), map[string][]string{"ip_forward": {"sysctl -w net.ipv4.ip_forward=1", "/etc/sysctl.d/90-wghub.conf"}})
+	WantFails(t, doctor(), map[string][]string{"ip_forward": {"sysctl -w net.ipv4.ip_forward=1", "/etc/sysctl.d/90-wghub.conf"}})
 	MustRun(t, tp.Hub, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 
 	if err := Ping(tp.Ext2, LAN1, 2, 5); err != nil {
@@ -403,7 +350,7 @@ func TestDoctorSyncLinux(t *testing.T) {
 	}
 	ext := tp.ExtKey.PublicKey().String()
 	MustRun(t, tp.Hub, "wg", "set", tp.HubIf, "peer", ext, "remove")
-	wantFails(t, doctor(), map[string][]string{"device_peer_missing_ext": {"wghub sync"}})
+	WantFails(t, doctor(), map[string][]string{"device_peer_missing_ext": {"wghub sync"}})
 	before := Peers(t, tp.Hub, tp.HubIf)[tp.Ext2Key.PublicKey().String()]
 	ping := Start(t, tp.Ext2, nil, "", "ping", "-n", "-i", "0.02", "-c", "150", "-W", "1", LAN1)
 	time.Sleep(time.Second)
@@ -421,5 +368,5 @@ func TestDoctorSyncLinux(t *testing.T) {
 	if err := Ping(tp.Ext, LAN1, 2, 10); err != nil {
 		t.Errorf("ext cannot reach the LAN after sync: %v", err)
 	}
-	wantFails(t, doctor(), nil)
+	WantFails(t, doctor(), nil)
 }

@@ -4,8 +4,6 @@ package openwrt_test
 
 import (
 	"encoding/json"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/wghub/wghub/internal/openwrtrig"
@@ -13,66 +11,18 @@ import (
 )
 
 // doctorFails runs `wghub doctor --json` in the rig and returns its
-// failing checks by name, message and fix joined (checks of peers that
-// never completed a handshake left out: the test's idle peer is one).
+// failing checks.
 func doctorFails(t *testing.T, g *openwrtrig.Gateway) map[string]string {
 	t.Helper()
 	out, _ := g.Exec("/usr/sbin/wghub", "doctor", "--json")
-	var r struct {
-		Checks []struct {
-			Name, Message, Fix string
-			OK                 bool
-		}
-	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("doctor --json: %v\n%s", err, out)
-	}
-	fails := map[string]string{}
-	for _, c := range r.Checks {
-		if !c.OK && !strings.Contains(c.Message, "never completed a handshake") {
-			fails[c.Name] = c.Message + " | fix: " + c.Fix
-		}
-	}
-	return fails
-}
-
-// wantDoctor checks that doctor reports exactly the checks of want, each
-// with all of its words (in its message or its fix).
-func wantDoctor(t *testing.T, got map[string]string, want map[string][]string) {
-	t.Helper()
-	for name, words := range want {
-		text, ok := got[name]
-		if !ok {
-			t.Errorf("doctor does not report %s; it reports %v", name, got)
-			continue
-		}
-		for _, w := range words {
-			if !strings.Contains(text, w) {
-				t.Errorf("%s: %q lacks %q", name, text, w)
-			}
-		}
-	}
-	for name, text := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("doctor also reports %s: %s", name, text)
-		}
-	}
+	return netnstests.DoctorFails(t, out)
 }
 
 // fw4Handle is the handle of the rule of firewall4's chain whose line
 // holds s.
 func fw4Handle(t *testing.T, g *openwrtrig.Gateway, chain, s string) string {
 	t.Helper()
-	out := g.MustExec(t, "nft", "-a", "list", "chain", "inet", "fw4", chain)
-	for _, l := range strings.Split(out, "\n") {
-		if strings.Contains(l, s) {
-			if m := regexp.MustCompile(`# handle (\d+)`).FindStringSubmatch(l); m != nil {
-				return m[1]
-			}
-		}
-	}
-	t.Fatalf("no rule %q in firewall4's chain %s:\n%s", s, chain, out)
-	return ""
+	return netnstests.RuleHandle(t, g.MustExec(t, "nft", "-a", "list", "chain", "inet", "fw4", chain), s)
 }
 
 // TestOpenwrtDoctor breaks, one at a time, each thing the gateway needs in
@@ -112,7 +62,7 @@ func TestOpenwrtDoctor(t *testing.T) {
 	if err := g.Ping(laptop.ns, lan, 2, 5); err != nil {
 		t.Fatalf("laptop does not reach the LAN host: %v", err)
 	}
-	wantDoctor(t, doctorFails(t, g), nil)
+	netnstests.WantFails(t, doctorFails(t, g), nil)
 
 	reload := func() { g.MustExec(t, "/etc/init.d/firewall", "reload") }
 	sync := func() { g.MustExec(t, "/usr/sbin/wghub", "sync") }
@@ -154,14 +104,14 @@ func TestOpenwrtDoctor(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			s.brk()
-			wantDoctor(t, doctorFails(t, g), s.want)
+			netnstests.WantFails(t, doctorFails(t, g), s.want)
 			if s.trafficBroken {
 				if err := g.Ping(laptop.ns, lan, 1, 2); err == nil {
 					t.Error("laptop still reaches the LAN host: the break did not break it")
 				}
 			}
 			s.fix()
-			wantDoctor(t, doctorFails(t, g), nil)
+			netnstests.WantFails(t, doctorFails(t, g), nil)
 			// A device the hub forgot handshakes again first (keepalive 5 s).
 			if err := g.Ping(laptop.ns, lan, 2, 20); err != nil {
 				t.Errorf("after doctor's fix laptop does not reach the LAN host: %v", err)
