@@ -153,11 +153,13 @@ func (w *Writer) Strings(ss []string) {
 
 const hex = "0123456789abcdef"
 
-// appendString quotes s as encoding/json does with HTML escaping on:
-// <, > and & as \u003c..., U+2028 and U+2029 escaped, invalid UTF-8 as
-// \ufffd, control characters as \b \f \n \r \t or \u00XX.
-func (w *Writer) appendString(s string) {
-	b := append(w.buf, '"')
+func (w *Writer) appendString(s string) { w.buf = AppendString(w.buf, s) }
+
+// AppendString appends s quoted as encoding/json quotes it with HTML
+// escaping on: <, > and & as \u003c..., U+2028 and U+2029 escaped, invalid
+// UTF-8 as \ufffd, control characters as \b \f \n \r \t or \u00XX.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
@@ -208,7 +210,7 @@ func (w *Writer) appendString(s string) {
 		i += size
 	}
 	b = append(b, s[start:]...)
-	w.buf = append(b, '"')
+	return append(b, '"')
 }
 
 // safe reports whether an ASCII byte is written as itself.
