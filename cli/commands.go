@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/jsonval"
 	"github.com/wghub/wghub/qr"
 	"github.com/wghub/wghub/request"
 	"github.com/wghub/wghub/rpcd"
@@ -412,9 +412,9 @@ func (e *env) settingsSet(a *request.SettingsSet, o *jsonOut) error {
 		return err
 	}
 	var perr error
-	b, _ := json.Marshal(rpcd.SettingsOf(h))
+	b, _ := jsonval.Marshal(rpcd.SettingsOf(h))
 	var extra map[string]any
-	json.Unmarshal(b, &extra)
+	jsonval.Unmarshal(b, &extra)
 	err = e.report(o, func() { perr = e.printSettings(h, false) }, extra)
 	if err == nil {
 		err = perr
@@ -589,12 +589,12 @@ type jsonList struct {
 }
 
 func (l *jsonList) add(v any) error {
-	b, err := json.MarshalIndent(v, "    ", "  ")
+	b, err := jsonval.MarshalIndent(v, "    ", "  ")
 	if err != nil {
 		return err
 	}
 	if l.n == 0 {
-		k, _ := json.Marshal(l.key)
+		k, _ := jsonval.Marshal(l.key)
 		l.w.WriteString("{\n  " + string(k) + ": [\n    ")
 	} else {
 		l.w.WriteString(",\n    ")
@@ -606,7 +606,7 @@ func (l *jsonList) add(v any) error {
 
 func (l *jsonList) close() error {
 	if l.n == 0 {
-		k, _ := json.Marshal(l.key)
+		k, _ := jsonval.Marshal(l.key)
 		l.w.WriteString("{\n  " + string(k) + ": []\n}\n")
 	} else {
 		l.w.WriteString("\n  ]\n}\n")
@@ -686,7 +686,7 @@ func (e *env) rpcd(cmd string, args []string) error {
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := jsonval.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

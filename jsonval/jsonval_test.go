@@ -273,7 +273,12 @@ func compareErr(t *testing.T, doc string, got, want error) {
 	switch {
 	case got == nil && want == nil:
 	case errors.As(want, &ws):
-		if !errors.As(got, &gs) || gs.Offset != ws.Offset || gs.CutShort() != strings.Contains(ws.Error(), "end of JSON input") ||
+		// At the end of input encoding/json steps its scanner with a
+		// space: input cut inside a literal, number or escape is, for it,
+		// an invalid ' ' at the end; for jsonval it is cut short.
+		atEnd := ws.Offset == int64(len(doc)) && strings.HasPrefix(ws.Error(), "invalid character ' '")
+		if !errors.As(got, &gs) || gs.Offset != ws.Offset ||
+			!atEnd && gs.CutShort() != strings.Contains(ws.Error(), "end of JSON input") ||
 			gs.Trailing() != strings.Contains(ws.Error(), "after top-level value") {
 			t.Errorf("Unmarshal(%q): got %v, want %v (offset %d)", doc, got, want, ws.Offset)
 		}

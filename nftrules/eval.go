@@ -1,10 +1,11 @@
 package nftrules
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/wghub/wghub/jsonval"
 )
 
 // Packet is what the evaluation knows of one packet of a new connection.
@@ -124,8 +125,8 @@ func (e *evaluator) chain(c *Chain, depth int) result {
 // rule runs rule i; done means the chain ends here with r.
 func (e *evaluator) rule(c *Chain, i int, depth int) (r result, done bool) {
 	for _, raw := range c.Rules[i].Expr {
-		var stmt map[string]json.RawMessage
-		if json.Unmarshal(raw, &stmt) != nil || len(stmt) != 1 {
+		var stmt map[string]jsonval.Raw
+		if jsonval.Unmarshal(raw, &stmt) != nil || len(stmt) != 1 {
 			e.unknown = append(e.unknown, c.ruleID(i))
 			return cont, false
 		}
@@ -144,10 +145,10 @@ func (e *evaluator) rule(c *Chain, i int, depth int) (r result, done bool) {
 				// No effect on the verdict ("meta" and "mangle" as statements set values).
 			case "vmap":
 				var vm struct {
-					Key  json.RawMessage
-					Data struct{ Set []json.RawMessage }
+					Key  jsonval.Raw
+					Data struct{ Set []jsonval.Raw }
 				}
-				if json.Unmarshal(v, &vm) != nil {
+				if jsonval.Unmarshal(v, &vm) != nil {
 					e.unknown = append(e.unknown, c.ruleID(i))
 					return cont, false
 				}
@@ -160,8 +161,8 @@ func (e *evaluator) rule(c *Chain, i int, depth int) (r result, done bool) {
 					return cont, false
 				}
 				for _, el := range vm.Data.Set {
-					var pair []json.RawMessage
-					if json.Unmarshal(el, &pair) != nil || len(pair) != 2 {
+					var pair []jsonval.Raw
+					if jsonval.Unmarshal(el, &pair) != nil || len(pair) != 2 {
 						continue
 					}
 					if ok, known := contains(val, pair[0]); known && ok {
@@ -178,9 +179,9 @@ func (e *evaluator) rule(c *Chain, i int, depth int) (r result, done bool) {
 }
 
 // verdict applies a verdict statement.
-func (e *evaluator) verdict(c *Chain, i int, raw json.RawMessage, depth int) (result, bool) {
-	var stmt map[string]json.RawMessage
-	json.Unmarshal(raw, &stmt)
+func (e *evaluator) verdict(c *Chain, i int, raw jsonval.Raw, depth int) (result, bool) {
+	var stmt map[string]jsonval.Raw
+	jsonval.Unmarshal(raw, &stmt)
 	for k, v := range stmt {
 		switch k {
 		case "accept":
@@ -196,7 +197,7 @@ func (e *evaluator) verdict(c *Chain, i int, raw json.RawMessage, depth int) (re
 			return ret, true
 		case "jump", "goto":
 			var t struct{ Target string }
-			json.Unmarshal(v, &t)
+			jsonval.Unmarshal(v, &t)
 			target := e.rs.Chain(c.Family, c.Table, t.Target)
 			if target == nil {
 				e.unknown = append(e.unknown, c.ruleID(i))
@@ -218,13 +219,13 @@ func (e *evaluator) verdict(c *Chain, i int, raw json.RawMessage, depth int) (re
 
 // match evaluates {"op","left","right"}; known is false for what this
 // package does not evaluate.
-func (e *evaluator) match(raw json.RawMessage) (ok, known bool) {
+func (e *evaluator) match(raw jsonval.Raw) (ok, known bool) {
 	var m struct {
 		Op    string
-		Left  json.RawMessage
-		Right json.RawMessage
+		Left  jsonval.Raw
+		Right jsonval.Raw
 	}
-	if json.Unmarshal(raw, &m) != nil {
+	if jsonval.Unmarshal(raw, &m) != nil {
 		return false, false
 	}
 	val, known, absent := e.value(m.Left)
@@ -252,15 +253,15 @@ func (e *evaluator) match(raw json.RawMessage) (ok, known bool) {
 // value is the packet's value for an expression: a string, a number or an
 // address. absent: the packet has no such header (a tcp port of a udp
 // packet); known: the expression is understood.
-func (e *evaluator) value(raw json.RawMessage) (val any, known, absent bool) {
-	var x map[string]json.RawMessage
-	if json.Unmarshal(raw, &x) != nil {
+func (e *evaluator) value(raw jsonval.Raw) (val any, known, absent bool) {
+	var x map[string]jsonval.Raw
+	if jsonval.Unmarshal(raw, &x) != nil {
 		return nil, false, false
 	}
 	p := e.p
 	if v, ok := x["meta"]; ok {
 		var mk struct{ Key string }
-		json.Unmarshal(v, &mk)
+		jsonval.Unmarshal(v, &mk)
 		switch mk.Key {
 		case "iifname", "iif":
 			return p.IIf, true, false
@@ -278,7 +279,7 @@ func (e *evaluator) value(raw json.RawMessage) (val any, known, absent bool) {
 	}
 	if v, ok := x["ct"]; ok {
 		var ck struct{ Key string }
-		json.Unmarshal(v, &ck)
+		jsonval.Unmarshal(v, &ck)
 		switch ck.Key {
 		case "state":
 			if p.CtState == "" {
@@ -292,7 +293,7 @@ func (e *evaluator) value(raw json.RawMessage) (val any, known, absent bool) {
 	}
 	if v, ok := x["payload"]; ok {
 		var pl struct{ Protocol, Field string }
-		json.Unmarshal(v, &pl)
+		jsonval.Unmarshal(v, &pl)
 		switch pl.Protocol {
 		case "ip", "ip6":
 			if (pl.Protocol == "ip6") != p.IPv6 {
@@ -326,8 +327,8 @@ func (e *evaluator) value(raw json.RawMessage) (val any, known, absent bool) {
 	if v, ok := x["&"]; ok {
 		// A bitwise test of a header the packet lacks cannot match (tcp
 		// flags of a udp packet); anything else is not evaluated.
-		var ops []json.RawMessage
-		if json.Unmarshal(v, &ops) == nil && len(ops) > 0 {
+		var ops []jsonval.Raw
+		if jsonval.Unmarshal(v, &ops) == nil && len(ops) > 0 {
 			if _, known, absent := e.value(ops[0]); known && absent {
 				return nil, true, true
 			}
@@ -338,16 +339,16 @@ func (e *evaluator) value(raw json.RawMessage) (val any, known, absent bool) {
 
 // contains reports whether val is in the right-hand side: a value, a
 // prefix, a range, an anonymous set or a list of flags.
-func contains(val any, raw json.RawMessage) (in, known bool) {
+func contains(val any, raw jsonval.Raw) (in, known bool) {
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if jsonval.Unmarshal(raw, &s) == nil {
 		if strings.HasPrefix(s, "@") {
 			return false, false // a named set
 		}
 		return equal(val, s)
 	}
 	var n float64
-	if json.Unmarshal(raw, &n) == nil {
+	if jsonval.Unmarshal(raw, &n) == nil {
 		switch v := val.(type) {
 		case int:
 			return float64(v) == n, true
@@ -359,16 +360,16 @@ func contains(val any, raw json.RawMessage) (in, known bool) {
 		}
 		return false, false
 	}
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) == nil {
+	var list []jsonval.Raw
+	if jsonval.Unmarshal(raw, &list) == nil {
 		return anyOf(val, list)
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
+	var obj map[string]jsonval.Raw
+	if jsonval.Unmarshal(raw, &obj) != nil {
 		return false, false
 	}
 	if v, ok := obj["set"]; ok {
-		if json.Unmarshal(v, &list) != nil {
+		if jsonval.Unmarshal(v, &list) != nil {
 			// A set of one element may be given bare.
 			return contains(val, v)
 		}
@@ -379,7 +380,7 @@ func contains(val any, raw json.RawMessage) (in, known bool) {
 			Addr string
 			Len  int
 		}
-		json.Unmarshal(v, &pf)
+		jsonval.Unmarshal(v, &pf)
 		a, ok1 := val.(netip.Addr)
 		base, err := netip.ParseAddr(pf.Addr)
 		if !ok1 || err != nil {
@@ -392,21 +393,21 @@ func contains(val any, raw json.RawMessage) (in, known bool) {
 		return pr.Contains(a), true
 	}
 	if v, ok := obj["range"]; ok {
-		var rg []json.RawMessage
-		if json.Unmarshal(v, &rg) != nil || len(rg) != 2 {
+		var rg []jsonval.Raw
+		if jsonval.Unmarshal(v, &rg) != nil || len(rg) != 2 {
 			return false, false
 		}
 		switch x := val.(type) {
 		case int:
 			var lo, hi int
-			if json.Unmarshal(rg[0], &lo) != nil || json.Unmarshal(rg[1], &hi) != nil {
+			if jsonval.Unmarshal(rg[0], &lo) != nil || jsonval.Unmarshal(rg[1], &hi) != nil {
 				return false, false
 			}
 			return lo <= x && x <= hi, true
 		case netip.Addr:
 			var ls, hs string
-			json.Unmarshal(rg[0], &ls)
-			json.Unmarshal(rg[1], &hs)
+			jsonval.Unmarshal(rg[0], &ls)
+			jsonval.Unmarshal(rg[1], &hs)
 			lo, err1 := netip.ParseAddr(ls)
 			hi, err2 := netip.ParseAddr(hs)
 			if err1 != nil || err2 != nil {
@@ -418,7 +419,7 @@ func contains(val any, raw json.RawMessage) (in, known bool) {
 	return false, false
 }
 
-func anyOf(val any, list []json.RawMessage) (bool, bool) {
+func anyOf(val any, list []jsonval.Raw) (bool, bool) {
 	for _, el := range list {
 		in, known := contains(val, el)
 		if !known {

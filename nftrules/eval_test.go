@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wghub/wghub/jsonval"
 )
 
 // testdata/fw4-shaped.json is `nft -j list ruleset` (nftables 1.0.6) of
@@ -119,8 +121,8 @@ func TestFilterInput(t *testing.T) {
 func TestUnknownStatements(t *testing.T) {
 	rs := load(t)
 	c := rs.Chain("inet", "fw4", "forward_vpn")
-	xt := Rule{Comment: "iptables-nft", Expr: []json.RawMessage{
-		json.RawMessage(`{"xt":{"type":"match","name":"conntrack"}}`), json.RawMessage(`{"drop":null}`)}}
+	xt := Rule{Comment: "iptables-nft", Expr: []jsonval.Raw{
+		jsonval.Raw(`{"xt":{"type":"match","name":"conntrack"}}`), jsonval.Raw(`{"drop":null}`)}}
 	c.Rules = append([]Rule{xt}, c.Rules...)
 	v := rs.Filter("forward", Packet{IIf: "wg0", OIf: "br-lan", Src: vpnHost, Dst: lanHost, Proto: "tcp", DPort: 80})
 	if !v.Accept || len(v.Unknown) != 1 || !strings.Contains(v.Unknown[0], "forward_vpn rule 1") {

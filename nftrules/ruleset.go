@@ -1,8 +1,9 @@
 package nftrules
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/wghub/wghub/jsonval"
 )
 
 // Ruleset is the loaded ruleset: chains with their rules, in list order.
@@ -24,15 +25,15 @@ type Chain struct {
 type Rule struct {
 	Handle  int
 	Comment string
-	Expr    []json.RawMessage
+	Expr    []jsonval.Raw
 }
 
 // Parse reads the output of `nft -j list ruleset`.
 func Parse(data []byte) (*Ruleset, error) {
 	var doc struct {
-		Nftables []map[string]json.RawMessage `json:"nftables"`
+		Nftables []map[string]jsonval.Raw `json:"nftables"`
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
+	if err := jsonval.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("nftrules: %w", err)
 	}
 	rs := &Ruleset{byName: map[string]*Chain{}}
@@ -40,13 +41,13 @@ func Parse(data []byte) (*Ruleset, error) {
 		if raw, ok := obj["chain"]; ok {
 			var c struct {
 				Family, Table, Name, Hook, Type, Policy string
-				Prio                                    json.RawMessage
+				Prio                                    jsonval.Raw
 			}
-			if err := json.Unmarshal(raw, &c); err != nil {
+			if err := jsonval.Unmarshal(raw, &c); err != nil {
 				return nil, fmt.Errorf("nftrules: chain: %w", err)
 			}
 			ch := &Chain{Family: c.Family, Table: c.Table, Name: c.Name, Hook: c.Hook, Type: c.Type, Policy: c.Policy}
-			json.Unmarshal(c.Prio, &ch.Prio) // a named priority stays 0
+			jsonval.Unmarshal(c.Prio, &ch.Prio) // a named priority stays 0
 			rs.Chains = append(rs.Chains, ch)
 			rs.byName[key(c.Family, c.Table, c.Name)] = ch
 		}
@@ -56,9 +57,9 @@ func Parse(data []byte) (*Ruleset, error) {
 			var r struct {
 				Family, Table, Chain, Comment string
 				Handle                        int
-				Expr                          []json.RawMessage
+				Expr                          []jsonval.Raw
 			}
-			if err := json.Unmarshal(raw, &r); err != nil {
+			if err := jsonval.Unmarshal(raw, &r); err != nil {
 				return nil, fmt.Errorf("nftrules: rule: %w", err)
 			}
 			ch := rs.byName[key(r.Family, r.Table, r.Chain)]

@@ -2,7 +2,6 @@ package request
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/wghub/wghub/errkind"
+	"github.com/wghub/wghub/jsonval"
 )
 
 // Field describes one argument of an operation.
@@ -246,15 +246,11 @@ func DecodeJSON(data []byte, v any) error {
 		return errkind.Invalidf("", "arguments must be one JSON object")
 	}
 	t := reflect.TypeOf(v).Elem()
-	// The keys first: encoding/json reports an unknown field only as text,
-	// and matches names case-insensitively.
-	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&m); err != nil {
+	// The keys first: decoding reports no unknown field, and matches
+	// names case-insensitively.
+	var m map[string]jsonval.Raw
+	if err := jsonval.Unmarshal(data, &m); err != nil {
 		return decodeError(err, t)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errkind.Invalidf("", "arguments must be one JSON object, with nothing after it")
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -264,7 +260,7 @@ func DecodeJSON(data []byte, v any) error {
 	for _, k := range keys {
 		if k == SessionField {
 			var s string
-			if json.Unmarshal(m[k], &s) != nil {
+			if jsonval.Unmarshal(m[k], &s) != nil {
 				return errkind.Invalidf(SessionField, "argument %q must be a string", SessionField)
 			}
 			continue
@@ -273,7 +269,7 @@ func DecodeJSON(data []byte, v any) error {
 			return errkind.Invalidf(k, "unknown argument %q", k)
 		}
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := jsonval.Unmarshal(data, v); err != nil {
 		return decodeError(err, t)
 	}
 	return nil
@@ -281,8 +277,8 @@ func DecodeJSON(data []byte, v any) error {
 
 // decodeError names the argument at fault; t is the argument struct type.
 func decodeError(err error, t reflect.Type) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
+	var te *jsonval.TypeError
+	var se *jsonval.SyntaxError
 	switch {
 	case errors.As(err, &te) && te.Field != "":
 		name, _, _ := strings.Cut(te.Field, ".") // a list's element names the list
@@ -293,10 +289,12 @@ func decodeError(err error, t reflect.Type) error {
 		return errkind.Invalidf(name, "argument %q must be %s, not %s", name, typeName(want), te.Value)
 	case errors.As(err, &te):
 		return errkind.Invalidf("", "arguments must be one JSON object")
+	case errors.As(err, &se) && se.Trailing():
+		return errkind.Invalidf("", "arguments must be one JSON object, with nothing after it")
+	case errors.As(err, &se) && se.CutShort():
+		return errkind.Invalidf("", "arguments are not valid JSON (cut short)")
 	case errors.As(err, &se):
 		return errkind.Invalidf("", "arguments are not valid JSON (offset %d)", se.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errkind.Invalidf("", "arguments are not valid JSON (cut short)")
 	}
 	return errkind.New(errkind.Invalid, "arguments: %w", err)
 }

@@ -2,7 +2,6 @@ package rpcd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/wghub/wghub/control"
 	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
+	"github.com/wghub/wghub/jsonval"
 	"github.com/wghub/wghub/qr"
 	"github.com/wghub/wghub/request"
 )
@@ -189,9 +189,9 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 // or "note" (not applied because the interface is down), so that LuCI can
 // tell a warning from a failure.
 func withOutcome(reply any, o *control.Outcome) any {
-	b, err := json.Marshal(reply)
+	b, err := jsonval.Marshal(reply)
 	var m map[string]any
-	if err != nil || json.Unmarshal(b, &m) != nil || m == nil {
+	if err != nil || jsonval.Unmarshal(b, &m) != nil || m == nil {
 		m = map[string]any{}
 	}
 	m["saved"], m["applied"] = o.Saved, o.Applied
@@ -240,7 +240,7 @@ func writeJSON(w io.Writer, v any) error {
 	if s, ok := v.(streamer); ok {
 		return s.WriteJSON(w, false)
 	}
-	b, err := json.Marshal(v)
+	b, err := jsonval.Marshal(v)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"github.com/wghub/wghub/jsonval"
 )
 
 // A commit of several configs is made atomic by a journal: every new file
@@ -219,7 +220,7 @@ func commonSuffix(a, b []byte) int {
 // encode renders the journal with a checksum line, so a torn or emptied
 // journal is recognised (and ignored: it was never committed).
 func (j *journal) encode() []byte {
-	b, _ := json.Marshal(j)
+	b, _ := jsonval.Marshal(j)
 	sum := sha256.Sum256(b)
 	return append(append(b, '\n'), hex.EncodeToString(sum[:])+"\n"...)
 }
@@ -234,7 +235,7 @@ func decodeJournal(data []byte) (*journal, bool) {
 		return nil, false
 	}
 	var j journal
-	if json.Unmarshal(body, &j) != nil || j.Version < 1 || j.Version > 2 {
+	if jsonval.Unmarshal(body, &j) != nil || j.Version < 1 || j.Version > 2 {
 		return nil, false
 	}
 	for _, e := range j.Files {
