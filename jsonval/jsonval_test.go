@@ -84,7 +84,7 @@ func sample() []any {
 	vals := []any{nil, true, 0, -7, uint8(200), "x", []byte(nil), []byte{}, []byte("hello\x00\xff"),
 		[]int(nil), []int{}, map[string]int(nil), map[string]int{}, map[string]int{"b": 1, "a": 2, "<": 3},
 		map[int]bool{10: true, -2: false, 3: true}, map[uint16]string{7: "x"}, []any{1.5, "s", nil, []any{}},
-		jsonval.Raw(` { "a" : [ 1 , "x<y" , "\u2028 \"q\" \\" ] , "e":{} } `), jsonval.Raw(nil), []jsonval.Raw{jsonval.Raw(`1`), nil},
+		jsonval.Raw(` { "a" : [ 1 , "x<y" , "\u2028 \"q\" \\" ] , "e":{} } `), jsonval.Raw("[\"\u2028\u2029 <&>\", {\"\u2029\" :\t1}]"), jsonval.Raw(nil), []jsonval.Raw{jsonval.Raw(`1`), nil},
 		&s, (*int)(nil), pfx, &pfx, (*netip.Prefix)(nil), netip.MustParseAddr("fd00::1"),
 		struct{}{}, struct {
 			A int `json:",omitempty"`

@@ -90,7 +90,7 @@ var decodeInputs = []string{
 	`{"name":{}}`, `{"lan":"10.0.0.0/24"}`, `{"lan":[1]}`, `{"lan":[{}]}`, `{"psk":"yes"}`, `{"psk":1}`, `[]`, `"x"`, `1`,
 	`{"name":"x"} {}`, `{"name":"x"}}`, `{"name":"x"} x`, `{"name":`, `{"name":"x"`, `{"name":"x",`, `{"name":"x",}`, `{name:1}`,
 	`{"name" "x"}`, `{"name":"x" "ip":1}`, `{"name":tru}`, `{"name":"\q"}`, "{\"name\":\"\x01\"}", `{"lan":[1,]}`, `{"lan":["a" "b"]}`,
-	`{"name":"x","name":"y"}`, `{"name":"a\u00e9\ud83d\ude00"}`, ` {"name":"x"}` + "\n",
+	`{"name":"x","name":"y"}`, `{"port":1.5}`, `{"port":1e2}`, `{"port":99999999999999999999}`, `{"keepalive":"1"}`, `{"port":-1}`, `{"name":"a\u00e9\ud83d\ude00"}`, ` {"name":"x"}` + "\n",
 }
 
 func checkDecode(t *testing.T, in string, newArgs func() any) {
