@@ -347,8 +347,6 @@ func (d *decoder) mismatch(what string, t reflect.Type) {
 	}
 }
 
-var anyType = reflect.TypeFor[any]()
-
 // value decodes the value at pos into v; an invalid v skips it.
 func (d *decoder) value(v reflect.Value) {
 	d.space()

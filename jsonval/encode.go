@@ -63,7 +63,7 @@ const (
 
 var (
 	textMu    sync.Mutex
-	textKinds = map[reflect.Type]uint8{}
+	textKinds map[reflect.Type]uint8 // made at first use
 )
 
 // textKind finds out once per type, by type assertion, whether it is a
@@ -84,6 +84,9 @@ func textKind(t reflect.Type) uint8 {
 		}
 	}
 	textMu.Lock()
+	if textKinds == nil {
+		textKinds = map[reflect.Type]uint8{}
+	}
 	textKinds[t] = k
 	textMu.Unlock()
 	return k

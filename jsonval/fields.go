@@ -17,9 +17,10 @@ type field struct {
 	tagged    bool
 }
 
+// fieldsCache is made at first use: nothing runs at start-up for it.
 var (
 	fieldsMu    sync.Mutex
-	fieldsCache = map[reflect.Type][]field{}
+	fieldsCache map[reflect.Type][]field
 )
 
 // fieldsOf lists the members of struct type t in encoding/json's order,
@@ -33,6 +34,9 @@ func fieldsOf(t reflect.Type) []field {
 	}
 	fs = typeFields(t)
 	fieldsMu.Lock()
+	if fieldsCache == nil {
+		fieldsCache = map[reflect.Type][]field{}
+	}
 	fieldsCache[t] = fs
 	fieldsMu.Unlock()
 	return fs
