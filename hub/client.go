@@ -9,10 +9,11 @@ import (
 	"github.com/wghub/wghub/wgquick"
 )
 
-// Full-tunnel AllowedIPs: everything, both families.
+// Full-tunnel AllowedIPs: everything, both families. (Built, not parsed:
+// package variables are computed at every start of the program.)
 var (
-	allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
-	allIPv6 = netip.MustParsePrefix("::/0")
+	allIPv4 = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	allIPv6 = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
 )
 
 // ErrNoPrivateKey is returned for a client config of a peer that brought its

@@ -22,7 +22,8 @@ const (
 )
 
 // DefaultSubnet is the VPN subnet of the design: hub at .1, peers from .2.
-var DefaultSubnet = netip.MustParsePrefix("192.168.100.0/24")
+// (Built, not parsed: package variables are computed at every start.)
+var DefaultSubnet = netip.PrefixFrom(netip.AddrFrom4([4]byte{192, 168, 100, 0}), 24)
 
 // ErrNotSetUp is returned when the config holds no hub yet.
 var ErrNotSetUp error = &errkind.Error{Kind: errkind.NotSetUp, Err: errors.New("no hub is set up")}

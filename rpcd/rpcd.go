@@ -55,22 +55,26 @@ func def[A any, PA interface {
 		run: func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
 }
 
-// methods is the one table that "list" prints and "call" dispatches on.
-var methods = []method{
-	def("status", false, status),
-	def("peers", false, peers),
-	def("settings", false, settings),
-	def("doctor", false, doctor),
-	def("peer_add", true, peerAdd),
-	def("peer_remove", true, peerRemove),
-	def("peer_set", true, peerSet),
-	def("peer_config", true, peerConfig),
-	def("setup", true, setup),
-	def("settings_set", true, settingsSet),
+// methods returns the one table that "list" prints and "call" dispatches
+// on. It is built when asked for, not at package initialisation, which
+// every start of the program pays for, `wghub version` too.
+func methods() []method {
+	return []method{
+		def("status", false, status),
+		def("peers", false, peers),
+		def("settings", false, settings),
+		def("doctor", false, doctor),
+		def("peer_add", true, peerAdd),
+		def("peer_remove", true, peerRemove),
+		def("peer_set", true, peerSet),
+		def("peer_config", true, peerConfig),
+		def("setup", true, setup),
+		def("settings_set", true, settingsSet),
+	}
 }
 
 func lookup(name string) (method, bool) {
-	for _, m := range methods {
+	for _, m := range methods() {
 		if m.name == name {
 			return m, true
 		}
@@ -81,7 +85,7 @@ func lookup(name string) (method, bool) {
 // Methods returns the method names of the read and the write group, sorted;
 // the ACL file must grant exactly these.
 func Methods() (read, write []string) {
-	for _, m := range methods {
+	for _, m := range methods() {
 		if m.write {
 			write = append(write, m.name)
 		} else {
@@ -96,24 +100,30 @@ func Methods() (read, write []string) {
 // List returns what "wghub list" prints: each method mapped to example
 // arguments whose JSON types are the types rpcd registers.
 func List() map[string]map[string]any {
-	out := make(map[string]map[string]any, len(methods))
-	for _, m := range methods {
+	ms := methods()
+	out := make(map[string]map[string]any, len(ms))
+	for _, m := range ms {
 		out[m.name] = request.Example(m.args)
 	}
 	return out
 }
 
-// Reply codes by error kind: the ubus status a native object would answer
-// with. ubus has no status for a conflict; UNKNOWN_ERROR stands for it, and
-// the reply's "kind" tells it apart.
-var codes = map[errkind.Kind]string{
-	errkind.Internal:    CodeUnknownError,
-	errkind.Invalid:     CodeInvalidArgument,
-	errkind.NotFound:    CodeNotFound,
-	errkind.Conflict:    CodeUnknownError,
-	errkind.NotSetUp:    CodeNotFound,
-	errkind.Permission:  CodePermissionDenied,
-	errkind.Unsupported: CodeNotSupported,
+// codeOf is the reply code for an error kind: the ubus status a native
+// object would answer with. ubus has no status for a conflict;
+// UNKNOWN_ERROR stands for it, and the reply's "kind" tells it apart. (A
+// switch, not a map: a map is built at every start of the program.)
+func codeOf(k errkind.Kind) string {
+	switch k {
+	case errkind.Invalid:
+		return CodeInvalidArgument
+	case errkind.NotFound, errkind.NotSetUp:
+		return CodeNotFound
+	case errkind.Permission:
+		return CodePermissionDenied
+	case errkind.Unsupported:
+		return CodeNotSupported
+	}
+	return CodeUnknownError // Internal, Conflict
 }
 
 // Code is the reply code for err.
@@ -122,7 +132,7 @@ func Code(err error) string {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	return codes[errkind.Of(err)]
+	return codeOf(errkind.Of(err))
 }
 
 // Error is a failure of the plugin protocol itself (an unknown method, a
