@@ -134,22 +134,23 @@ func (e *env) run(args []string) (*command, error) {
 	if err != nil || c == nil {
 		return c, err
 	}
-	a := reflect.New(c.args).Interface()
-	x := reflect.New(c.extra).Interface()
+	a, x := c.alloc()
 	// The global options are all flags: a line without one (rpcd's
 	// "wghub call METHOD", "wghub version") leaves them alone, and their
 	// struct is not walked at all.
-	targets := []any{a, x}
-	if hasFlag(rest) {
-		targets = append(targets, &e.global)
-	}
-	if err := request.DecodeFlags(rest, targets...); err != nil {
-		return c, err
-	}
-	if ck, ok := a.(request.Checker); ok {
-		if err := ck.Check(); err != nil {
+	// A command without arguments given none ("wghub version", "wghub
+	// list") has nothing to decode.
+	if len(rest) > 0 || c.args.NumField() > 0 || c.extra.NumField() > 0 {
+		targets := []any{a, x}
+		if hasFlag(rest) {
+			targets = append(targets, &e.global)
+		}
+		if err := request.DecodeFlags(rest, targets...); err != nil {
 			return c, err
 		}
+	}
+	if err := c.check(a); err != nil {
+		return c, err
 	}
 	if c.open {
 		e.readOnly = c.readOnly

@@ -32,7 +32,12 @@ type command struct {
 	extra    reflect.Type // command-line-only options (output), or none{}
 	open     bool         // needs the config tree and backend
 	readOnly bool         // changes nothing
-	run      func(e *env, args, extra any) error
+	// alloc makes new argument and option structs, check calls the
+	// arguments' Check, and run the handler: all three typed by def, so
+	// that no reflection or dynamic interface lookup runs for them.
+	alloc func() (args, extra any)
+	check func(args any) error
+	run   func(e *env, args, extra any) error
 }
 
 // none is the empty option set.
@@ -54,12 +59,20 @@ type callArgs struct {
 	Method string `json:"-" pos:"METHOD" help:"the ubus method"`
 }
 
+// Check accepts any method name: rpcd answers an unknown one.
+func (*callArgs) Check() error { return nil }
+
 // def builds a command whose handler takes its argument struct A and its
 // options X.
-func def[A, X any](summary, method string, open bool, run func(*env, *A, *X) error) *command {
+func def[A, X any, PA interface {
+	*A
+	request.Checker
+}](summary, method string, open bool, run func(*env, *A, *X) error) *command {
 	return &command{summary: summary, method: method, open: open,
 		args: reflect.TypeFor[A](), extra: reflect.TypeFor[X](),
-		run: func(e *env, a, x any) error { return run(e, a.(*A), x.(*X)) }}
+		alloc: func() (any, any) { return new(A), new(X) },
+		check: func(a any) error { return PA(a.(*A)).Check() },
+		run:   func(e *env, a, x any) error { return run(e, a.(*A), x.(*X)) }}
 }
 
 func (c *command) with(about string) *command {

@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"errors"
 
 	"github.com/wghub/wghub/errkind"
 	"github.com/wghub/wghub/hub"
@@ -75,9 +74,8 @@ func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error
 }
 
 // errSettingsScope refuses gateway settings in Settings.
-// (Built, not formatted: package variables are computed at every start.)
 var errSettingsScope error = &errkind.Error{Kind: errkind.Invalid,
-	Err: errors.New("interface, port and subnets change the gateway: they are set by setup")}
+	Err: errkind.Msg("interface, port and subnets change the gateway: they are set by setup")}
 
 // EachPeer calls fn with every configured peer, sorted by name, as Peers
 // lists them, without building the list: `peer list` streams its output.
