@@ -182,10 +182,11 @@ type statsReader interface {
 	Stats(iface string, fn func(*wgstat.Peer)) (listenPort int, err error)
 }
 
-// readLive reads what status shows of the running iface.
-func readLive(b Backend, iface string) (*liveDevice, error) {
+// readLive reads what status shows of the running iface; about is how
+// many peers it may have (a guess, for the first allocation).
+func readLive(b Backend, iface string, about int) (*liveDevice, error) {
 	if sr, ok := b.(statsReader); ok {
-		ld := &liveDevice{}
+		ld := &liveDevice{peers: make([]livePeer, 0, about)}
 		port, err := sr.Stats(iface, ld.keep)
 		if err != nil {
 			return nil, err
@@ -223,8 +224,9 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 		err   error
 	}
 	var pending chan devResult
+	peers := 0 // about as many as the hub config has sections
 	read := func(iface string) devResult {
-		dev, err := readLive(m.Backend, iface)
+		dev, err := readLive(m.Backend, iface, peers)
 		return devResult{iface, dev, err}
 	}
 	h, _, err := m.loadConfigs(statusConfigs(m.layout()), func(hc *uci.Config) {
@@ -238,6 +240,7 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 		if iface == "" {
 			iface = hub.DefaultInterface
 		}
+		peers = len(hc.Sections())
 		pending = make(chan devResult, 1)
 		go func() { pending <- read(iface) }()
 	})
@@ -252,6 +255,7 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 		return nil, err
 	}
 	if pending == nil || d.iface != h.Settings.Interface {
+		peers = len(h.Peers)
 		d = read(h.Settings.Interface)
 	}
 	r := &StatusReply{h: h, now: time.Now(), head: Status{
