@@ -42,6 +42,9 @@ type method struct {
 	name  string
 	write bool         // in the ACL's write group: changes the hub or reveals a key
 	args  reflect.Type // the request struct; its json fields make list's example
+	// check calls the arguments' Check and run the handler, both typed by
+	// def (no dynamic interface lookup).
+	check func(args any) error
 	run   func(ctx context.Context, m *control.Manager, args any) (any, error)
 }
 
@@ -50,33 +53,46 @@ type method struct {
 func def[A any, PA interface {
 	*A
 	request.Checker
-}](name string, write bool, run func(context.Context, *control.Manager, PA) (any, error)) method {
-	return method{name: name, write: write, args: reflect.TypeFor[A](),
-		run: func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
+}](run func(context.Context, *control.Manager, PA) (any, error)) method {
+	return method{args: reflect.TypeFor[A](),
+		check: func(a any) error { return a.(PA).Check() },
+		run:   func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
 }
 
-// methods returns the one table that "list" prints and "call" dispatches
-// on. It is built when asked for, not at package initialisation, which
-// every start of the program pays for, `wghub version` too.
-func methods() []method {
-	return []method{
-		def("status", false, status),
-		def("peers", false, peers),
-		def("settings", false, settings),
-		def("doctor", false, doctor),
-		def("peer_add", true, peerAdd),
-		def("peer_remove", true, peerRemove),
-		def("peer_set", true, peerSet),
-		def("peer_config", true, peerConfig),
-		def("setup", true, setup),
-		def("settings_set", true, settingsSet),
-	}
+// An entry is one line of the method table: the method's name, its ACL
+// group and how to build it. The table is data the linker lays out, so
+// starting the program builds none of it; "call" builds the one method it
+// runs, "list" all of them.
+type entry struct {
+	name  string
+	write bool
+	build func() method
+}
+
+func (e entry) method() method {
+	m := e.build()
+	m.name, m.write = e.name, e.write
+	return m
+}
+
+// methods is the one table that "list" prints and "call" dispatches on.
+var methods = []entry{
+	{"status", false, func() method { return def(status) }},
+	{"peers", false, func() method { return def(peers) }},
+	{"settings", false, func() method { return def(settings) }},
+	{"doctor", false, func() method { return def(doctor) }},
+	{"peer_add", true, func() method { return def(peerAdd) }},
+	{"peer_remove", true, func() method { return def(peerRemove) }},
+	{"peer_set", true, func() method { return def(peerSet) }},
+	{"peer_config", true, func() method { return def(peerConfig) }},
+	{"setup", true, func() method { return def(setup) }},
+	{"settings_set", true, func() method { return def(settingsSet) }},
 }
 
 func lookup(name string) (method, bool) {
-	for _, m := range methods() {
-		if m.name == name {
-			return m, true
+	for _, e := range methods {
+		if e.name == name {
+			return e.method(), true
 		}
 	}
 	return method{}, false
@@ -85,11 +101,11 @@ func lookup(name string) (method, bool) {
 // Methods returns the method names of the read and the write group, sorted;
 // the ACL file must grant exactly these.
 func Methods() (read, write []string) {
-	for _, m := range methods() {
-		if m.write {
-			write = append(write, m.name)
+	for _, e := range methods {
+		if e.write {
+			write = append(write, e.name)
 		} else {
-			read = append(read, m.name)
+			read = append(read, e.name)
 		}
 	}
 	sort.Strings(read)
@@ -100,9 +116,9 @@ func Methods() (read, write []string) {
 // List returns what "wghub list" prints: each method mapped to example
 // arguments whose JSON types are the types rpcd registers.
 func List() map[string]map[string]any {
-	ms := methods()
-	out := make(map[string]map[string]any, len(ms))
-	for _, m := range ms {
+	out := make(map[string]map[string]any, len(methods))
+	for _, e := range methods {
+		m := e.method()
 		out[m.name] = request.Example(m.args)
 	}
 	return out
@@ -177,7 +193,7 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 	if err != nil {
 		return errorReply(err)
 	}
-	if err := args.(request.Checker).Check(); err != nil {
+	if err := m.check(args); err != nil {
 		return errorReply(err)
 	}
 	mgr, err := open()
