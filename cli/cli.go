@@ -135,11 +135,10 @@ func (e *env) run(args []string) (*command, error) {
 		return c, err
 	}
 	a, x := c.alloc()
-	// The global options are all flags: a line without one (rpcd's
-	// "wghub call METHOD", "wghub version") leaves them alone, and their
-	// struct is not walked at all.
 	// A command without arguments given none ("wghub version", "wghub
-	// list") has nothing to decode.
+	// list") has nothing to decode. The global options are all flags: a
+	// line without one (rpcd's "wghub call METHOD") leaves them alone, and
+	// their struct is not walked.
 	if len(rest) > 0 || c.args.NumField() > 0 || c.extra.NumField() > 0 {
 		targets := []any{a, x}
 		if hasFlag(rest) {

@@ -48,6 +48,7 @@ func Kinds() []Kind {
 // with errors.New it would be built at every start of the program.
 type Msg string
 
+// Error returns the message.
 func (m Msg) Error() string { return string(m) }
 
 // Error is an error with a kind.
