@@ -48,22 +48,27 @@ const (
 	ExitNotApplied = 8
 )
 
-var exitCodes = map[errkind.Kind]int{
-	errkind.Internal:    ExitError,
-	errkind.Invalid:     ExitUsage,
-	errkind.NotFound:    ExitNotFound,
-	errkind.Conflict:    ExitConflict,
-	errkind.NotSetUp:    ExitNotSetUp,
-	errkind.Permission:  ExitPermission,
-	errkind.Unsupported: ExitUnsupported,
-}
-
-// ExitCode is the exit status for err (0 for nil).
+// ExitCode is the exit status for err (0 for nil). (A switch, not a map:
+// a package-level map is built at every start of the program.)
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	return exitCodes[errkind.Of(err)]
+	switch errkind.Of(err) {
+	case errkind.Invalid:
+		return ExitUsage
+	case errkind.NotFound:
+		return ExitNotFound
+	case errkind.Conflict:
+		return ExitConflict
+	case errkind.NotSetUp:
+		return ExitNotSetUp
+	case errkind.Permission:
+		return ExitPermission
+	case errkind.Unsupported:
+		return ExitUnsupported
+	}
+	return ExitError // Internal
 }
 
 // globals are the options every command accepts, anywhere on the line.
@@ -129,15 +134,22 @@ func (e *env) run(args []string) (*command, error) {
 	if err != nil || c == nil {
 		return c, err
 	}
-	a := reflect.New(c.args).Interface()
-	x := reflect.New(c.extra).Interface()
-	if err := request.DecodeFlags(rest, a, x, &e.global); err != nil {
-		return c, err
-	}
-	if ck, ok := a.(request.Checker); ok {
-		if err := ck.Check(); err != nil {
+	a, x := c.alloc()
+	// A command without arguments given none ("wghub version", "wghub
+	// list") has nothing to decode. The global options are all flags: a
+	// line without one (rpcd's "wghub call METHOD") leaves them alone, and
+	// their struct is not walked.
+	if len(rest) > 0 || c.args.NumField() > 0 || c.extra.NumField() > 0 {
+		targets := []any{a, x}
+		if hasFlag(rest) {
+			targets = append(targets, &e.global)
+		}
+		if err := request.DecodeFlags(rest, targets...); err != nil {
 			return c, err
 		}
+	}
+	if err := c.check(a); err != nil {
+		return c, err
 	}
 	if c.open {
 		e.readOnly = c.readOnly
@@ -153,10 +165,8 @@ func (e *env) run(args []string) (*command, error) {
 // the command's words. A group name alone ("peer") is a usage error, with
 // --help its help.
 func (e *env) find(args []string) (c *command, rest []string, err error) {
-	takesValue := map[string]bool{}
-	for _, f := range request.Fields(reflect.TypeFor[globals]()) {
-		takesValue[f.Flag] = !f.IsBool()
-	}
+	// takesValue is built at the first flag: most lines have none.
+	var takesValue map[string]bool
 	var words []int // indexes of the first (at most two) non-flag tokens
 	wantHelp := false
 	for i := 0; i < len(args) && len(words) < 2; i++ {
@@ -167,6 +177,9 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			name, _, explicit := strings.Cut(strings.TrimLeft(a, "-"), "=")
 			wantHelp = wantHelp || name == "h" || name == "help"
+			if takesValue == nil {
+				takesValue = globalTakesValue()
+			}
 			if takesValue[name] && !explicit {
 				i++
 			}
@@ -181,7 +194,18 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 		return ""
 	}
 	used := 0
-	switch w0, w1 := word(0), word(1); {
+	w0, w1 := word(0), word(1)
+	// Each lookup builds the command it finds: look up once.
+	var two, one *command
+	if w0 != "" && w0 != "help" {
+		if w1 != "" {
+			two = lookup(w0 + " " + w1)
+		}
+		if two == nil {
+			one = lookup(w0)
+		}
+	}
+	switch {
 	case w0 == "":
 		if wantHelp {
 			return nil, nil, request.ErrHelp
@@ -189,10 +213,10 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 		return nil, nil, usagef("no command")
 	case w0 == "help":
 		return e.helpFor(args[words[0]+1:])
-	case w1 != "" && lookup(w0+" "+w1) != nil:
-		c, used = lookup(w0+" "+w1), 2
-	case lookup(w0) != nil:
-		c, used = lookup(w0), 1
+	case two != nil:
+		c, used = two, 2
+	case one != nil:
+		c, used = one, 1
 	case isGroup(w0) && w1 != "":
 		return groupCommand(w0), nil, usagef("%s: unknown subcommand %q", w0, w1)
 	case isGroup(w0) && wantHelp:
@@ -209,6 +233,26 @@ func (e *env) find(args []string) (c *command, rest []string, err error) {
 		rest = append(rest, a)
 	}
 	return c, rest, nil
+}
+
+// globalTakesValue tells, by flag name, whether a global flag takes a
+// value (a non-boolean one).
+func globalTakesValue() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range request.Fields(reflect.TypeFor[globals]()) {
+		m[f.Flag] = !f.IsBool()
+	}
+	return m
+}
+
+// hasFlag reports whether some word of args is a flag (or "--").
+func hasFlag(args []string) bool {
+	for _, a := range args {
+		if len(a) > 1 && a[0] == '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // helpFor answers "wghub help [COMMAND...]".

@@ -32,7 +32,12 @@ type command struct {
 	extra    reflect.Type // command-line-only options (output), or none{}
 	open     bool         // needs the config tree and backend
 	readOnly bool         // changes nothing
-	run      func(e *env, args, extra any) error
+	// alloc makes new argument and option structs, check calls the
+	// arguments' Check, and run the handler: all three typed by def, so
+	// that no reflection or dynamic interface lookup runs for them.
+	alloc func() (args, extra any)
+	check func(args any) error
+	run   func(e *env, args, extra any) error
 }
 
 // none is the empty option set.
@@ -54,79 +59,143 @@ type callArgs struct {
 	Method string `json:"-" pos:"METHOD" help:"the ubus method"`
 }
 
+// Check accepts any method name: rpcd answers an unknown one.
+func (*callArgs) Check() error { return nil }
+
 // def builds a command whose handler takes its argument struct A and its
 // options X.
-func def[A, X any](path, summary, method string, open bool, run func(*env, *A, *X) error) *command {
-	return &command{path: path, summary: summary, method: method, open: open,
+func def[A, X any, PA interface {
+	*A
+	request.Checker
+}](summary, method string, open bool, run func(*env, *A, *X) error) *command {
+	return &command{summary: summary, method: method, open: open,
 		args: reflect.TypeFor[A](), extra: reflect.TypeFor[X](),
-		run: func(e *env, a, x any) error { return run(e, a.(*A), x.(*X)) }}
+		alloc: func() (any, any) { return new(A), new(X) },
+		check: func(a any) error { return PA(a.(*A)).Check() },
+		run:   func(e *env, a, x any) error { return run(e, a.(*A), x.(*X)) }}
 }
 
-func (c *command) with(about string, aliases ...string) *command {
-	c.about, c.aliases = about, aliases
+func (c *command) with(about string) *command {
+	c.about = about
 	return c
 }
 
-// reads marks the commands that change nothing.
-func reads(cs ...*command) {
-	for _, c := range cs {
-		c.readOnly = true
-	}
+// reads marks a command that changes nothing.
+func (c *command) reads() *command {
+	c.readOnly = true
+	return c
 }
 
-func init() {
-	reads(lookup("status"), lookup("doctor"), lookup("settings"), lookup("export"),
-		lookup("peer list"), lookup("peer config"), lookup("peer qr"))
+// An entry is one line of the command table: the paths that find it and
+// how to build its command. The table is data the linker lays out, so
+// starting the program builds none of it; a command line builds the one
+// command it runs (help builds them all).
+type entry struct {
+	path    string   // "peer add"
+	aliases []string // other paths ("peer rm")
+	build   func() *command
+}
+
+func (t entry) command() *command {
+	c := t.build()
+	c.path, c.aliases = t.path, t.aliases
+	return c
 }
 
 // commands is the command table; help lists it in this order.
-var commands = []*command{
-	def("setup", "create or update the hub (idempotent)", "setup", true, (*env).setup).with(
-		"Sets up the WireGuard interface, its firewall zone, the forwarding into the LAN, the masquerade and the\n" +
-			"rule opening the listen port. Run again to change settings; arguments left out keep their value."),
-	def("teardown", "remove everything wghub added", "", true, (*env).teardown),
-	def("up", "start the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(true) }),
-	def("down", "stop the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(false) }),
-	def("status", "interface and peers, live", "status", true, (*env).status),
-	def("doctor", "check what breaks hub-and-spoke and say how to fix it", "doctor", true, (*env).doctor),
-	def("sync", "make the running interface equal the config, without a restart", "", true, (*env).sync).with(
-		"Changes only the peers, keys, allowed IPs, keepalives, endpoints and listen port that differ, so\n" +
-			"tunnels that are already right keep their sessions. Does nothing while the interface is down.\n" +
-			"On OpenWrt the package runs it on every ifup of the hub's interface (/etc/hotplug.d/iface)."),
-	def("settings", "show the hub's settings", "settings", true, (*env).settings),
-	def("settings set", "change endpoint, DNS, LAN, keepalive or the default access (no restart)", "settings_set", true, (*env).settingsSet).with(
-		"--access sets the default access: what every device may reach through the hub unless it has its own\n" +
-			"(wghub peer set NAME --access); it applies at once, tunnels stay up. Items:\n" + accessItemsHelp +
-			"Examples:\n" +
-			"  wghub settings set --access lan,spoke       (devices reach the LAN and each other)\n" +
-			"  wghub settings set --access default         (back to lan)"),
-	def("import", "adopt an existing wg-quick server config", "", true, (*env).importConf),
-	def("export", "print the hub as a wg-quick server config (with its private key)", "", true, (*env).export),
-	def("peer add", "add a device: key pair, address, client config", "peer_add", true, (*env).peerAdd).with(accessHelp +
-		"  wghub peer add laptop                          (the hub's default access)\n" +
-		"  wghub peer add laptop --access lan,router\n" +
-		"  wghub peer add nas-backup --access '192.168.1.10 tcp/22'"),
-	def("peer remove", "remove a device", "peer_remove", true, (*env).peerRemove).with("", "peer rm"),
-	def("peer enable", "let a device connect again", "peer_set", true, func(e *env, a *request.PeerName, o *jsonOut) error { return e.peerEnable(a, o, true) }),
-	def("peer disable", "keep a device out without removing it", "peer_set", true, func(e *env, a *request.PeerName, o *jsonOut) error { return e.peerEnable(a, o, false) }),
-	def("peer set", "change a device: enabled, access, full tunnel, LAN", "peer_set", true, (*env).peerSet).with(accessHelp +
-		"  wghub peer set laptop --access lan,router\n" +
-		"  wghub peer set laptop --access '192.168.1.10 tcp/22' --access '192.168.1.20 icmp'\n" +
-		"  wghub peer set laptop --access default        (back to the hub's default access)"),
-	def("peer list", "list the devices", "peers", true, (*env).peerList).with("", "peer ls"),
-	def("peer config", "print a device's wg-quick config (with its private key)", "peer_config", true, (*env).peerConfig),
-	def("peer qr", "the same as a QR code for phones", "", true, (*env).peerQR),
-	def("recover", "finish a change a crash interrupted (every command does this first)", "", true, (*env).recover).with(
-		"Every wghub command first finishes (or undoes) a change of several files that a crash or power cut\n" +
-			"interrupted. This one does only that: run it at boot before netifd and the firewall read the files."),
-	def("version", "print the version", "", false, func(e *env, _ *request.None, _ *none) error {
-		fmt.Fprintln(e.stdout, version)
-		return nil
-	}),
-	def("list", "rpcd plugin: list the ubus methods", "", false, func(e *env, _ *request.None, _ *none) error { return e.rpcd("list", nil) }),
-	def("call", "rpcd plugin: run a ubus method (JSON on stdin and stdout)", "", false, func(e *env, a *callArgs, _ *none) error {
-		return e.rpcd("call", []string{a.Method})
-	}),
+var commands = []entry{
+	{"setup", nil, func() *command {
+		return def("create or update the hub (idempotent)", "setup", true, (*env).setup).with(
+			"Sets up the WireGuard interface, its firewall zone, the forwarding into the LAN, the masquerade and the\n" +
+				"rule opening the listen port. Run again to change settings; arguments left out keep their value.")
+	}},
+	{"teardown", nil, func() *command {
+		return def("remove everything wghub added", "", true, (*env).teardown)
+	}},
+	{"up", nil, func() *command {
+		return def("start the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(true) })
+	}},
+	{"down", nil, func() *command {
+		return def("stop the hub (plain Linux backend)", "", true, func(e *env, _ *request.None, _ *none) error { return e.updown(false) })
+	}},
+	{"status", nil, func() *command {
+		return def("interface and peers, live", "status", true, (*env).status).reads()
+	}},
+	{"doctor", nil, func() *command {
+		return def("check what breaks hub-and-spoke and say how to fix it", "doctor", true, (*env).doctor).reads()
+	}},
+	{"sync", nil, func() *command {
+		return def("make the running interface equal the config, without a restart", "", true, (*env).sync).with(
+			"Changes only the peers, keys, allowed IPs, keepalives, endpoints and listen port that differ, so\n" +
+				"tunnels that are already right keep their sessions. Does nothing while the interface is down.\n" +
+				"On OpenWrt the package runs it on every ifup of the hub's interface (/etc/hotplug.d/iface).")
+	}},
+	{"settings", nil, func() *command {
+		return def("show the hub's settings", "settings", true, (*env).settings).reads()
+	}},
+	{"settings set", nil, func() *command {
+		return def("change endpoint, DNS, LAN, keepalive or the default access (no restart)", "settings_set", true, (*env).settingsSet).with(
+			"--access sets the default access: what every device may reach through the hub unless it has its own\n" +
+				"(wghub peer set NAME --access); it applies at once, tunnels stay up. Items:\n" + accessItemsHelp +
+				"Examples:\n" +
+				"  wghub settings set --access lan,spoke       (devices reach the LAN and each other)\n" +
+				"  wghub settings set --access default         (back to lan)")
+	}},
+	{"import", nil, func() *command {
+		return def("adopt an existing wg-quick server config", "", true, (*env).importConf)
+	}},
+	{"export", nil, func() *command {
+		return def("print the hub as a wg-quick server config (with its private key)", "", true, (*env).export).reads()
+	}},
+	{"peer add", nil, func() *command {
+		return def("add a device: key pair, address, client config", "peer_add", true, (*env).peerAdd).with(accessHelp +
+			"  wghub peer add laptop                          (the hub's default access)\n" +
+			"  wghub peer add laptop --access lan,router\n" +
+			"  wghub peer add nas-backup --access '192.168.1.10 tcp/22'")
+	}},
+	{"peer remove", []string{"peer rm"}, func() *command {
+		return def("remove a device", "peer_remove", true, (*env).peerRemove)
+	}},
+	{"peer enable", nil, func() *command {
+		return def("let a device connect again", "peer_set", true, func(e *env, a *request.PeerName, o *jsonOut) error { return e.peerEnable(a, o, true) })
+	}},
+	{"peer disable", nil, func() *command {
+		return def("keep a device out without removing it", "peer_set", true, func(e *env, a *request.PeerName, o *jsonOut) error { return e.peerEnable(a, o, false) })
+	}},
+	{"peer set", nil, func() *command {
+		return def("change a device: enabled, access, full tunnel, LAN", "peer_set", true, (*env).peerSet).with(accessHelp +
+			"  wghub peer set laptop --access lan,router\n" +
+			"  wghub peer set laptop --access '192.168.1.10 tcp/22' --access '192.168.1.20 icmp'\n" +
+			"  wghub peer set laptop --access default        (back to the hub's default access)")
+	}},
+	{"peer list", []string{"peer ls"}, func() *command {
+		return def("list the devices", "peers", true, (*env).peerList).reads()
+	}},
+	{"peer config", nil, func() *command {
+		return def("print a device's wg-quick config (with its private key)", "peer_config", true, (*env).peerConfig).reads()
+	}},
+	{"peer qr", nil, func() *command {
+		return def("the same as a QR code for phones", "", true, (*env).peerQR).reads()
+	}},
+	{"recover", nil, func() *command {
+		return def("finish a change a crash interrupted (every command does this first)", "", true, (*env).recover).with(
+			"Every wghub command first finishes (or undoes) a change of several files that a crash or power cut\n" +
+				"interrupted. This one does only that: run it at boot before netifd and the firewall read the files.")
+	}},
+	{"version", nil, func() *command {
+		return def("print the version", "", false, func(e *env, _ *request.None, _ *none) error {
+			fmt.Fprintln(e.stdout, version)
+			return nil
+		})
+	}},
+	{"list", nil, func() *command {
+		return def("rpcd plugin: list the ubus methods", "", false, func(e *env, _ *request.None, _ *none) error { return e.rpcd("list", nil) })
+	}},
+	{"call", nil, func() *command {
+		return def("rpcd plugin: run a ubus method (JSON on stdin and stdout)", "", false, func(e *env, a *callArgs, _ *none) error {
+			return e.rpcd("call", []string{a.Method})
+		})
+	}},
 }
 
 // accessHelp explains --access for peer add and peer set; the examples
@@ -144,11 +213,11 @@ const accessItemsHelp = "  lan        the LAN subnets\n" +
 	"  HOST       a LAN host or subnet, optionally one protocol and port: '192.168.1.10 tcp/22',\n" +
 	"             '192.168.1.0/28', '10.0.0.5 udp/5000-5010', '192.168.1.20 icmp'\n"
 
-// lookup finds a command by path or alias.
+// lookup finds a command by path or alias and builds it.
 func lookup(path string) *command {
-	for _, c := range commands {
-		if c.path == path || contains(c.aliases, path) {
-			return c
+	for _, t := range commands {
+		if t.path == path || contains(t.aliases, path) {
+			return t.command()
 		}
 	}
 	return nil
@@ -165,8 +234,8 @@ func contains(ss []string, s string) bool {
 
 // isGroup reports whether word starts commands of two words ("peer").
 func isGroup(word string) bool {
-	for _, c := range commands {
-		if g, _, ok := strings.Cut(c.path, " "); ok && g == word {
+	for _, t := range commands {
+		if g, _, ok := strings.Cut(t.path, " "); ok && g == word {
 			return true
 		}
 	}
@@ -245,9 +314,9 @@ func hasFlags(t reflect.Type) bool {
 
 func listCommands(w io.Writer, prefix string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, c := range commands {
-		if strings.HasPrefix(c.path, prefix) {
-			fmt.Fprintf(tw, "  %s\t%s\n", c.path, c.summary)
+	for _, t := range commands {
+		if strings.HasPrefix(t.path, prefix) {
+			fmt.Fprintf(tw, "  %s\t%s\n", t.path, t.build().summary)
 		}
 	}
 	tw.Flush()

@@ -74,7 +74,8 @@ func (m *Manager) Settings(ctx context.Context, r SetupRequest) (*hub.Hub, error
 }
 
 // errSettingsScope refuses gateway settings in Settings.
-var errSettingsScope = errkind.New(errkind.Invalid, "interface, port and subnets change the gateway: they are set by setup")
+var errSettingsScope error = &errkind.Error{Kind: errkind.Invalid,
+	Err: errkind.Msg("interface, port and subnets change the gateway: they are set by setup")}
 
 // EachPeer calls fn with every configured peer, sorted by name, as Peers
 // lists them, without building the list: `peer list` streams its output.

@@ -1,9 +1,11 @@
 package control
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/wghub/wghub/hub"
@@ -116,7 +118,7 @@ func (m *Manager) Status() (*Status, error) {
 type StatusReply struct {
 	head Status   // all but Peers
 	h    *hub.Hub // nil when no hub is set up
-	live map[wgtypes.Key]livePeer
+	live *liveDevice
 	now  time.Time
 }
 
@@ -124,20 +126,53 @@ type StatusReply struct {
 // reads it (allowed IPs, keys, a UDPAddr per peer) is dropped as soon as
 // this is taken from it, so that it is not live while the reply is built.
 type livePeer struct {
+	key       wgtypes.Key
 	endpoint  string
-	handshake time.Time
+	handshake int64 // unix nanoseconds; 0: never
 	rx, tx    int64
 }
 
-// liveDevice is the part of a device read that status keeps.
+// liveDevice is the part of a device read that status keeps: its peers
+// in a slice sorted by key (a map of a thousand peers allocates about
+// three times as much while it grows, all of it live to the end).
 type liveDevice struct {
 	listenPort int
-	peers      map[wgtypes.Key]livePeer
+	peers      []livePeer
 }
 
 // keep is the wgstat callback that fills ld.
 func (ld *liveDevice) keep(p *wgstat.Peer) {
-	ld.peers[p.PublicKey] = livePeer{endpoint: p.Endpoint, handshake: p.Handshake, rx: p.Rx, tx: p.Tx}
+	var hs int64
+	if !p.Handshake.IsZero() {
+		hs = p.Handshake.UnixNano()
+	}
+	ld.peers = append(ld.peers, livePeer{key: p.PublicKey, endpoint: p.Endpoint, handshake: hs, rx: p.Rx, tx: p.Tx})
+}
+
+// sort orders the peers by key, keeping of a peer seen more than once the
+// last line (a reader may start again after a failed fast read).
+func (ld *liveDevice) sort() {
+	slices.SortStableFunc(ld.peers, func(a, b livePeer) int { return bytes.Compare(a.key[:], b.key[:]) })
+	out := ld.peers[:0]
+	for i, p := range ld.peers {
+		if i+1 < len(ld.peers) && ld.peers[i+1].key == p.key {
+			continue
+		}
+		out = append(out, p)
+	}
+	ld.peers = out
+}
+
+// peer finds the running peer with key k.
+func (ld *liveDevice) peer(k wgtypes.Key) (*livePeer, bool) {
+	if ld == nil {
+		return nil, false
+	}
+	i, ok := slices.BinarySearchFunc(ld.peers, k, func(p livePeer, k wgtypes.Key) int { return bytes.Compare(p.key[:], k[:]) })
+	if !ok {
+		return nil, false
+	}
+	return &ld.peers[i], true
 }
 
 // statsReader is a backend that reads a device's peers one at a time
@@ -147,23 +182,26 @@ type statsReader interface {
 	Stats(iface string, fn func(*wgstat.Peer)) (listenPort int, err error)
 }
 
-// readLive reads what status shows of the running iface.
-func readLive(b Backend, iface string) (*liveDevice, error) {
+// readLive reads what status shows of the running iface; about is how
+// many peers it may have (a guess, for the first allocation).
+func readLive(b Backend, iface string, about int) (*liveDevice, error) {
 	if sr, ok := b.(statsReader); ok {
-		ld := &liveDevice{peers: map[wgtypes.Key]livePeer{}}
+		ld := &liveDevice{peers: make([]livePeer, 0, about)}
 		port, err := sr.Stats(iface, ld.keep)
 		if err != nil {
 			return nil, err
 		}
 		ld.listenPort = port
+		ld.sort()
 		return ld, nil
 	}
 	d, err := b.Device(iface)
 	if err != nil {
 		return nil, err
 	}
-	ld := &liveDevice{listenPort: d.ListenPort, peers: make(map[wgtypes.Key]livePeer, len(d.Peers))}
+	ld := &liveDevice{listenPort: d.ListenPort, peers: make([]livePeer, 0, len(d.Peers))}
 	wgstat.FromDevice(d, ld.keep)
+	ld.sort()
 	return ld, nil
 }
 
@@ -186,8 +224,9 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 		err   error
 	}
 	var pending chan devResult
+	peers := 0 // about as many as the hub config has sections
 	read := func(iface string) devResult {
-		dev, err := readLive(m.Backend, iface)
+		dev, err := readLive(m.Backend, iface, peers)
 		return devResult{iface, dev, err}
 	}
 	h, _, err := m.loadConfigs(statusConfigs(m.layout()), func(hc *uci.Config) {
@@ -201,6 +240,7 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 		if iface == "" {
 			iface = hub.DefaultInterface
 		}
+		peers = len(hc.Sections())
 		pending = make(chan devResult, 1)
 		go func() { pending <- read(iface) }()
 	})
@@ -215,6 +255,7 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 		return nil, err
 	}
 	if pending == nil || d.iface != h.Settings.Interface {
+		peers = len(h.Peers)
 		d = read(h.Settings.Interface)
 	}
 	r := &StatusReply{h: h, now: time.Now(), head: Status{
@@ -229,7 +270,7 @@ func (m *Manager) ReadStatus() (*StatusReply, error) {
 	case d.err == nil:
 		r.head.Up = true
 		r.head.ListenPort = d.dev.listenPort
-		r.live = d.dev.peers
+		r.live = d.dev
 	case !errors.Is(d.err, os.ErrNotExist):
 		return nil, d.err
 	}
@@ -247,11 +288,12 @@ func (r *StatusReply) eachPeer(fn func(ps *PeerStatus) error) error {
 	for i := range r.h.Peers {
 		p := &r.h.Peers[i]
 		ps = PeerStatus{PeerInfo: Info(r.h, p), HandshakeAge: -1}
-		if lp, ok := r.live[p.PublicKey]; ok {
+		if lp, ok := r.live.peer(p.PublicKey); ok {
 			ps.Endpoint = lp.endpoint
-			if !lp.handshake.IsZero() {
-				ps.LatestHandshake = lp.handshake.Unix()
-				ps.HandshakeAge = int64(r.now.Sub(lp.handshake).Seconds())
+			if lp.handshake != 0 {
+				hs := time.Unix(0, lp.handshake)
+				ps.LatestHandshake = hs.Unix()
+				ps.HandshakeAge = int64(r.now.Sub(hs).Seconds())
 			}
 			ps.RxBytes, ps.TxBytes = lp.rx, lp.tx
 		}

@@ -43,6 +43,14 @@ func Kinds() []Kind {
 	return out
 }
 
+// Msg is an error that is only its message. A package-level error built
+// of it, &Error{Kind: k, Err: Msg("...")}, is data the linker lays out;
+// with errors.New it would be built at every start of the program.
+type Msg string
+
+// Error returns the message.
+func (m Msg) Error() string { return string(m) }
+
 // Error is an error with a kind.
 type Error struct {
 	Kind Kind

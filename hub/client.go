@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 
@@ -9,21 +8,22 @@ import (
 	"github.com/wghub/wghub/wgquick"
 )
 
-// Full-tunnel AllowedIPs: everything, both families.
-var (
-	allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
-	allIPv6 = netip.MustParsePrefix("::/0")
-)
+// fullTunnel is a full-tunnel client's AllowedIPs: everything, both
+// families. (Made when asked: package variables are computed at every start
+// of the program.)
+func fullTunnel() []netip.Prefix {
+	return []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)}
+}
 
 // ErrNoPrivateKey is returned for a client config of a peer that brought its
 // own key: the hub never saw the private half.
 var ErrNoPrivateKey error = &errkind.Error{Kind: errkind.NotFound,
-	Err: errors.New("the client's private key is not stored on the hub: the device brought its own key pair")}
+	Err: errkind.Msg("the client's private key is not stored on the hub: the device brought its own key pair")}
 
 // ErrNoEndpoint is returned for a client config while the hub has no public
 // endpoint, which every client config needs.
 var ErrNoEndpoint error = &errkind.Error{Kind: errkind.NotSetUp, Field: "endpoint",
-	Err: errors.New("the hub has no public endpoint yet (the address clients reach it at)")}
+	Err: errkind.Msg("the hub has no public endpoint yet (the address clients reach it at)")}
 
 // ClientAllowedIPs is what the client routes through the hub: what its
 // access lets it reach (everything with "internet"), the hub's own VPN
@@ -32,7 +32,7 @@ var ErrNoEndpoint error = &errkind.Error{Kind: errkind.NotSetUp, Field: "endpoin
 func (h *Hub) ClientAllowedIPs(p *Peer) []netip.Prefix {
 	a := h.AccessOf(p)
 	if a.Internet {
-		return []netip.Prefix{allIPv4, allIPv6}
+		return fullTunnel()
 	}
 	var out []netip.Prefix
 	add := func(ps ...netip.Prefix) {

@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"errors"
 	"maps"
 	"net/netip"
 	"slices"
@@ -22,10 +21,11 @@ const (
 )
 
 // DefaultSubnet is the VPN subnet of the design: hub at .1, peers from .2.
-var DefaultSubnet = netip.MustParsePrefix("192.168.100.0/24")
+// (Built, not parsed: package variables are computed at every start.)
+var DefaultSubnet = netip.PrefixFrom(netip.AddrFrom4([4]byte{192, 168, 100, 0}), 24)
 
 // ErrNotSetUp is returned when the config holds no hub yet.
-var ErrNotSetUp error = &errkind.Error{Kind: errkind.NotSetUp, Err: errors.New("no hub is set up")}
+var ErrNotSetUp error = &errkind.Error{Kind: errkind.NotSetUp, Err: errkind.Msg("no hub is set up")}
 
 // Settings are the hub's own choices, kept in the "hub" section.
 type Settings struct {

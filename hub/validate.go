@@ -9,19 +9,21 @@ import (
 )
 
 // unusable are address ranges a VPN subnet or a routed subnet cannot use,
-// with the reason people need to hear.
+// with the reason people need to hear. The prefixes stay text, parsed when
+// a subnet is checked: parsed here they would cost every start of the
+// program (IPv6 parsing included) for the few commands that check one.
 var unusable = []struct {
-	p   netip.Prefix
-	why string
+	prefix string
+	why    string
 }{
-	{netip.MustParsePrefix("0.0.0.0/8"), "0.0.0.0/8 means \"this network\" and is never routed"},
-	{netip.MustParsePrefix("127.0.0.0/8"), "127.0.0.0/8 is loopback"},
-	{netip.MustParsePrefix("169.254.0.0/16"), "169.254.0.0/16 is link-local"},
-	{netip.MustParsePrefix("224.0.0.0/4"), "224.0.0.0/4 is multicast"},
-	{netip.MustParsePrefix("240.0.0.0/4"), "240.0.0.0/4 is reserved (and holds the broadcast address 255.255.255.255)"},
-	{netip.MustParsePrefix("::/8"), "::/8 is reserved (unspecified, loopback, IPv4-mapped)"},
-	{netip.MustParsePrefix("fe80::/10"), "fe80::/10 is link-local"},
-	{netip.MustParsePrefix("ff00::/8"), "ff00::/8 is multicast"},
+	{"0.0.0.0/8", "0.0.0.0/8 means \"this network\" and is never routed"},
+	{"127.0.0.0/8", "127.0.0.0/8 is loopback"},
+	{"169.254.0.0/16", "169.254.0.0/16 is link-local"},
+	{"224.0.0.0/4", "224.0.0.0/4 is multicast"},
+	{"240.0.0.0/4", "240.0.0.0/4 is reserved (and holds the broadcast address 255.255.255.255)"},
+	{"::/8", "::/8 is reserved (unspecified, loopback, IPv4-mapped)"},
+	{"fe80::/10", "fe80::/10 is link-local"},
+	{"ff00::/8", "ff00::/8 is multicast"},
 }
 
 // Smallest prefix lengths of a VPN subnet: anything larger takes over a
@@ -64,8 +66,9 @@ func checkRange(field, what string, p netip.Prefix) error {
 		return errkind.Invalidf(field, "%s %s is an IPv4-mapped IPv6 prefix: write it as IPv4", what, p)
 	}
 	for _, u := range unusable {
-		if u.p.Addr().Is4() == p.Addr().Is4() && p.Overlaps(u.p) {
-			if p.Bits() < u.p.Bits() {
+		up := netip.MustParsePrefix(u.prefix)
+		if up.Addr().Is4() == p.Addr().Is4() && p.Overlaps(up) {
+			if p.Bits() < up.Bits() {
 				return errkind.Invalidf(field, "%s %s is too large: it contains %s", what, p, u.why)
 			}
 			return errkind.Invalidf(field, "%s %s cannot be used: %s", what, p, u.why)

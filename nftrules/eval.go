@@ -353,7 +353,7 @@ func contains(val any, raw jsonval.Raw) (in, known bool) {
 		case int:
 			return float64(v) == n, true
 		case string:
-			if num, ok := protoNumbers[v]; ok {
+			if num, ok := protoNumber(v); ok {
 				return float64(num) == n, true
 			}
 			return false, true
@@ -432,7 +432,25 @@ func anyOf(val any, list []jsonval.Raw) (bool, bool) {
 	return false, true
 }
 
-var protoNumbers = map[string]int{"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "icmpv6": 58, "sctp": 132, "udplite": 136}
+// protoNumber is the IP protocol number of a name nft prints. (A switch,
+// not a map: a package-level map is built at every start of wghub.)
+func protoNumber(name string) (int, bool) {
+	switch name {
+	case "icmp":
+		return 1, true
+	case "tcp":
+		return 6, true
+	case "udp":
+		return 17, true
+	case "ipv6-icmp", "icmpv6":
+		return 58, true
+	case "sctp":
+		return 132, true
+	case "udplite":
+		return 136, true
+	}
+	return 0, false
+}
 
 func equal(val any, s string) (bool, bool) {
 	switch v := val.(type) {
@@ -443,8 +461,10 @@ func equal(val any, s string) (bool, bool) {
 		if v == s {
 			return true, true
 		}
-		if a, ok := protoNumbers[v]; ok && protoNumbers[s] == a {
-			return true, true
+		if a, ok := protoNumber(v); ok {
+			if b, _ := protoNumber(s); b == a {
+				return true, true
+			}
 		}
 		return false, true
 	case netip.Addr:

@@ -3,6 +3,7 @@ package qr
 import (
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Level is the error correction level (ISO/IEC 18004 §5.3.2): how much
@@ -171,21 +172,26 @@ func (w *bitWriter) write(v uint, bits int) {
 }
 
 // Reed-Solomon arithmetic in GF(2⁸) modulo the field polynomial
-// x⁸+x⁴+x³+x²+1 (100011101), α = 2 (§7.5.2, Annex A).
-var gfExp, gfLog = gfTables()
+// x⁸+x⁴+x³+x²+1 (100011101), α = 2 (§7.5.2, Annex A). The tables are
+// built by generatorPoly, which every encoding calls before gfMul: built
+// at package initialisation they would cost every start of wghub, which
+// mostly draws no QR code.
+var (
+	gfExp, gfLog [256]byte
+	gfOnce       sync.Once
+)
 
-func gfTables() (exp [256]byte, log [256]byte) {
+func gfTables() {
 	x := 1
 	for i := 0; i < 255; i++ {
-		exp[i] = byte(x)
-		log[x] = byte(i)
+		gfExp[i] = byte(x)
+		gfLog[x] = byte(i)
 		x <<= 1
 		if x&0x100 != 0 {
 			x ^= 0b1_0001_1101
 		}
 	}
-	exp[255] = exp[0]
-	return exp, log
+	gfExp[255] = gfExp[0]
 }
 
 func gfMul(a, b byte) byte {
@@ -198,6 +204,7 @@ func gfMul(a, b byte) byte {
 // generatorPoly returns the coefficients of (x-α⁰)(x-α¹)…(x-αⁿ⁻¹),
 // highest power first; the leading 1 included.
 func generatorPoly(n int) []byte {
+	gfOnce.Do(gfTables)
 	g := make([]byte, 1, n+1)
 	g[0] = 1
 	for i := 0; i < n; i++ {

@@ -42,6 +42,9 @@ type method struct {
 	name  string
 	write bool         // in the ACL's write group: changes the hub or reveals a key
 	args  reflect.Type // the request struct; its json fields make list's example
+	// check calls the arguments' Check and run the handler, both typed by
+	// def (no dynamic interface lookup).
+	check func(args any) error
 	run   func(ctx context.Context, m *control.Manager, args any) (any, error)
 }
 
@@ -50,29 +53,46 @@ type method struct {
 func def[A any, PA interface {
 	*A
 	request.Checker
-}](name string, write bool, run func(context.Context, *control.Manager, PA) (any, error)) method {
-	return method{name: name, write: write, args: reflect.TypeFor[A](),
-		run: func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
+}](run func(context.Context, *control.Manager, PA) (any, error)) method {
+	return method{args: reflect.TypeFor[A](),
+		check: func(a any) error { return a.(PA).Check() },
+		run:   func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
+}
+
+// An entry is one line of the method table: the method's name, its ACL
+// group and how to build it. The table is data the linker lays out, so
+// starting the program builds none of it; "call" builds the one method it
+// runs, "list" all of them.
+type entry struct {
+	name  string
+	write bool
+	build func() method
+}
+
+func (e entry) method() method {
+	m := e.build()
+	m.name, m.write = e.name, e.write
+	return m
 }
 
 // methods is the one table that "list" prints and "call" dispatches on.
-var methods = []method{
-	def("status", false, status),
-	def("peers", false, peers),
-	def("settings", false, settings),
-	def("doctor", false, doctor),
-	def("peer_add", true, peerAdd),
-	def("peer_remove", true, peerRemove),
-	def("peer_set", true, peerSet),
-	def("peer_config", true, peerConfig),
-	def("setup", true, setup),
-	def("settings_set", true, settingsSet),
+var methods = []entry{
+	{"status", false, func() method { return def(status) }},
+	{"peers", false, func() method { return def(peers) }},
+	{"settings", false, func() method { return def(settings) }},
+	{"doctor", false, func() method { return def(doctor) }},
+	{"peer_add", true, func() method { return def(peerAdd) }},
+	{"peer_remove", true, func() method { return def(peerRemove) }},
+	{"peer_set", true, func() method { return def(peerSet) }},
+	{"peer_config", true, func() method { return def(peerConfig) }},
+	{"setup", true, func() method { return def(setup) }},
+	{"settings_set", true, func() method { return def(settingsSet) }},
 }
 
 func lookup(name string) (method, bool) {
-	for _, m := range methods {
-		if m.name == name {
-			return m, true
+	for _, e := range methods {
+		if e.name == name {
+			return e.method(), true
 		}
 	}
 	return method{}, false
@@ -81,11 +101,11 @@ func lookup(name string) (method, bool) {
 // Methods returns the method names of the read and the write group, sorted;
 // the ACL file must grant exactly these.
 func Methods() (read, write []string) {
-	for _, m := range methods {
-		if m.write {
-			write = append(write, m.name)
+	for _, e := range methods {
+		if e.write {
+			write = append(write, e.name)
 		} else {
-			read = append(read, m.name)
+			read = append(read, e.name)
 		}
 	}
 	sort.Strings(read)
@@ -97,23 +117,29 @@ func Methods() (read, write []string) {
 // arguments whose JSON types are the types rpcd registers.
 func List() map[string]map[string]any {
 	out := make(map[string]map[string]any, len(methods))
-	for _, m := range methods {
+	for _, e := range methods {
+		m := e.method()
 		out[m.name] = request.Example(m.args)
 	}
 	return out
 }
 
-// Reply codes by error kind: the ubus status a native object would answer
-// with. ubus has no status for a conflict; UNKNOWN_ERROR stands for it, and
-// the reply's "kind" tells it apart.
-var codes = map[errkind.Kind]string{
-	errkind.Internal:    CodeUnknownError,
-	errkind.Invalid:     CodeInvalidArgument,
-	errkind.NotFound:    CodeNotFound,
-	errkind.Conflict:    CodeUnknownError,
-	errkind.NotSetUp:    CodeNotFound,
-	errkind.Permission:  CodePermissionDenied,
-	errkind.Unsupported: CodeNotSupported,
+// codeOf is the reply code for an error kind: the ubus status a native
+// object would answer with. ubus has no status for a conflict;
+// UNKNOWN_ERROR stands for it, and the reply's "kind" tells it apart. (A
+// switch, not a map: a map is built at every start of the program.)
+func codeOf(k errkind.Kind) string {
+	switch k {
+	case errkind.Invalid:
+		return CodeInvalidArgument
+	case errkind.NotFound, errkind.NotSetUp:
+		return CodeNotFound
+	case errkind.Permission:
+		return CodePermissionDenied
+	case errkind.Unsupported:
+		return CodeNotSupported
+	}
+	return CodeUnknownError // Internal, Conflict
 }
 
 // Code is the reply code for err.
@@ -122,7 +148,7 @@ func Code(err error) string {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	return codes[errkind.Of(err)]
+	return codeOf(errkind.Of(err))
 }
 
 // Error is a failure of the plugin protocol itself (an unknown method, a
@@ -167,7 +193,7 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 	if err != nil {
 		return errorReply(err)
 	}
-	if err := args.(request.Checker).Check(); err != nil {
+	if err := m.check(args); err != nil {
 		return errorReply(err)
 	}
 	mgr, err := open()

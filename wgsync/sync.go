@@ -17,7 +17,14 @@ type Device interface {
 // ErrNotRunning is returned (wrapping os.ErrNotExist) when the interface
 // does not exist: there is nothing to sync, and netifd or `wghub up` will
 // build it from UCI when it comes up.
-var ErrNotRunning = fmt.Errorf("wgsync: interface not running: %w", os.ErrNotExist)
+var ErrNotRunning error = notRunning{}
+
+// notRunning is ErrNotRunning's type: a value the linker lays out, where
+// fmt.Errorf would run (and bring in fmt's formatting) at every start.
+type notRunning struct{}
+
+func (notRunning) Error() string { return "wgsync: interface not running: " + os.ErrNotExist.Error() }
+func (notRunning) Unwrap() error { return os.ErrNotExist }
 
 // Result is what one Sync did.
 type Result struct {
