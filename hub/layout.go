@@ -279,7 +279,10 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		id := p.ID
 		name, cname := PeerSection(id), clientSection(id)
 		keep[id] = true
-		ps := nc.Section(name)
+		ps, cs := nc.Section(name), hc.Section(cname)
+		if w.err == nil && stored(ps, cs, p) {
+			continue
+		}
 		if ps == nil {
 			if ps, err = nc.Add(PeerType(s.Interface), name); err != nil {
 				return err
@@ -292,7 +295,6 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
-		cs := hc.Section(cname)
 		if cs == nil {
 			if cs, err = hc.Add(clientType, cname); err != nil {
 				return err
@@ -333,6 +335,51 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		}
 	}
 	return w.err
+}
+
+// stored reports whether the peer's sections ps and cs are, byte for
+// byte, what the writes below would leave in sections written afresh:
+// then those writes would change nothing. It costs a comparison of their
+// bytes, where the writes cost a parse of both (most of Store's time with
+// thousands of peers). Sections written any other way take the writes,
+// which rewrite them only where their options differ.
+func stored(ps, cs *uci.Section, p *Peer) bool {
+	if ps == nil || cs == nil {
+		return false
+	}
+	var key [44]byte // base64 of 32 bytes
+	m := ps.Match()
+	m.Option("description", p.Name)
+	m.OptionBytes("public_key", keyBytes(&key, &p.PublicKey))
+	m.OptionBytes("preshared_key", keyBytes(&key, p.PresharedKey))
+	if len(p.Addresses) == 1 && len(p.Routes) == 0 {
+		var buf [64]byte
+		m.ListBytes("allowed_ips", p.Addresses[0].AppendTo(buf[:0]))
+	} else {
+		m.List("allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
+	}
+	m.Option("route_allowed_ips", flag(len(p.Routes) > 0))
+	m.Option("disabled", flag(p.Disabled))
+	if !m.Done() {
+		return false
+	}
+	m = cs.Match()
+	m.Option("name", p.Name)
+	m.OptionBytes("private_key", keyBytes(&key, p.PrivateKey))
+	if p.Access != nil {
+		m.List("access", accessItems(*p.Access))
+	}
+	m.List("lan", prefixStrings(p.LAN))
+	return m.Done()
+}
+
+// keyBytes is k in base64 in buf, or nothing for a nil k.
+func keyBytes(buf *[44]byte, k *wgtypes.Key) []byte {
+	if k == nil {
+		return nil
+	}
+	base64.StdEncoding.Encode(buf[:], k[:])
+	return buf[:]
 }
 
 // keptSection reports whether name is the wghub_ID or client_ID of a kept
