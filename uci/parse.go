@@ -167,6 +167,24 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				continue
 			}
 		}
+		if lazy {
+			// The rest of it: config lines and the blank lines between
+			// sections, when written plainly.
+			if span != nil && data[start] == '\n' {
+				p.end = start + 1
+				span.raw = data[span.at:p.end]
+				continue
+			}
+			if typ, name, end := p.plainConfig(start); end > 0 && c.byName[name] == nil {
+				s := c.newSection(typ, name)
+				p.cur, p.end = s, end
+				span = p.newUnit()
+				*span = unit{raw: data[start:end], orig: true, span: s, at: start}
+				s.span = span
+				c.units = append(c.units, span)
+				continue
+			}
+		}
 		p.pos, p.tail = start, -1
 		p.fetch()
 		cmds, err := p.line()
@@ -362,6 +380,37 @@ func (p *parser) plainOther(start int) int {
 		}
 	}
 	return 0
+}
+
+// plainConfig reads the line at start when it is a config line written
+// as uci export and wghub write a named section's: "config", a type and
+// a quoted name, both of letters, digits and '_' only, single spaces,
+// then the line's end. The full parser (line) reads such a line as this
+// one command; a file's thousands of sections cost a scan of their
+// config lines. Else end is 0.
+func (p *parser) plainConfig(start int) (typ, name string, end int) {
+	d := p.data
+	i := start + len("config ")
+	if !bytes.HasPrefix(d[start:], []byte("config ")) {
+		return "", "", 0
+	}
+	t := i
+	for i < len(d) && plainByte[d[i]] == plainName {
+		i++
+	}
+	if i == t || i+1 >= len(d) || d[i] != ' ' || d[i+1] != '\'' {
+		return "", "", 0
+	}
+	typ = p.sdata[t:i]
+	i += 2
+	n := i
+	for i < len(d) && plainByte[d[i]] == plainName {
+		i++
+	}
+	if i == n || i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
+		return "", "", 0
+	}
+	return typ, p.sdata[n:i], i + 2
 }
 
 // plainOption is the command of a plainLine at start, or nil; it moves
