@@ -120,36 +120,53 @@ func (c *Config) render() []byte {
 		n += len(u.raw)
 	}
 	b.Grow(n + n/32 + 4096)
+	c.each(func(p []byte, _ bool) { b.Write(p) })
+	if b.Len() == 0 {
+		return []byte{}
+	}
+	return b.Bytes()
+}
+
+// each calls fn with the file's bytes in order: a unit's bytes as read
+// (orig: a run of the parsed file), or the lines an edit rendered, in a
+// buffer fn must not keep.
+func (c *Config) each(fn func(p []byte, orig bool)) {
+	var line []byte
+	last := byte('\n') // the last byte given to fn
+	out := func(p []byte, orig bool) {
+		if len(p) > 0 {
+			fn(p, orig)
+			last = p[len(p)-1]
+		}
+	}
 	for i, u := range c.units {
-		if !u.orig && b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
-			b.WriteByte('\n') // the file did not end in a newline
+		if !u.orig && last != '\n' {
+			out([]byte{'\n'}, false) // the file did not end in a newline
 		}
 		if u.raw != nil && (i == len(c.units)-1 || !u.changedByNewline()) {
-			b.Write(u.raw)
+			out(u.raw, u.orig)
 			continue
 		}
 		optIndent := "\t"
 		if k := u.cmds[0].kind; k == 'o' || k == 'l' {
 			optIndent = u.indent
 		}
+		line = line[:0]
 		for i, x := range u.cmds {
 			switch {
 			case i == 0:
-				b.WriteString(u.indent)
+				line = append(line, u.indent...)
 			case x.kind == 'o' || x.kind == 'l':
-				b.WriteString(optIndent)
+				line = append(line, optIndent...)
 			}
-			b.WriteString(x.render())
+			line = append(line, x.render()...)
 			if i == len(u.cmds)-1 {
-				b.WriteString(u.tail)
+				line = append(line, u.tail...)
 			}
-			b.WriteByte('\n')
+			line = append(line, '\n')
 		}
+		out(line, false)
 	}
-	if b.Len() == 0 {
-		return []byte{}
-	}
-	return b.Bytes()
 }
 
 // changedByNewline reports whether the last line of a file that does not
