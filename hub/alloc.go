@@ -3,32 +3,43 @@ package hub
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 
 	"github.com/wghub/wghub/errkind"
 )
 
 // used returns every VPN address already taken: the hub's, all peers' and
 // foreign peers'.
-func (h *Hub) used() map[netip.Addr]bool {
-	u := make(map[netip.Addr]bool, len(h.Peers)+len(h.Foreign)+2) // sized: growing it is garbage
+func (h *Hub) used() addrSet {
+	u := make(addrSet, 0, len(h.Peers)+len(h.Foreign)+2) // usually one each
 	for _, a := range h.Settings.Addresses() {
-		u[a.Addr()] = true
+		u = append(u, a.Addr())
 	}
 	for i := range h.Peers {
 		for _, ps := range [][]netip.Prefix{h.Peers[i].Addresses, h.Peers[i].Routes} {
 			for _, a := range ps {
 				if a.IsSingleIP() {
-					u[a.Addr()] = true
+					u = append(u, a.Addr())
 				}
 			}
 		}
 	}
 	for _, a := range h.Foreign {
 		if a.IsSingleIP() {
-			u[a.Addr()] = true
+			u = append(u, a.Addr())
 		}
 	}
+	slices.SortFunc(u, netip.Addr.Compare) // peers in address order: one pass
 	return u
+}
+
+// addrSet is a sorted list of addresses: a third of a map's memory for
+// thousands of peers.
+type addrSet []netip.Addr
+
+func (u addrSet) has(a netip.Addr) bool {
+	_, ok := slices.BinarySearchFunc(u, a, netip.Addr.Compare)
+	return ok
 }
 
 // hostN is the n-th address of subnet (n=0 is the network address).
@@ -91,7 +102,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 				return nil, false
 			}
 			a, ok := hostN(sn, n)
-			if !ok || used[a] {
+			if !ok || used.has(a) {
 				return nil, false
 			}
 			out = append(out, netip.PrefixFrom(a, a.BitLen()))
@@ -110,7 +121,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 			if n < 2 || n > lastHost(sn) {
 				return nil, errkind.Invalidf("ip", "address %s is reserved in %s (network, hub or broadcast address)", want, sn)
 			}
-			if used[want] {
+			if used.has(want) {
 				return nil, errkind.Conflictf("ip", "address %s is already in use", want)
 			}
 			if out, ok := free(n); ok {
@@ -136,7 +147,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 	return nil, errkind.Conflictf("", "no free address left in %s", prefixList(subnets))
 }
 
-func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.Prefix, error) {
+func (h *Hub) allocateSplit(want netip.Addr, used addrSet) ([]netip.Prefix, error) {
 	out := []netip.Prefix{netip.PrefixFrom(want, want.BitLen())}
 	for _, sn := range h.Settings.Subnets {
 		if sn.Addr().Is4() == want.Is4() {
@@ -144,7 +155,7 @@ func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.
 		}
 		found := false
 		for n := uint64(2); n <= lastHost(sn); n++ {
-			if a, ok := hostN(sn, n); ok && !used[a] {
+			if a, ok := hostN(sn, n); ok && !used.has(a) {
 				out = append(out, netip.PrefixFrom(a, a.BitLen()))
 				found = true
 				break

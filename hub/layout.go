@@ -270,19 +270,19 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	// keep: the ids of the peers h has; their sections are wghub_ID and
 	// client_ID (one map entry per peer, not one per section).
 	keep := make(map[string]bool, len(h.Peers))
-	var ids map[string]bool
+	var ids []bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
 		if p.ID == "" {
 			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
-		name, cname := PeerSection(id), clientSection(id)
 		keep[id] = true
-		ps, cs := nc.Section(name), hc.Section(cname)
+		ps, cs := sectionOf(nc, peerPrefix, id), sectionOf(hc, "client_", id)
 		if w.err == nil && stored(ps, cs, p) {
 			continue
 		}
+		name, cname := PeerSection(id), clientSection(id)
 		if ps == nil {
 			if ps, err = nc.Add(PeerType(s.Interface), name); err != nil {
 				return err
