@@ -268,8 +268,8 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
 	// keep: the ids of the peers h has; their sections are wghub_ID and
-	// client_ID (one map entry per peer, not one per section).
-	keep := make(map[string]bool, len(h.Peers))
+	// client_ID (one entry per peer, not one per section).
+	keep := newIDSet(len(h.Peers))
 	var ids []bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
@@ -277,7 +277,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
-		keep[id] = true
+		keep.add(id)
 		ps, cs := sectionOf(nc, peerPrefix, id), sectionOf(hc, "client_", id)
 		if w.err == nil && stored(ps, cs, p) {
 			continue
@@ -315,7 +315,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	}
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
 		// Owned as loaded: a client section added above is a kept peer's.
-		if id := peerID(ps); !keep[id] && ownerClient(hc, id) != nil {
+		if id := peerID(ps); !keep.has(id) && ownerClient(hc, id) != nil {
 			nc.Delete(ps)
 		}
 	}
@@ -384,12 +384,39 @@ func keyBytes(buf *[44]byte, k *wgtypes.Key) []byte {
 
 // keptSection reports whether name is the wghub_ID or client_ID of a kept
 // peer's id.
-func keptSection(name string, keep map[string]bool) bool {
-	if id, ok := strings.CutPrefix(name, "client_"); ok && keep[id] {
+func keptSection(name string, keep *idSet) bool {
+	if id, ok := strings.CutPrefix(name, "client_"); ok && keep.has(id) {
 		return true
 	}
 	id, ok := strings.CutPrefix(name, peerPrefix)
-	return ok && keep[id]
+	return ok && keep.has(id)
+}
+
+// idSet is a set of peer ids: the usual ones, small numbers, as bits (a
+// map of thousands of ids is a quarter of a megabyte).
+type idSet struct {
+	small []bool // small[n]: id n, as strconv.Itoa writes it
+	other map[string]bool
+}
+
+func newIDSet(peers int) *idSet { return &idSet{small: make([]bool, 2*peers+16)} }
+
+func (s *idSet) add(id string) {
+	if n, ok := decimal(id); ok && n < len(s.small) {
+		s.small[n] = true
+		return
+	}
+	if s.other == nil {
+		s.other = map[string]bool{}
+	}
+	s.other[id] = true
+}
+
+func (s *idSet) has(id string) bool {
+	if n, ok := decimal(id); ok && n < len(s.small) {
+		return s.small[n]
+	}
+	return s.other[id]
 }
 
 // Remove deletes everything Store wrote for the hub in cfgs.

@@ -43,3 +43,23 @@ func TestNewPeerID(t *testing.T) {
 		}
 	}
 }
+
+// TestIDSet: ids as bits or, past them or not written as numbers, in a
+// map; an id is in the set only as written ("7" is not "07").
+func TestIDSet(t *testing.T) {
+	s := newIDSet(1) // bits for 0..17
+	in := []string{"1", "17", "18", "5000", "07", "x"}
+	for _, id := range in {
+		s.add(id)
+	}
+	for _, id := range in {
+		if !s.has(id) {
+			t.Errorf("%q added, not in the set", id)
+		}
+	}
+	for _, id := range []string{"", "0", "2", "7", "16", "19", "050", "X"} {
+		if s.has(id) {
+			t.Errorf("%q in the set, never added", id)
+		}
+	}
+}
