@@ -688,7 +688,7 @@ func HandlerList(vals []string) []string {
 // entries with commas (HandlerList).
 func SplitList(items []string) []string {
 	// One plain item, the usual allowed_ips of a peer, is the list.
-	if len(items) == 1 && !strings.ContainsFunc(items[0], func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+	if len(items) == 1 && !strings.ContainsFunc(items[0], listSep) {
 		if items[0] == "" {
 			return nil
 		}
@@ -696,10 +696,13 @@ func SplitList(items []string) []string {
 	}
 	var out []string
 	for _, v := range items {
-		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
+		out = append(out, strings.FieldsFunc(v, listSep)...)
 	}
 	return out
 }
+
+// listSep reports whether r separates entries of a list item.
+func listSep(r rune) bool { return r == ',' || unicode.IsSpace(r) }
 
 // accessItems is an access as UCI list items; no access at all is "none",
 // so that it is not read back as "follows the hub".
@@ -711,6 +714,18 @@ func accessItems(a Access) []string {
 }
 
 func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
+	// One plain item, a peer's usual allowed_ips, is read without
+	// building its list (Load reads thousands).
+	if v, _, ok := s.Single(name); ok && !strings.ContainsFunc(v, listSep) {
+		if v == "" {
+			return nil, nil
+		}
+		p, err := parsePrefix(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
+		}
+		return []netip.Prefix{p}, nil
+	}
 	var out []netip.Prefix
 	for _, f := range SplitList(s.List(name)) {
 		p, err := parsePrefix(f)

@@ -149,8 +149,10 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	// Room for the sections a file of this size is likely to have.
 	if n := bytes.Count(data, []byte("config")); n > 8 {
 		c.byName = make(map[string]*Section, n)
-		c.sections = make([]*Section, 0, n)
-		c.units = make([]*unit, 0, n+8) // a span each, and a few more
+		c.sections = make([]*Section, 0, n+8)
+		// A span each, and room for the lines an edit of a few sections
+		// adds (growing would copy the list, a pointer a section).
+		c.units = make([]*unit, 0, n+64)
 	}
 	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
