@@ -147,7 +147,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c := New(name)
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
-	if n := bytes.Count(data, []byte("config")); n > 8 {
+	if n := sectionsIn(data); n > 8 {
 		c.byName = make(map[string]*Section, n)
 		c.sections = make([]*Section, 0, n+8)
 		// A span each, and room for the lines an edit of a few sections
@@ -252,6 +252,20 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	}
 	c.indexed = true
 	return c, nil
+}
+
+// sectionsIn estimates how many sections data holds: its config lines
+// counted in its first 64 KB and scaled to its size, with a sixteenth
+// more (too few costs the lists and the name map a copy as they grow).
+// Counting them in all of a big file costs a pass over it as long as the
+// parse's own.
+func sectionsIn(data []byte) int {
+	const sample = 64 << 10
+	if len(data) <= sample {
+		return bytes.Count(data, []byte("config"))
+	}
+	n := int(int64(bytes.Count(data[:sample], []byte("config"))) * int64(len(data)) / sample)
+	return n + n/16
 }
 
 // unit makes the line(s) from start to p.end, holding cmds, a unit.
