@@ -122,8 +122,11 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	h.loadedAddrs = prefixStrings(s.Addresses())
 	h.loadedIface = s.Interface
 	peerSecs := nc.SectionsByType(PeerType(s.Interface))
+	var slab peerSlab
 	if len(peerSecs) > 0 {
 		h.Peers = make([]Peer, 0, len(peerSecs)+1) // +1: room for an added peer
+		slab.keys = make([]wgtypes.Key, 0, 2*len(peerSecs))
+		slab.addrs = make([]netip.Prefix, 0, len(peerSecs))
 	}
 	for _, ps := range peerSecs {
 		cs := ownerClient(hc, peerID(ps))
@@ -136,7 +139,7 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 			continue
 		}
 		h.Peers = append(h.Peers, Peer{})
-		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, cs, s); err != nil {
+		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, cs, s, &slab); err != nil {
 			return nil, err
 		}
 	}
@@ -146,10 +149,38 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	return h, nil
 }
 
+// peerSlab is what Load cuts the peers' keys and addresses from: one
+// allocation each for thousands of peers, not one per key.
+type peerSlab struct {
+	keys  []wgtypes.Key
+	addrs []netip.Prefix
+}
+
+// key returns a pointer to k in the slab.
+func (sl *peerSlab) key(k wgtypes.Key) *wgtypes.Key {
+	if len(sl.keys) == cap(sl.keys) {
+		return &k
+	}
+	sl.keys = append(sl.keys, k)
+	return &sl.keys[len(sl.keys)-1]
+}
+
+// prefixes is prefixes, a list of one cut from the slab (capacity
+// clipped: an append copies it).
+func (sl *peerSlab) prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
+	p, one, err := onePrefix(s, name)
+	if !one || err != nil || !p.IsValid() || len(sl.addrs) == cap(sl.addrs) {
+		return prefixes(s, name)
+	}
+	sl.addrs = append(sl.addrs, p)
+	n := len(sl.addrs)
+	return sl.addrs[n-1 : n : n], nil
+}
+
 // loadPeer reads a peer into p, an element of the hub's peers (not a copy
 // of one: thousands of peers would make that much garbage); cs is the
 // client section that makes it wghub's.
-func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
+func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings, slab *peerSlab) error {
 	id := peerID(ps)
 	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
 	if p.Name == "" {
@@ -171,9 +202,9 @@ func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
 		if err != nil {
 			return fmt.Errorf("%s: preshared_key is not a valid key", where())
 		}
-		p.PresharedKey = &k
+		p.PresharedKey = slab.key(k)
 	}
-	allowed, err := prefixes(ps, "allowed_ips")
+	allowed, err := slab.prefixes(ps, "allowed_ips")
 	if err != nil {
 		return fmt.Errorf("%s: %w", where(), err)
 	}
@@ -194,7 +225,7 @@ func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
 		if err != nil {
 			return fmt.Errorf("%s: stored client private_key is not a valid key", where())
 		}
-		p.PrivateKey = &key
+		p.PrivateKey = slab.key(key)
 	}
 	if items := cs.List("access"); len(items) > 0 {
 		a, err := ParseAccess("access", items)
@@ -714,15 +745,9 @@ func accessItems(a Access) []string {
 }
 
 func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
-	// One plain item, a peer's usual allowed_ips, is read without
-	// building its list (Load reads thousands).
-	if v, _, ok := s.Single(name); ok && !strings.ContainsFunc(v, listSep) {
-		if v == "" {
-			return nil, nil
-		}
-		p, err := parsePrefix(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
+	if p, one, err := onePrefix(s, name); one {
+		if err != nil || !p.IsValid() {
+			return nil, err
 		}
 		return []netip.Prefix{p}, nil
 	}
@@ -756,6 +781,23 @@ func prefixStrings(lists ...[]netip.Prefix) []string {
 		}
 	}
 	return out
+}
+
+// onePrefix reads option name when it is one plain item (one says so), a
+// peer's usual allowed_ips, without building its list (Load reads
+// thousands): its prefix, or none for an empty item.
+func onePrefix(s *uci.Section, name string) (p netip.Prefix, one bool, err error) {
+	v, _, ok := s.Single(name)
+	if !ok || strings.ContainsFunc(v, listSep) {
+		return netip.Prefix{}, false, nil
+	}
+	if v == "" {
+		return netip.Prefix{}, true, nil
+	}
+	if p, err = parsePrefix(v); err != nil {
+		return netip.Prefix{}, true, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
+	}
+	return p, true, nil
 }
 
 func intOpt(s *uci.Section, name string, def int) (int, error) {

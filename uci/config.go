@@ -280,7 +280,13 @@ func djbhash(s string) uint32 {
 // (firewall.cfg01e63d is the stock firewall's defaults section).
 func (c *Config) newSection(typ, name string) *Section {
 	c.nsec++
-	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
+	var s *Section
+	if a := &c.slabs; len(a.secs) < cap(a.secs) {
+		a.secs = append(a.secs, Section{c: c, typ: typ, name: name, anon: name == ""})
+		s = &a.secs[len(a.secs)-1]
+	} else {
+		s = &Section{c: c, typ: typ, name: name, anon: name == ""}
+	}
 	if s.anon {
 		s.name = anonName(c.nsec, djbhash(typ))
 	}

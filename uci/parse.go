@@ -55,6 +55,7 @@ type slabs struct {
 	units []unit
 	cmds  []cmd
 	ptrs  []*cmd
+	secs  []Section // sized by Parse for a big file's sections
 }
 
 const slabSize = 512
@@ -150,6 +151,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	if n := sectionsIn(data); n > 8 {
 		c.byName = make(map[string]*Section, n)
 		c.sections = make([]*Section, 0, n+8)
+		c.slabs.secs = make([]Section, 0, n+8)
 		// A span each, and room for the lines an edit of a few sections
 		// adds (growing would copy the list, a pointer a section).
 		c.units = make([]*unit, 0, n+64)
