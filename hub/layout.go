@@ -719,7 +719,7 @@ func HandlerList(vals []string) []string {
 // entries with commas (HandlerList).
 func SplitList(items []string) []string {
 	// One plain item, the usual allowed_ips of a peer, is the list.
-	if len(items) == 1 && !strings.ContainsFunc(items[0], listSep) {
+	if len(items) == 1 && !hasListSep(items[0]) {
 		if items[0] == "" {
 			return nil
 		}
@@ -734,6 +734,20 @@ func SplitList(items []string) []string {
 
 // listSep reports whether r separates entries of a list item.
 func listSep(r rune) bool { return r == ',' || unicode.IsSpace(r) }
+
+// hasListSep is strings.ContainsFunc(s, listSep), without a call per
+// character for ASCII (Load reads thousands of allowed_ips).
+func hasListSep(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80:
+			return strings.ContainsFunc(s[i:], listSep)
+		case c == ',' || c == ' ' || c >= '\t' && c <= '\r':
+			return true
+		}
+	}
+	return false
+}
 
 // accessItems is an access as UCI list items; no access at all is "none",
 // so that it is not read back as "follows the hub".
@@ -788,7 +802,7 @@ func prefixStrings(lists ...[]netip.Prefix) []string {
 // thousands): its prefix, or none for an empty item.
 func onePrefix(s *uci.Section, name string) (p netip.Prefix, one bool, err error) {
 	v, _, ok := s.Single(name)
-	if !ok || strings.ContainsFunc(v, listSep) {
+	if !ok || hasListSep(v) {
 		return netip.Prefix{}, false, nil
 	}
 	if v == "" {
