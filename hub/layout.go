@@ -159,7 +159,9 @@ type peerSlab struct {
 // key returns a pointer to k in the slab.
 func (sl *peerSlab) key(k wgtypes.Key) *wgtypes.Key {
 	if len(sl.keys) == cap(sl.keys) {
-		return &k
+		p := new(wgtypes.Key) // (not &k: k would then be allocated on every call)
+		*p = k
+		return p
 	}
 	sl.keys = append(sl.keys, k)
 	return &sl.keys[len(sl.keys)-1]
