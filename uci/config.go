@@ -42,15 +42,15 @@ type Config struct {
 // cmds, one command per line.
 type unit struct {
 	raw    []byte
-	orig   bool // parsed from the file (not added by an edit)
 	cmds   []*cmd
 	indent string
 	tail   string // trailing comment kept when the unit is rewritten
 	// span: the unit is all the lines of this section, not yet split
 	// into units of their own (see Parse); at is where raw starts in
-	// the file.
+	// the file (a file of spans is under 2 GB: 96 bytes a unit, not 112).
 	span *Section
-	at   int
+	at   int32
+	orig bool // parsed from the file (not added by an edit)
 }
 
 // cmd is one command: package, config, option or list.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"unsafe"
 )
 
 // TestContent: a config's content (the runs a commit writes) is what
@@ -67,5 +68,13 @@ func TestContent(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRecordSizes: a big file costs a unit and a section record per
+// section; both stay in Go's 96-byte size class.
+func TestRecordSizes(t *testing.T) {
+	if u, s := unsafe.Sizeof(unit{}), unsafe.Sizeof(Section{}); u > 96 || s > 96 {
+		t.Errorf("unit %d bytes, Section %d bytes; want at most 96 each", u, s)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -134,7 +135,7 @@ func parseOwned(name string, data []byte) (*Config, error) {
 // parseAs parses data, whose bytes sdata holds as a string; peek: see
 // parseOwned.
 func parseAs(name string, data []byte, sdata string, peek bool) (*Config, error) {
-	c, err := parse(name, data, sdata, true)
+	c, err := parse(name, data, sdata, len(data) < math.MaxInt32) // see unit.at
 	if err == errIrregular {
 		c, err = parse(name, data, sdata, false)
 	}
@@ -183,7 +184,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				s := c.newSection(typ, name)
 				p.cur, p.end = s, end
 				span = p.newUnit()
-				*span = unit{raw: data[start:end], orig: true, span: s, at: start}
+				*span = unit{raw: data[start:end], orig: true, span: s, at: int32(start)}
 				s.span = span
 				c.units = append(c.units, span)
 				continue
@@ -207,7 +208,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 					return nil, errIrregular // opened again
 				}
 				span = p.newUnit()
-				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
+				*span = unit{raw: data[start:p.end], orig: true, span: s, at: int32(start)}
 				s.span = span
 				c.units = append(c.units, span)
 				p.dropCmds(1)
@@ -305,8 +306,8 @@ func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cm
 		c.replayer = p
 	}
 	p.replay, p.cur = span.span, span.span
-	p.end = span.at
-	for p.end < span.at+len(span.raw) {
+	p.end = int(span.at)
+	for p.end < int(span.at)+len(span.raw) {
 		start := p.end
 		if plain {
 			if x := p.plainOption(start); x != nil {
