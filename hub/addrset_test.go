@@ -27,7 +27,10 @@ func TestAddrSet(t *testing.T) {
 		}
 	}
 	for _, dup := range []string{"10.0.0.2", "fd00::2"} {
-		u.add(netip.MustParseAddr(dup))
+		u := newAddrSet(2)
+		for _, a := range append(addrs, dup) {
+			u.add(netip.MustParseAddr(a))
+		}
 		if !u.sort() {
 			t.Errorf("%s added twice, not reported", dup)
 		}
