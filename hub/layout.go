@@ -184,7 +184,7 @@ func (sl *peerSlab) prefixes(s *uci.Section, name string) ([]netip.Prefix, error
 // client section that makes it wghub's.
 func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings, slab *peerSlab) error {
 	id := peerID(ps)
-	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
+	*p = Peer{ID: id, Name: strOpt(ps, "description", ""), ps: ps, cs: cs}
 	if p.Name == "" {
 		p.Name = strOpt(cs, "name", "")
 	}
@@ -311,7 +311,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		}
 		id := p.ID
 		keep.add(id)
-		ps, cs := sectionOf(nc, peerPrefix, id), sectionOf(hc, "client_", id)
+		ps, cs := p.sections(nc, hc)
 		if w.err == nil && stored(ps, cs, p) {
 			continue
 		}
@@ -368,6 +368,26 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		}
 	}
 	return w.err
+}
+
+// sections are the peer's sections (by its id) in nc and hc, or nil: the
+// ones Load read it from while they still are, else found by name.
+func (p *Peer) sections(nc, hc *uci.Config) (ps, cs *uci.Section) {
+	ps, cs = p.ps, p.cs
+	if !ps.In(nc) || !named(ps, peerPrefix, p.ID) {
+		ps = sectionOf(nc, peerPrefix, p.ID)
+	}
+	if !cs.In(hc) || !named(cs, "client_", p.ID) {
+		cs = sectionOf(hc, "client_", p.ID)
+	}
+	return ps, cs
+}
+
+// named reports whether s is named prefix + id (named sections are one
+// to a name in a config).
+func named(s *uci.Section, prefix, id string) bool {
+	n := s.Name()
+	return !s.Anonymous() && len(n) == len(prefix)+len(id) && n[:len(prefix)] == prefix && n[len(prefix):] == id
 }
 
 // stored reports whether the peer's sections ps and cs are, byte for

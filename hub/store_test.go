@@ -76,9 +76,68 @@ func TestStoreWritesEachChange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// (The sections each was read from differ, of course.)
+			got.Peers[1].ps, got.Peers[1].cs, want.ps, want.cs = nil, nil, nil, nil
 			if !reflect.DeepEqual(got.Peers[1], want) {
 				t.Errorf("peer after Store and Load:\n%+v\nwant:\n%+v", got.Peers[1], want)
 			}
 		})
+	}
+}
+
+// TestStoreOtherConfigs: a hub stored into configs other than the ones it
+// was loaded from (parsed again, or with its sections deleted) writes
+// there, not into the sections it was read from.
+func TestStoreOtherConfigs(t *testing.T) {
+	l := Standalone
+	h := testHub(t, "10.64.0.0/16")
+	cfgs := map[string]*uci.Config{"wghub": uci.New("wghub")}
+	if _, err := h.AddPeer(PeerRequest{Name: "one", PSK: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Store(cfgs, l, h); err != nil {
+		t.Fatal(err)
+	}
+	text := cfgs["wghub"].Bytes()
+	parse := func() *uci.Config {
+		c, err := uci.Parse("wghub", text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	cfgs["wghub"] = parse()
+	h, err := Load(cfgs, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Peers[0].Disabled = true
+	for _, tc := range []struct {
+		name string
+		cfg  func() *uci.Config
+	}{
+		{"parsed again", parse},
+		{"sections deleted", func() *uci.Config {
+			c := cfgs["wghub"]
+			c.Delete(c.Section(PeerSection(h.Peers[0].ID)))
+			c.Delete(c.Section(clientSection(h.Peers[0].ID)))
+			return c
+		}},
+	} {
+		other := map[string]*uci.Config{"wghub": tc.cfg()}
+		if err := Store(other, l, h); err != nil {
+			t.Fatal(err)
+		}
+		c, err := uci.Parse("wghub", other["wghub"].Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(map[string]*uci.Config{"wghub": c}, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Peers) != 1 || !got.Peers[0].Disabled || got.Peers[0].Name != "one" {
+			t.Errorf("%s: peers after Store %+v, want one, disabled", tc.name, got.Peers)
+		}
 	}
 }

@@ -459,6 +459,9 @@ func isBlank(u *unit) bool {
 	return len(u.cmds) == 0 && u.raw != nil && len(bytes.TrimSpace(u.raw)) == 0
 }
 
+// In reports whether s is a section of c (not deleted from it).
+func (s *Section) In(c *Config) bool { return s != nil && c != nil && s.c == c }
+
 // Type is the section type.
 func (s *Section) Type() string { return s.typ }
 
