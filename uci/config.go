@@ -287,13 +287,15 @@ func (c *Config) newSection(typ, name string) *Section {
 	} else {
 		s = &Section{c: c, typ: typ, name: name, anon: name == ""}
 	}
+	c.sections = append(c.sections, s)
 	if s.anon {
 		s.name = anonName(c.nsec, djbhash(typ))
+		if c.byName[s.name] != nil {
+			return s // a section named so in the file keeps the name
+		}
 	}
-	c.sections = append(c.sections, s)
-	if c.byName[s.name] == nil {
-		c.byName[s.name] = s
-	}
+	// A named one's callers (open, Add) made sure no section has its name.
+	c.byName[s.name] = s
 	return s
 }
 
