@@ -373,14 +373,19 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 // sections are the peer's sections (by its id) in nc and hc, or nil: the
 // ones Load read it from while they still are, else found by name.
 func (p *Peer) sections(nc, hc *uci.Config) (ps, cs *uci.Section) {
-	ps, cs = p.ps, p.cs
+	ps = p.ps
 	if !ps.In(nc) || !named(ps, peerPrefix, p.ID) {
 		ps = sectionOf(nc, peerPrefix, p.ID)
 	}
-	if !cs.In(hc) || !named(cs, "client_", p.ID) {
-		cs = sectionOf(hc, "client_", p.ID)
+	return ps, p.clientSection(hc)
+}
+
+// clientSection is the peer's client section in hc, or nil (see sections).
+func (p *Peer) clientSection(hc *uci.Config) *uci.Section {
+	if p.cs.In(hc) && named(p.cs, "client_", p.ID) {
+		return p.cs
 	}
-	return ps, cs
+	return sectionOf(hc, "client_", p.ID)
 }
 
 // named reports whether s is named prefix + id (named sections are one
