@@ -34,8 +34,12 @@ type Manager struct {
 	// Log receives one line per side effect worth telling ("applied live").
 	Log io.Writer
 	// Changes holds the file changes of the last operation (planned ones in
-	// a dry run).
+	// a dry run). Their contents (Old, New) are kept only in a dry run or
+	// with Diff: a written change names its config only.
 	Changes []uci.Change
+	// Diff keeps the contents of written changes in Changes too (for a
+	// diff of each change): they cost the memory of every changed file.
+	Diff bool
 	// Outcome says whether the last operation saved and applied its change.
 	Outcome Outcome
 	// System is the live system doctor reads and sync changes; nil
@@ -64,12 +68,16 @@ func (m *Manager) transact(fn func(cfgs map[string]*uci.Config) error) error {
 		}
 	}
 	var err error
-	if m.DryRun {
+	switch {
+	case m.DryRun:
 		m.Changes, err = m.Tree.Plan(m.layout().Configs(), fn)
-	} else {
+		return err
+	case m.Diff:
 		m.Changes, err = m.Tree.Update(m.layout().Configs(), fn)
-		m.Outcome.Saved = err == nil && len(m.Changes) > 0
+	default:
+		m.Changes, err = m.Tree.Commit(m.layout().Configs(), fn)
 	}
+	m.Outcome.Saved = err == nil && len(m.Changes) > 0
 	return err
 }
 

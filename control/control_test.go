@@ -102,6 +102,7 @@ func TestGolden(t *testing.T) {
 	root := wghubtest.Sandbox(t)
 	stock := snapshot(t, root)
 	m := manager(root)
+	m.Diff = true
 
 	steps := []struct {
 		golden string
@@ -148,6 +149,7 @@ func TestImportGolden(t *testing.T) {
 	root := wghubtest.Sandbox(t)
 	stock := snapshot(t, root)
 	m := manager(root)
+	m.Diff = true
 	conf, err := os.ReadFile(filepath.Join("testdata", "server.conf"))
 	if err != nil {
 		t.Fatal(err)

@@ -124,7 +124,7 @@ func (h *Hub) storeDeviceRules(fc, hc *uci.Config, dns *uci.Section, gone []stri
 	w := writer{}
 	for i := range h.Peers {
 		p := &h.Peers[i]
-		cs := hc.Section(clientSection(p.ID))
+		cs := p.clientSection(hc)
 		if cs == nil {
 			continue
 		}

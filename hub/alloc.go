@@ -3,32 +3,81 @@ package hub
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 
 	"github.com/wghub/wghub/errkind"
 )
 
 // used returns every VPN address already taken: the hub's, all peers' and
 // foreign peers'.
-func (h *Hub) used() map[netip.Addr]bool {
-	u := make(map[netip.Addr]bool, len(h.Peers)+len(h.Foreign)+2) // sized: growing it is garbage
+func (h *Hub) used() addrSet {
+	u := newAddrSet(len(h.Peers) + len(h.Foreign) + 2) // usually one each
 	for _, a := range h.Settings.Addresses() {
-		u[a.Addr()] = true
+		u.add(a.Addr())
 	}
 	for i := range h.Peers {
 		for _, ps := range [][]netip.Prefix{h.Peers[i].Addresses, h.Peers[i].Routes} {
 			for _, a := range ps {
 				if a.IsSingleIP() {
-					u[a.Addr()] = true
+					u.add(a.Addr())
 				}
 			}
 		}
 	}
 	for _, a := range h.Foreign {
 		if a.IsSingleIP() {
-			u[a.Addr()] = true
+			u.add(a.Addr())
 		}
 	}
+	u.sort()
 	return u
+}
+
+// addrSet is a sorted set of addresses, IPv4 ones as numbers: a sixth of
+// the memory of a list of netip.Addr and a fifteenth of a map's, for
+// thousands of peers. Add all, then sort, then ask.
+type addrSet struct {
+	v4    []uint32
+	other []netip.Addr // IPv6 (IPv4-mapped ones too: netip tells them apart)
+}
+
+// newAddrSet makes a set with room for n IPv4 addresses.
+func newAddrSet(n int) addrSet { return addrSet{v4: make([]uint32, 0, n)} }
+
+func (u *addrSet) add(a netip.Addr) {
+	if a.Is4() {
+		u.v4 = append(u.v4, v4num(a))
+	} else {
+		u.other = append(u.other, a)
+	}
+}
+
+// sort sorts the set and reports whether an address was added twice.
+func (u *addrSet) sort() (dup bool) {
+	slices.Sort(u.v4) // peers in address order: one pass
+	slices.SortFunc(u.other, netip.Addr.Compare)
+	for i := 1; i < len(u.v4); i++ {
+		dup = dup || u.v4[i] == u.v4[i-1]
+	}
+	for i := 1; i < len(u.other); i++ {
+		dup = dup || u.other[i] == u.other[i-1]
+	}
+	return dup
+}
+
+// v4num is an IPv4 address as a number.
+func v4num(a netip.Addr) uint32 {
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
+}
+
+func (u addrSet) has(a netip.Addr) bool {
+	if a.Is4() {
+		_, ok := slices.BinarySearch(u.v4, v4num(a))
+		return ok
+	}
+	_, ok := slices.BinarySearchFunc(u.other, a, netip.Addr.Compare)
+	return ok
 }
 
 // hostN is the n-th address of subnet (n=0 is the network address).
@@ -91,7 +140,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 				return nil, false
 			}
 			a, ok := hostN(sn, n)
-			if !ok || used[a] {
+			if !ok || used.has(a) {
 				return nil, false
 			}
 			out = append(out, netip.PrefixFrom(a, a.BitLen()))
@@ -110,7 +159,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 			if n < 2 || n > lastHost(sn) {
 				return nil, errkind.Invalidf("ip", "address %s is reserved in %s (network, hub or broadcast address)", want, sn)
 			}
-			if used[want] {
+			if used.has(want) {
 				return nil, errkind.Conflictf("ip", "address %s is already in use", want)
 			}
 			if out, ok := free(n); ok {
@@ -136,7 +185,7 @@ func (h *Hub) Allocate(want netip.Addr) ([]netip.Prefix, error) {
 	return nil, errkind.Conflictf("", "no free address left in %s", prefixList(subnets))
 }
 
-func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.Prefix, error) {
+func (h *Hub) allocateSplit(want netip.Addr, used addrSet) ([]netip.Prefix, error) {
 	out := []netip.Prefix{netip.PrefixFrom(want, want.BitLen())}
 	for _, sn := range h.Settings.Subnets {
 		if sn.Addr().Is4() == want.Is4() {
@@ -144,7 +193,7 @@ func (h *Hub) allocateSplit(want netip.Addr, used map[netip.Addr]bool) ([]netip.
 		}
 		found := false
 		for n := uint64(2); n <= lastHost(sn); n++ {
-			if a, ok := hostN(sn, n); ok && !used[a] {
+			if a, ok := hostN(sn, n); ok && !used.has(a) {
 				out = append(out, netip.PrefixFrom(a, a.BitLen()))
 				found = true
 				break

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wghub/wghub/errkind"
+	"github.com/wghub/wghub/uci"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -81,6 +82,10 @@ type Peer struct {
 	// Access is the device's own reach; nil means the hub's default.
 	Access *Access
 	LAN    []netip.Prefix // overrides Settings.LAN for this device's "lan" access; nil means the hub's
+
+	// ps and cs are the sections Load read the peer from, so that Store
+	// need not look them up by name again (see Peer.sections).
+	ps, cs *uci.Section
 }
 
 // AllowedIPs is what the hub accepts from and routes to the peer.

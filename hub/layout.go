@@ -122,8 +122,11 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	h.loadedAddrs = prefixStrings(s.Addresses())
 	h.loadedIface = s.Interface
 	peerSecs := nc.SectionsByType(PeerType(s.Interface))
+	var slab peerSlab
 	if len(peerSecs) > 0 {
 		h.Peers = make([]Peer, 0, len(peerSecs)+1) // +1: room for an added peer
+		slab.keys = make([]wgtypes.Key, 0, 2*len(peerSecs))
+		slab.addrs = make([]netip.Prefix, 0, len(peerSecs))
 	}
 	for _, ps := range peerSecs {
 		cs := ownerClient(hc, peerID(ps))
@@ -136,7 +139,7 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 			continue
 		}
 		h.Peers = append(h.Peers, Peer{})
-		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, cs, s); err != nil {
+		if err := loadPeer(&h.Peers[len(h.Peers)-1], ps, cs, s, &slab); err != nil {
 			return nil, err
 		}
 	}
@@ -146,12 +149,42 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 	return h, nil
 }
 
+// peerSlab is what Load cuts the peers' keys and addresses from: one
+// allocation each for thousands of peers, not one per key.
+type peerSlab struct {
+	keys  []wgtypes.Key
+	addrs []netip.Prefix
+}
+
+// key returns a pointer to k in the slab.
+func (sl *peerSlab) key(k wgtypes.Key) *wgtypes.Key {
+	if len(sl.keys) == cap(sl.keys) {
+		p := new(wgtypes.Key) // (not &k: k would then be allocated on every call)
+		*p = k
+		return p
+	}
+	sl.keys = append(sl.keys, k)
+	return &sl.keys[len(sl.keys)-1]
+}
+
+// prefixes is prefixes, a list of one cut from the slab (capacity
+// clipped: an append copies it).
+func (sl *peerSlab) prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
+	p, one, err := onePrefix(s, name)
+	if !one || err != nil || !p.IsValid() || len(sl.addrs) == cap(sl.addrs) {
+		return prefixes(s, name)
+	}
+	sl.addrs = append(sl.addrs, p)
+	n := len(sl.addrs)
+	return sl.addrs[n-1 : n : n], nil
+}
+
 // loadPeer reads a peer into p, an element of the hub's peers (not a copy
 // of one: thousands of peers would make that much garbage); cs is the
 // client section that makes it wghub's.
-func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
+func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings, slab *peerSlab) error {
 	id := peerID(ps)
-	*p = Peer{ID: id, Name: strOpt(ps, "description", "")}
+	*p = Peer{ID: id, Name: strOpt(ps, "description", ""), ps: ps, cs: cs}
 	if p.Name == "" {
 		p.Name = strOpt(cs, "name", "")
 	}
@@ -171,9 +204,9 @@ func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
 		if err != nil {
 			return fmt.Errorf("%s: preshared_key is not a valid key", where())
 		}
-		p.PresharedKey = &k
+		p.PresharedKey = slab.key(k)
 	}
-	allowed, err := prefixes(ps, "allowed_ips")
+	allowed, err := slab.prefixes(ps, "allowed_ips")
 	if err != nil {
 		return fmt.Errorf("%s: %w", where(), err)
 	}
@@ -194,7 +227,7 @@ func loadPeer(p *Peer, ps, cs *uci.Section, s *Settings) error {
 		if err != nil {
 			return fmt.Errorf("%s: stored client private_key is not a valid key", where())
 		}
-		p.PrivateKey = &key
+		p.PrivateKey = slab.key(key)
 	}
 	if items := cs.List("access"); len(items) > 0 {
 		a, err := ParseAccess("access", items)
@@ -268,18 +301,21 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	w.ownList(is, "addresses", prefixStrings(s.Addresses()), h.loadedAddrs)
 
 	// keep: the ids of the peers h has; their sections are wghub_ID and
-	// client_ID (one map entry per peer, not one per section).
-	keep := make(map[string]bool, len(h.Peers))
-	var ids map[string]bool
+	// client_ID (one entry per peer, not one per section).
+	keep := newIDSet(len(h.Peers))
+	var ids []bool
 	for i := range h.Peers {
 		p := &h.Peers[i]
 		if p.ID == "" {
 			p.ID = newPeerID(h, nc, hc, &ids)
 		}
 		id := p.ID
+		keep.add(id)
+		ps, cs := p.sections(nc, hc)
+		if w.err == nil && stored(ps, cs, p) {
+			continue
+		}
 		name, cname := PeerSection(id), clientSection(id)
-		keep[id] = true
-		ps := nc.Section(name)
 		if ps == nil {
 			if ps, err = nc.Add(PeerType(s.Interface), name); err != nil {
 				return err
@@ -292,7 +328,6 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
 		w.opt(ps, "disabled", flag(p.Disabled))
 
-		cs := hc.Section(cname)
 		if cs == nil {
 			if cs, err = hc.Add(clientType, cname); err != nil {
 				return err
@@ -313,7 +348,7 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	}
 	for _, ps := range nc.SectionsByType(PeerType(s.Interface)) {
 		// Owned as loaded: a client section added above is a kept peer's.
-		if id := peerID(ps); !keep[id] && ownerClient(hc, id) != nil {
+		if id := peerID(ps); !keep.has(id) && ownerClient(hc, id) != nil {
 			nc.Delete(ps)
 		}
 	}
@@ -335,14 +370,111 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 	return w.err
 }
 
+// sections are the peer's sections (by its id) in nc and hc, or nil: the
+// ones Load read it from while they still are, else found by name.
+func (p *Peer) sections(nc, hc *uci.Config) (ps, cs *uci.Section) {
+	ps = p.ps
+	if !ps.In(nc) || !named(ps, peerPrefix, p.ID) {
+		ps = sectionOf(nc, peerPrefix, p.ID)
+	}
+	return ps, p.clientSection(hc)
+}
+
+// clientSection is the peer's client section in hc, or nil (see sections).
+func (p *Peer) clientSection(hc *uci.Config) *uci.Section {
+	if p.cs.In(hc) && named(p.cs, "client_", p.ID) {
+		return p.cs
+	}
+	return sectionOf(hc, "client_", p.ID)
+}
+
+// named reports whether s is named prefix + id (named sections are one
+// to a name in a config).
+func named(s *uci.Section, prefix, id string) bool {
+	n := s.Name()
+	return !s.Anonymous() && len(n) == len(prefix)+len(id) && n[:len(prefix)] == prefix && n[len(prefix):] == id
+}
+
+// stored reports whether the peer's sections ps and cs are, byte for
+// byte, what the writes below would leave in sections written afresh:
+// then those writes would change nothing. It costs a comparison of their
+// bytes, where the writes cost a parse of both (most of Store's time with
+// thousands of peers). Sections written any other way take the writes,
+// which rewrite them only where their options differ.
+func stored(ps, cs *uci.Section, p *Peer) bool {
+	if ps == nil || cs == nil {
+		return false
+	}
+	var key [44]byte // base64 of 32 bytes
+	m := ps.Match()
+	m.Option("description", p.Name)
+	m.OptionBytes("public_key", keyBytes(&key, &p.PublicKey))
+	m.OptionBytes("preshared_key", keyBytes(&key, p.PresharedKey))
+	if len(p.Addresses) == 1 && len(p.Routes) == 0 {
+		var buf [64]byte
+		m.ListBytes("allowed_ips", p.Addresses[0].AppendTo(buf[:0]))
+	} else {
+		m.List("allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
+	}
+	m.Option("route_allowed_ips", flag(len(p.Routes) > 0))
+	m.Option("disabled", flag(p.Disabled))
+	if !m.Done() {
+		return false
+	}
+	m = cs.Match()
+	m.Option("name", p.Name)
+	m.OptionBytes("private_key", keyBytes(&key, p.PrivateKey))
+	if p.Access != nil {
+		m.List("access", accessItems(*p.Access))
+	}
+	m.List("lan", prefixStrings(p.LAN))
+	return m.Done()
+}
+
+// keyBytes is k in base64 in buf, or nothing for a nil k.
+func keyBytes(buf *[44]byte, k *wgtypes.Key) []byte {
+	if k == nil {
+		return nil
+	}
+	base64.StdEncoding.Encode(buf[:], k[:])
+	return buf[:]
+}
+
 // keptSection reports whether name is the wghub_ID or client_ID of a kept
 // peer's id.
-func keptSection(name string, keep map[string]bool) bool {
-	if id, ok := strings.CutPrefix(name, "client_"); ok && keep[id] {
+func keptSection(name string, keep *idSet) bool {
+	if id, ok := strings.CutPrefix(name, "client_"); ok && keep.has(id) {
 		return true
 	}
 	id, ok := strings.CutPrefix(name, peerPrefix)
-	return ok && keep[id]
+	return ok && keep.has(id)
+}
+
+// idSet is a set of peer ids: the usual ones, small numbers, as bits (a
+// map of thousands of ids is a quarter of a megabyte).
+type idSet struct {
+	small []bool // small[n]: id n, as strconv.Itoa writes it
+	other map[string]bool
+}
+
+func newIDSet(peers int) *idSet { return &idSet{small: make([]bool, 2*peers+16)} }
+
+func (s *idSet) add(id string) {
+	if n, ok := decimal(id); ok && n < len(s.small) {
+		s.small[n] = true
+		return
+	}
+	if s.other == nil {
+		s.other = map[string]bool{}
+	}
+	s.other[id] = true
+}
+
+func (s *idSet) has(id string) bool {
+	if n, ok := decimal(id); ok && n < len(s.small) {
+		return s.small[n]
+	}
+	return s.other[id]
 }
 
 // Remove deletes everything Store wrote for the hub in cfgs.
@@ -614,7 +746,7 @@ func HandlerList(vals []string) []string {
 // entries with commas (HandlerList).
 func SplitList(items []string) []string {
 	// One plain item, the usual allowed_ips of a peer, is the list.
-	if len(items) == 1 && !strings.ContainsFunc(items[0], func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+	if len(items) == 1 && !hasListSep(items[0]) {
 		if items[0] == "" {
 			return nil
 		}
@@ -622,9 +754,26 @@ func SplitList(items []string) []string {
 	}
 	var out []string
 	for _, v := range items {
-		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
+		out = append(out, strings.FieldsFunc(v, listSep)...)
 	}
 	return out
+}
+
+// listSep reports whether r separates entries of a list item.
+func listSep(r rune) bool { return r == ',' || unicode.IsSpace(r) }
+
+// hasListSep is strings.ContainsFunc(s, listSep), without a call per
+// character for ASCII (Load reads thousands of allowed_ips).
+func hasListSep(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80:
+			return strings.ContainsFunc(s[i:], listSep)
+		case c == ',' || c == ' ' || c >= '\t' && c <= '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // accessItems is an access as UCI list items; no access at all is "none",
@@ -637,6 +786,12 @@ func accessItems(a Access) []string {
 }
 
 func prefixes(s *uci.Section, name string) ([]netip.Prefix, error) {
+	if p, one, err := onePrefix(s, name); one {
+		if err != nil || !p.IsValid() {
+			return nil, err
+		}
+		return []netip.Prefix{p}, nil
+	}
 	var out []netip.Prefix
 	for _, f := range SplitList(s.List(name)) {
 		p, err := parsePrefix(f)
@@ -667,6 +822,23 @@ func prefixStrings(lists ...[]netip.Prefix) []string {
 		}
 	}
 	return out
+}
+
+// onePrefix reads option name when it is one plain item (one says so), a
+// peer's usual allowed_ips, without building its list (Load reads
+// thousands): its prefix, or none for an empty item.
+func onePrefix(s *uci.Section, name string) (p netip.Prefix, one bool, err error) {
+	v, _, ok := s.Single(name)
+	if !ok || hasListSep(v) {
+		return netip.Prefix{}, false, nil
+	}
+	if v == "" {
+		return netip.Prefix{}, true, nil
+	}
+	if p, err = parsePrefix(v); err != nil {
+		return netip.Prefix{}, true, fmt.Errorf("%s.%s: %w", s.Name(), name, err)
+	}
+	return p, true, nil
 }
 
 func intOpt(s *uci.Section, name string, def int) (int, error) {

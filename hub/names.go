@@ -45,6 +45,9 @@ func SameName(a, b string) bool { return strings.EqualFold(a, b) }
 // become spaces, so that no name can add lines to an exported config, and
 // it is cut to MaxNameLen characters.
 func cleanName(s string) string {
+	if plainName(s) {
+		return s // the usual name, already clean (Load cleans thousands)
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
@@ -60,6 +63,21 @@ func cleanName(s string) string {
 		s = strings.TrimSpace(string(r[:MaxNameLen]))
 	}
 	return s
+}
+
+// plainName reports whether s is printable ASCII of at most MaxNameLen
+// characters that neither starts nor ends with a space: what cleanName
+// gives back unchanged.
+func plainName(s string) bool {
+	if len(s) > MaxNameLen || s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // PeerID turns a peer's name into a token of letters, digits and '_', for

@@ -156,7 +156,7 @@ func ownerClient(hc *uci.Config, id string) *uci.Section {
 	if id == "" {
 		return nil
 	}
-	if cs := hc.Section(clientSection(id)); cs != nil && cs.Type() == clientType && !cs.Anonymous() {
+	if cs := sectionOf(hc, "client_", id); cs != nil && cs.Type() == clientType && !cs.Anonymous() {
 		return cs
 	}
 	return nil
@@ -179,20 +179,60 @@ func ownedPeerIDs(hc *uci.Config) map[string]bool {
 // peer's id for good: names are free text and change, the id never does.
 // ids holds the peers' ids (built on first use, then kept up to date), so
 // that a new peer among thousands costs one pass over them, not one each.
-func newPeerID(h *Hub, nc, hc *uci.Config, ids *map[string]bool) string {
+func newPeerID(h *Hub, nc, hc *uci.Config, ids *[]bool) string {
+	// ids[n]: a peer has id n. The lowest free id is at most one more
+	// than the number of peers, unless sections of other peers' names
+	// are in the way; ids beyond are looked up among the peers.
 	if *ids == nil {
-		*ids = make(map[string]bool, len(h.Peers))
+		*ids = make([]bool, len(h.Peers)+2)
 		for i := range h.Peers {
-			(*ids)[h.Peers[i].ID] = true
+			if n, ok := decimal(h.Peers[i].ID); ok && n < len(*ids) {
+				(*ids)[n] = true
+			}
 		}
+	}
+	taken := func(n int, id string) bool {
+		if n < len(*ids) {
+			return (*ids)[n]
+		}
+		return slices.ContainsFunc(h.Peers, func(p Peer) bool { return p.ID == id })
 	}
 	for n := 1; ; n++ {
 		id := strconv.Itoa(n)
-		if !(*ids)[id] && nc.Section(PeerSection(id)) == nil && hc.Section(clientSection(id)) == nil {
-			(*ids)[id] = true
+		if !taken(n, id) && sectionOf(nc, peerPrefix, id) == nil && sectionOf(hc, "client_", id) == nil {
+			if n < len(*ids) {
+				(*ids)[n] = true
+			}
 			return id
 		}
 	}
+}
+
+// decimal is the number id writes as strconv.Itoa would.
+func decimal(id string) (int, bool) {
+	if id == "" || len(id) > 9 || id[0] == '0' {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(id) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// sectionOf is c.Section(prefix + id) without building the name in
+// memory of its own (Load and Store look up thousands).
+func sectionOf(c *uci.Config, prefix, id string) *uci.Section {
+	var buf [32]byte // a conversion of up to 32 bytes stays on the stack
+	if len(prefix)+len(id) > len(buf) {
+		return c.Section(prefix + id)
+	}
+	n := copy(buf[:], prefix)
+	n += copy(buf[n:], id)
+	return c.Section(string(buf[:n]))
 }
 
 // ownList makes want part of list name and drops the entries of prev (what

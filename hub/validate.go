@@ -3,7 +3,6 @@ package hub
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 
 	"github.com/wghub/wghub/errkind"
 )
@@ -131,17 +130,11 @@ func (h *Hub) Validate() error {
 
 // sharedAddress reports whether two of the peers' addresses are the same.
 func (h *Hub) sharedAddress() bool {
-	all := make([]netip.Addr, 0, len(h.Peers)) // usually one each
+	u := newAddrSet(len(h.Peers)) // usually one each
 	for i := range h.Peers {
 		for _, a := range h.Peers[i].Addresses {
-			all = append(all, a.Addr())
+			u.add(a.Addr())
 		}
 	}
-	slices.SortFunc(all, netip.Addr.Compare)
-	for i := 1; i < len(all); i++ {
-		if all[i] == all[i-1] {
-			return true
-		}
-	}
-	return false
+	return u.sort()
 }

@@ -42,15 +42,15 @@ type Config struct {
 // cmds, one command per line.
 type unit struct {
 	raw    []byte
-	orig   bool // parsed from the file (not added by an edit)
 	cmds   []*cmd
 	indent string
 	tail   string // trailing comment kept when the unit is rewritten
 	// span: the unit is all the lines of this section, not yet split
 	// into units of their own (see Parse); at is where raw starts in
-	// the file.
+	// the file (a file of spans is under 2 GB: 96 bytes a unit, not 112).
 	span *Section
-	at   int
+	at   int32
+	orig bool // parsed from the file (not added by an edit)
 }
 
 // cmd is one command: package, config, option or list.
@@ -120,36 +120,53 @@ func (c *Config) render() []byte {
 		n += len(u.raw)
 	}
 	b.Grow(n + n/32 + 4096)
+	c.each(func(p []byte, _ bool) { b.Write(p) })
+	if b.Len() == 0 {
+		return []byte{}
+	}
+	return b.Bytes()
+}
+
+// each calls fn with the file's bytes in order: a unit's bytes as read
+// (orig: a run of the parsed file), or the lines an edit rendered, in a
+// buffer fn must not keep.
+func (c *Config) each(fn func(p []byte, orig bool)) {
+	var line []byte
+	last := byte('\n') // the last byte given to fn
+	out := func(p []byte, orig bool) {
+		if len(p) > 0 {
+			fn(p, orig)
+			last = p[len(p)-1]
+		}
+	}
 	for i, u := range c.units {
-		if !u.orig && b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
-			b.WriteByte('\n') // the file did not end in a newline
+		if !u.orig && last != '\n' {
+			out([]byte{'\n'}, false) // the file did not end in a newline
 		}
 		if u.raw != nil && (i == len(c.units)-1 || !u.changedByNewline()) {
-			b.Write(u.raw)
+			out(u.raw, u.orig)
 			continue
 		}
 		optIndent := "\t"
 		if k := u.cmds[0].kind; k == 'o' || k == 'l' {
 			optIndent = u.indent
 		}
+		line = line[:0]
 		for i, x := range u.cmds {
 			switch {
 			case i == 0:
-				b.WriteString(u.indent)
+				line = append(line, u.indent...)
 			case x.kind == 'o' || x.kind == 'l':
-				b.WriteString(optIndent)
+				line = append(line, optIndent...)
 			}
-			b.WriteString(x.render())
+			line = append(line, x.render()...)
 			if i == len(u.cmds)-1 {
-				b.WriteString(u.tail)
+				line = append(line, u.tail...)
 			}
-			b.WriteByte('\n')
+			line = append(line, '\n')
 		}
+		out(line, false)
 	}
-	if b.Len() == 0 {
-		return []byte{}
-	}
-	return b.Bytes()
 }
 
 // changedByNewline reports whether the last line of a file that does not
@@ -263,14 +280,22 @@ func djbhash(s string) uint32 {
 // (firewall.cfg01e63d is the stock firewall's defaults section).
 func (c *Config) newSection(typ, name string) *Section {
 	c.nsec++
-	s := &Section{c: c, typ: typ, name: name, anon: name == ""}
-	if s.anon {
-		s.name = anonName(c.nsec, djbhash(typ))
+	var s *Section
+	if a := &c.slabs; len(a.secs) < cap(a.secs) {
+		a.secs = append(a.secs, Section{c: c, typ: typ, name: name, anon: name == ""})
+		s = &a.secs[len(a.secs)-1]
+	} else {
+		s = &Section{c: c, typ: typ, name: name, anon: name == ""}
 	}
 	c.sections = append(c.sections, s)
-	if c.byName[s.name] == nil {
-		c.byName[s.name] = s
+	if s.anon {
+		s.name = anonName(c.nsec, djbhash(typ))
+		if c.byName[s.name] != nil {
+			return s // a section named so in the file keeps the name
+		}
 	}
+	// A named one's callers (open, Add) made sure no section has its name.
+	c.byName[s.name] = s
 	return s
 }
 
@@ -435,6 +460,9 @@ func isComment(u *unit) bool { return len(u.cmds) == 0 && u.raw != nil && !isBla
 func isBlank(u *unit) bool {
 	return len(u.cmds) == 0 && u.raw != nil && len(bytes.TrimSpace(u.raw)) == 0
 }
+
+// In reports whether s is a section of c (not deleted from it).
+func (s *Section) In(c *Config) bool { return s != nil && c != nil && s.c == c }
 
 // Type is the section type.
 func (s *Section) Type() string { return s.typ }

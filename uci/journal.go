@@ -130,14 +130,15 @@ type journalEntry struct {
 	Sum       []byte      `json:"sum,omitempty"`
 }
 
-// journalFile describes the change of l from its old content to data.
-func journalFile(l *loaded, data []byte) journalEntry {
-	e := journalEntry{Config: l.name, Mode: l.mode, UID: l.uid, GID: l.gid, OldExists: l.exists, NewExists: data != nil}
+// journalFile describes the change of l from its old content to ct
+// (empty: the file is removed).
+func journalFile(l *loaded, ct content) journalEntry {
+	e := journalEntry{Config: l.name, Mode: l.mode, UID: l.uid, GID: l.gid, OldExists: l.exists, NewExists: ct.n > 0}
 	old := l.old
-	e.Prefix = commonPrefix(old, data)
-	e.Suffix = commonSuffix(old[e.Prefix:], data[e.Prefix:])
+	e.Prefix = ct.prefix(old)
+	e.Suffix = ct.suffix(old, min(len(old), ct.n)-e.Prefix)
 	e.Old = old[e.Prefix : len(old)-e.Suffix]
-	e.New = data[e.Prefix : len(data)-e.Suffix]
+	e.New = ct.slice(e.Prefix, ct.n-e.Suffix)
 	e.Sum = e.shared(old)
 	return e
 }
@@ -265,10 +266,10 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 		}
 	}
 	for i, l := range files {
-		if changes[i].New == nil {
-			continue
+		if changes[i].content.n == 0 {
+			continue // removed
 		}
-		p, err := t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].New, l.mode, l.uid, l.gid)
+		p, err := t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
 		if err != nil {
 			cleanup()
 			return &CommitError{Err: fmt.Errorf("writing %s: %w", l.name, err)}
@@ -277,10 +278,10 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	}
 	j := &journal{Version: 2}
 	for i, l := range files {
-		j.Files = append(j.Files, journalFile(l, changes[i].New))
+		j.Files = append(j.Files, journalFile(l, changes[i].content))
 	}
 	jpath := filepath.Join(t.Dir, JournalName)
-	jtmp, err := t.writeTemp(t.Dir, journalTemp, j.encode(), 0o600, -1, -1)
+	jtmp, err := t.writeTemp(t.Dir, journalTemp, [][]byte{j.encode()}, 0o600, -1, -1)
 	if err != nil {
 		cleanup()
 		return &CommitError{Err: fmt.Errorf("writing the journal: %w", err)}
@@ -324,7 +325,7 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	// (lock.go). Not earlier: an undo must leave them as they were.
 	for i, l := range files {
 		if l.f != nil {
-			refreshReplaced(l.f, l.old, changes[i].New)
+			refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix)
 		}
 	}
 	// Done: a journal left behind now (removal failed) only describes a
@@ -376,7 +377,7 @@ func (t *Tree) put(path string, e *journalEntry, exists bool, data []byte) error
 	if data == nil {
 		data = []byte{}
 	}
-	tmp, err := t.writeTemp(filepath.Dir(path), "."+e.Config+tempMark, data, e.Mode, e.UID, e.GID)
+	tmp, err := t.writeTemp(filepath.Dir(path), "."+e.Config+tempMark, [][]byte{data}, e.Mode, e.UID, e.GID)
 	if err != nil {
 		return err
 	}
@@ -389,7 +390,7 @@ func (t *Tree) put(path string, e *journalEntry, exists bool, data []byte) error
 
 // writeTemp creates a new file (O_EXCL: never one someone else made) in
 // dir, writes data, sets mode and owner, syncs it and returns its path.
-func (t *Tree) writeTemp(dir, prefix string, data []byte, mode os.FileMode, uid, gid int) (string, error) {
+func (t *Tree) writeTemp(dir, prefix string, data [][]byte, mode os.FileMode, uid, gid int) (string, error) {
 	f, err := os.CreateTemp(dir, prefix)
 	if err != nil {
 		return "", err
@@ -400,11 +401,15 @@ func (t *Tree) writeTemp(dir, prefix string, data []byte, mode os.FileMode, uid,
 		os.Remove(name)
 		return "", err
 	}
-	if err := t.step(Step{Op: StepWrite, Path: name, Data: data}); err != nil {
-		return fail(err)
+	if t.Hook != nil {
+		if err := t.step(Step{Op: StepWrite, Path: name, Data: bytes.Join(data, nil)}); err != nil {
+			return fail(err)
+		}
 	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
+	for _, p := range data {
+		if _, err := f.Write(p); err != nil {
+			return fail(err)
+		}
 	}
 	if err := f.Chmod(mode); err != nil {
 		return fail(err)
@@ -594,7 +599,7 @@ func (t *Tree) recoverLocked() (*Recovery, error) {
 		switch {
 		case f == nil || states[i] == 2:
 		case rec.Forward && states[i] == 0, !rec.Forward && states[i] == 1:
-			refreshReplaced(f, olds[i], targets[i])
+			refreshReplaced(f, olds[i], content{parts: [][]byte{targets[i]}, n: len(targets[i])}, 0)
 		}
 	}
 	if err := t.remove(jpath); err != nil {

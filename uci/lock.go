@@ -1,6 +1,7 @@
 package uci
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -238,15 +239,30 @@ func openForWriting(pid, fd string) bool {
 	return false
 }
 
-// refreshReplaced writes data over the file just replaced at its path, f,
-// still locked by this process: a libuci commit waiting on that lock
-// reads it next and so builds on data instead of the old contents. It is
-// no longer linked, so a crash here harms nothing on disk; the contents
-// are padded with newlines (blank lines to a parser) to at least the old
-// length and written in one call, so no truncation is needed.
-func refreshReplaced(f *os.File, old, data []byte) {
+// refreshReplaced writes the new contents ct over the file just replaced
+// at its path, f, still locked by this process: a libuci commit waiting
+// on that lock reads it next and so builds on them instead of the old
+// contents. It is no longer linked, so a crash here harms nothing on
+// disk; the contents are padded with newlines (blank lines to a parser)
+// to at least the old length and written in one call, so no truncation
+// is needed. The first from bytes, which old and ct share, are already
+// there and not written again.
+func refreshReplaced(f *os.File, old []byte, ct content, from int) {
 	if st, err := f.Stat(); err != nil || st.Sys().(*syscall.Stat_t).Nlink != 0 {
 		return // still linked elsewhere (a hard link): someone's file
 	}
-	writePadded(f, data, max(len(old)-len(data), 0)) // best effort: a read-only file stays as it was
+	var iov [][]byte
+	off := 0
+	for _, p := range ct.parts {
+		if off+len(p) > from {
+			iov = append(iov, p[max(from-off, 0):])
+		}
+		off += len(p)
+	}
+	if pad := len(old) - ct.n; pad > 0 {
+		iov = append(iov, bytes.Repeat([]byte{'\n'}, pad))
+	}
+	if len(iov) > 0 {
+		writeAt(f, iov, int64(from)) // best effort: a read-only file stays as it was
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -55,6 +56,7 @@ type slabs struct {
 	units []unit
 	cmds  []cmd
 	ptrs  []*cmd
+	secs  []Section // sized by Parse for a big file's sections
 }
 
 const slabSize = 512
@@ -133,7 +135,7 @@ func parseOwned(name string, data []byte) (*Config, error) {
 // parseAs parses data, whose bytes sdata holds as a string; peek: see
 // parseOwned.
 func parseAs(name string, data []byte, sdata string, peek bool) (*Config, error) {
-	c, err := parse(name, data, sdata, true)
+	c, err := parse(name, data, sdata, len(data) < math.MaxInt32) // see unit.at
 	if err == errIrregular {
 		c, err = parse(name, data, sdata, false)
 	}
@@ -147,10 +149,13 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c := New(name)
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
-	if n := bytes.Count(data, []byte("config")); n > 8 {
+	if n := sectionsIn(data); n > 8 {
 		c.byName = make(map[string]*Section, n)
-		c.sections = make([]*Section, 0, n)
-		c.units = make([]*unit, 0, n+8) // a span each, and a few more
+		c.sections = make([]*Section, 0, n+8)
+		c.slabs.secs = make([]Section, 0, n+8)
+		// A span each, and room for the lines an edit of a few sections
+		// adds (growing would copy the list, a pointer a section).
+		c.units = make([]*unit, 0, n+64)
 	}
 	p := &parser{name: name, data: data, sdata: c.sdata, c: c}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
@@ -164,6 +169,24 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 			if kind, _, _, end := p.plainLine(start); kind != 0 {
 				p.end = end
 				span.raw = data[span.at:end]
+				continue
+			}
+		}
+		if lazy {
+			// The rest of it: config lines and the blank lines between
+			// sections, when written plainly.
+			if span != nil && data[start] == '\n' {
+				p.end = start + 1
+				span.raw = data[span.at:p.end]
+				continue
+			}
+			if typ, name, end := p.plainConfig(start); end > 0 && c.byName[name] == nil {
+				s := c.newSection(typ, name)
+				p.cur, p.end = s, end
+				span = p.newUnit()
+				*span = unit{raw: data[start:end], orig: true, span: s, at: int32(start)}
+				s.span = span
+				c.units = append(c.units, span)
 				continue
 			}
 		}
@@ -185,7 +208,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 					return nil, errIrregular // opened again
 				}
 				span = p.newUnit()
-				*span = unit{raw: data[start:p.end], orig: true, span: s, at: start}
+				*span = unit{raw: data[start:p.end], orig: true, span: s, at: int32(start)}
 				s.span = span
 				c.units = append(c.units, span)
 				p.dropCmds(1)
@@ -234,6 +257,20 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	return c, nil
 }
 
+// sectionsIn estimates how many sections data holds: its config lines
+// counted in its first 64 KB and scaled to its size, with a sixteenth
+// more (too few costs the lists and the name map a copy as they grow).
+// Counting them in all of a big file costs a pass over it as long as the
+// parse's own.
+func sectionsIn(data []byte) int {
+	const sample = 64 << 10
+	if len(data) <= sample {
+		return bytes.Count(data, []byte("config"))
+	}
+	n := int(int64(bytes.Count(data[:sample], []byte("config"))) * int64(len(data)) / sample)
+	return n + n/16
+}
+
 // unit makes the line(s) from start to p.end, holding cmds, a unit.
 func (p *parser) unit(start int, cmds []*cmd) *unit {
 	u := p.newUnit()
@@ -269,8 +306,8 @@ func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cm
 		c.replayer = p
 	}
 	p.replay, p.cur = span.span, span.span
-	p.end = span.at
-	for p.end < span.at+len(span.raw) {
+	p.end = int(span.at)
+	for p.end < int(span.at)+len(span.raw) {
 		start := p.end
 		if plain {
 			if x := p.plainOption(start); x != nil {
@@ -362,6 +399,37 @@ func (p *parser) plainOther(start int) int {
 		}
 	}
 	return 0
+}
+
+// plainConfig reads the line at start when it is a config line written
+// as uci export and wghub write a named section's: "config", a type and
+// a quoted name, both of letters, digits and '_' only, single spaces,
+// then the line's end. The full parser (line) reads such a line as this
+// one command; a file's thousands of sections cost a scan of their
+// config lines. Else end is 0.
+func (p *parser) plainConfig(start int) (typ, name string, end int) {
+	d := p.data
+	i := start + len("config ")
+	if !bytes.HasPrefix(d[start:], []byte("config ")) {
+		return "", "", 0
+	}
+	t := i
+	for i < len(d) && plainByte[d[i]] == plainName {
+		i++
+	}
+	if i == t || i+1 >= len(d) || d[i] != ' ' || d[i+1] != '\'' {
+		return "", "", 0
+	}
+	typ = p.sdata[t:i]
+	i += 2
+	n := i
+	for i < len(d) && plainByte[d[i]] == plainName {
+		i++
+	}
+	if i == n || i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
+		return "", "", 0
+	}
+	return typ, p.sdata[n:i], i + 2
 }
 
 // plainOption is the command of a plainLine at start, or nil; it moves

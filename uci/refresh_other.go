@@ -7,11 +7,8 @@ import (
 	"os"
 )
 
-// writePadded writes data and pad newlines at the start of f in one call
-// (see refreshReplaced).
-func writePadded(f *os.File, data []byte, pad int) {
-	if pad > 0 {
-		data = append(append([]byte{}, data...), bytes.Repeat([]byte{'\n'}, pad)...)
-	}
-	f.WriteAt(data, 0)
+// writeAt writes iov at offset off of f in one call (see
+// refreshReplaced).
+func writeAt(f *os.File, iov [][]byte, off int64) {
+	f.WriteAt(bytes.Join(iov, nil), off)
 }

@@ -18,6 +18,8 @@ type Change struct {
 	Old    []byte      // nil: the file did not exist
 	New    []byte      // nil: the file is removed (fn left it empty)
 	Mode   os.FileMode // permission bits the file has (0600 for a new file)
+
+	content content // New as runs (what a commit writes)
 }
 
 // Tree is a directory of UCI config files, such as /etc/config.
@@ -146,13 +148,22 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 // change a killed writer left after its commit point is finished first;
 // temporary files of writers killed before it are removed.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
-	return t.run(names, fn, true)
+	return t.run(names, fn, true, true)
+}
+
+// Commit is Update for a caller that needs only the names of the configs
+// it changed: the changes it returns carry no contents (Old and New are
+// nil, whatever the files), so a new file is written from the lines as
+// read and those edited, never held whole in memory (a megabyte for a
+// hub's config at 5000 peers).
+func (t *Tree) Commit(names []string, fn func(map[string]*Config) error) ([]Change, error) {
+	return t.run(names, fn, true, false)
 }
 
 // Plan is Update without writing: it returns the changes fn would make.
 // It takes shared locks only.
 func (t *Tree) Plan(names []string, fn func(map[string]*Config) error) ([]Change, error) {
-	return t.run(names, fn, false)
+	return t.run(names, fn, false, true)
 }
 
 type loaded struct {
@@ -166,7 +177,8 @@ type loaded struct {
 	f      *os.File // the file read, locked until the end
 }
 
-func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool) ([]Change, error) {
+// run is Update (write) or Plan; contents: the changes carry Old and New.
+func (t *Tree) run(names []string, fn func(map[string]*Config) error, write, contents bool) ([]Change, error) {
 	names = slices.Clone(names)
 	slices.Sort(names)
 	names = slices.Compact(names)
@@ -265,18 +277,19 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write bool
 		if c == nil {
 			return nil, fmt.Errorf("uci: config %q was removed from the transaction", l.name)
 		}
-		data := c.bytes()
-		if !l.exists && len(data) == 0 || l.exists && string(l.old) == string(data) {
+		// An emptied config is removed: to libuci both mean no sections.
+		ct := c.content()
+		if !l.exists && ct.n == 0 || l.exists && ct.equal(l.old) {
 			continue
 		}
-		old := l.old
-		if l.exists && old == nil {
-			old = []byte{}
+		ch := Change{Config: l.name, Mode: l.mode, content: ct}
+		if contents {
+			ch.Old, ch.New = l.old, ct.bytes()
+			if l.exists && ch.Old == nil {
+				ch.Old = []byte{}
+			}
 		}
-		if len(data) == 0 {
-			data = nil // an emptied config is removed: to libuci both mean no sections
-		}
-		changes = append(changes, Change{Config: l.name, Old: old, New: data, Mode: l.mode})
+		changes = append(changes, ch)
 		changed = append(changed, l)
 	}
 	if !write {

@@ -1,0 +1,122 @@
+package uci
+
+import "unsafe"
+
+// Match compares a section's lines with the lines `uci export` writes for
+// a section of its type and name holding given options, without parsing
+// them: a writer that would leave thousands of sections as they are
+// (hub.Store, one peer changed among 5000) tells so from their bytes.
+//
+// A Match is made by Section.Match, fed the options in the order they
+// are expected (Option, Key, List) and ended with Done, which reports
+// whether the section is exactly those lines: its config line, one line
+// per option or list item, tab-indented, values single-quoted, then only
+// empty lines. Such lines parse to exactly those options, so a writer
+// setting them would change nothing. Any other writing of the same
+// options (another order, quoting, indentation, a comment), a section
+// already edited or split into lines, or a value with a quote, backslash
+// or line break reports false: the caller then compares option by option.
+type Match struct {
+	rest []byte // what is left of the section's lines to match
+	ok   bool
+}
+
+// Match starts a Match of s (see Match). It allocates nothing.
+func (s *Section) Match() Match {
+	if s == nil || s.c == nil || s.span == nil || s.anon || !plainWord(s.typ) || !plainWord(s.name) {
+		return Match{}
+	}
+	m := Match{rest: s.span.raw, ok: true}
+	m.lit("config ")
+	m.lit(s.typ)
+	m.lit(" '")
+	m.lit(s.name)
+	m.lit("'\n")
+	return m
+}
+
+// Option expects "\toption NAME 'VAL'"; an empty val expects no line
+// (an empty option is no option).
+func (m *Match) Option(name, val string) {
+	if val != "" {
+		m.line("\toption ", name, val)
+	}
+}
+
+// OptionBytes is Option with the value in a buffer (a key encoded on the
+// caller's stack, say).
+func (m *Match) OptionBytes(name string, val []byte) {
+	if len(val) > 0 {
+		m.line("\toption ", name, unsafe.String(unsafe.SliceData(val), len(val))) // not kept
+	}
+}
+
+// List expects one "\tlist NAME 'VAL'" line per value, none for none.
+func (m *Match) List(name string, vals []string) {
+	for _, v := range vals {
+		m.line("\tlist ", name, v)
+	}
+}
+
+// ListBytes is List of one value in a buffer.
+func (m *Match) ListBytes(name string, val []byte) {
+	m.line("\tlist ", name, unsafe.String(unsafe.SliceData(val), len(val))) // not kept
+}
+
+// Done reports whether the section matched: every expected line was
+// there, and what follows them is only empty lines.
+func (m *Match) Done() bool {
+	if !m.ok {
+		return false
+	}
+	for _, c := range m.rest {
+		if c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// line expects one option or list line (kw is its indent and keyword).
+func (m *Match) line(kw, name, val string) {
+	if !m.ok || !plainWord(name) {
+		m.ok = false
+		return
+	}
+	for i := 0; i < len(val); i++ {
+		if plainByte[val[i]] == plainStop {
+			m.ok = false // a quote, backslash or line break: not written as is
+			return
+		}
+	}
+	m.lit(kw)
+	m.lit(name)
+	m.lit(" '")
+	if m.ok && len(m.rest) >= len(val) && string(m.rest[:len(val)]) == val {
+		m.rest = m.rest[len(val):]
+	} else {
+		m.ok = false
+	}
+	m.lit("'\n")
+}
+
+// lit consumes s from the front of what is left.
+func (m *Match) lit(s string) {
+	if m.ok && len(m.rest) >= len(s) && string(m.rest[:len(s)]) == s {
+		m.rest = m.rest[len(s):]
+		return
+	}
+	m.ok = false
+}
+
+// plainWord reports whether s is non-empty and only letters, digits and
+// '_': written bare as libuci writes a type and an option name, and
+// single-quoted unchanged as it writes a section name.
+func plainWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if plainByte[s[i]] != plainName {
+			return false
+		}
+	}
+	return s != ""
+}
