@@ -173,6 +173,22 @@ func (d *decoder) object(v reflect.Value) {
 		d.skip()
 		return
 	}
+	d.members(func(key string) {
+		depth := len(d.path)
+		if t.Kind() == reflect.Map {
+			elem := reflect.New(t.Elem()).Elem()
+			d.value(elem)
+			v.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), elem)
+		} else {
+			d.value(d.fieldFor(v, fields, key))
+		}
+		d.path = d.path[:depth]
+	})
+}
+
+// members calls each with every key of the object at pos, pos then at
+// the key's value (the input is valid: checked before decoding).
+func (d *decoder) members(each func(key string)) {
 	d.pos++ // {
 	for {
 		d.space()
@@ -187,15 +203,8 @@ func (d *decoder) object(v reflect.Value) {
 		key := d.unquote()
 		d.space()
 		d.pos++ // :
-		depth := len(d.path)
-		if t.Kind() == reflect.Map {
-			elem := reflect.New(t.Elem()).Elem()
-			d.value(elem)
-			v.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), elem)
-		} else {
-			d.value(d.fieldFor(v, fields, key))
-		}
-		d.path = d.path[:depth]
+		d.space()
+		each(key)
 	}
 }
 
@@ -335,23 +344,8 @@ func (d *decoder) any() any {
 	switch d.data[d.pos] {
 	case '{':
 		m := map[string]any{}
-		d.pos++
-		for {
-			d.space()
-			if d.data[d.pos] == '}' {
-				d.pos++
-				return m
-			}
-			if d.data[d.pos] == ',' {
-				d.pos++
-				d.space()
-			}
-			key := d.unquote()
-			d.space()
-			d.pos++ // :
-			d.space()
-			m[key] = d.any()
-		}
+		d.members(func(key string) { m[key] = d.any() })
+		return m
 	case '[':
 		l := []any{}
 		d.elems(func() { l = append(l, d.any()) })

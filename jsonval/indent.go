@@ -13,18 +13,11 @@ func appendIndent(dst, src []byte, prefix, indent string) []byte {
 	}
 	depth := 0
 	open := false // the last byte opened an object or array
-	inString, escaped := false, false
+	var str inString
 	for _, c := range src {
-		if inString {
+		if str.in {
 			dst = append(dst, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
+			str.step(c)
 			continue
 		}
 		if open && c != '}' && c != ']' {
@@ -34,7 +27,7 @@ func appendIndent(dst, src []byte, prefix, indent string) []byte {
 		}
 		switch c {
 		case '"':
-			inString = true
+			str.in = true
 			dst = append(dst, c)
 		case '{', '[':
 			open = true
@@ -66,26 +59,20 @@ func appendCompact(dst, src []byte) ([]byte, error) {
 	if err := valid(src); err != nil {
 		return nil, err
 	}
-	inString, escaped := false, false
+	var str inString
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		if !inString {
+		if !str.in {
 			switch c {
 			case ' ', '\t', '\n', '\r':
 				continue
 			case '"':
-				inString = true
+				str.in = true
 			}
 			dst = append(dst, c)
 			continue
 		}
 		switch {
-		case escaped:
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
-			inString = false
 		case c == '<' || c == '>' || c == '&':
 			dst = append(dst, `\u00`...)
 			dst = append(dst, hex[c>>4], hex[c&0xf])
@@ -96,9 +83,26 @@ func appendCompact(dst, src []byte) ([]byte, error) {
 			i += 2
 			continue
 		}
+		str.step(c)
 		dst = append(dst, c)
 	}
 	return dst, nil
+}
+
+// inString follows valid JSON text through a string, byte by byte.
+type inString struct{ in, escaped bool }
+
+// step takes byte c of the string: a backslash escapes the next byte, a
+// quote not escaped ends it.
+func (s *inString) step(c byte) {
+	switch {
+	case s.escaped:
+		s.escaped = false
+	case c == '\\':
+		s.escaped = true
+	case c == '"':
+		s.in = false
+	}
 }
 
 const hex = "0123456789abcdef"

@@ -95,26 +95,42 @@ func (s *scanner) value() error {
 	return s.fail("looking for beginning of value")
 }
 
-func (s *scanner) nest() error {
+// open enters an object or array; empty says that end closed it at once.
+func (s *scanner) open(end byte) (empty bool, err error) {
 	s.depth++
 	if s.depth > maxDepth {
-		return &SyntaxError{Offset: int64(s.pos) + 1, msg: "exceeded max depth"}
+		return false, &SyntaxError{Offset: int64(s.pos) + 1, msg: "exceeded max depth"}
 	}
 	s.pos++
 	s.space()
-	return nil
+	if s.peek() == end {
+		s.pos++
+		s.depth--
+		return true, nil
+	}
+	return false, nil
+}
+
+// more reads what follows a member or an element: a comma (another comes)
+// or end; anything else is the error "after what".
+func (s *scanner) more(end byte, what string) (bool, error) {
+	s.space()
+	switch s.peek() {
+	case ',':
+		s.pos++
+		s.space()
+		return true, nil
+	case end:
+		s.pos++
+		s.depth--
+		return false, nil
+	}
+	return false, s.fail("after " + what)
 }
 
 func (s *scanner) object() error {
-	if err := s.nest(); err != nil {
-		return err
-	}
-	if s.peek() == '}' {
-		s.pos++
-		s.depth--
-		return nil
-	}
-	for {
+	empty, err := s.open('}')
+	for more := !empty; err == nil && more; more, err = s.more('}', "object key:value pair") {
 		if s.peek() != '"' {
 			return s.fail("looking for beginning of object key string")
 		}
@@ -130,47 +146,18 @@ func (s *scanner) object() error {
 		if err := s.value(); err != nil {
 			return err
 		}
-		s.space()
-		switch s.peek() {
-		case ',':
-			s.pos++
-			s.space()
-			continue
-		case '}':
-			s.pos++
-			s.depth--
-			return nil
-		}
-		return s.fail("after object key:value pair")
 	}
+	return err
 }
 
 func (s *scanner) array() error {
-	if err := s.nest(); err != nil {
-		return err
-	}
-	if s.peek() == ']' {
-		s.pos++
-		s.depth--
-		return nil
-	}
-	for {
+	empty, err := s.open(']')
+	for more := !empty; err == nil && more; more, err = s.more(']', "array element") {
 		if err := s.value(); err != nil {
 			return err
 		}
-		s.space()
-		switch s.peek() {
-		case ',':
-			s.pos++
-			s.space()
-			continue
-		case ']':
-			s.pos++
-			s.depth--
-			return nil
-		}
-		return s.fail("after array element")
 	}
+	return err
 }
 
 func (s *scanner) str() error {

@@ -6,80 +6,45 @@ import (
 	"errors"
 	"io"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/wghub/wghub/errkind"
 )
 
-// decodeWithEncodingJSON is DecodeJSON as it was with encoding/json: the
-// oracle the tests below hold DecodeJSON to, message for message.
+// decodeWithEncodingJSON is DecodeJSON through encoding/json: the oracle
+// the tests below hold DecodeJSON to, message for message.
 func decodeWithEncodingJSON(data []byte, v any) error {
-	if len(data) > MaxJSON {
-		return errkind.Invalidf("", "arguments are larger than %d bytes", MaxJSON)
-	}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		data = []byte("{}")
-	}
-	if data[0] != '{' {
-		return errkind.Invalidf("", "arguments must be one JSON object")
-	}
-	t := reflect.TypeOf(v).Elem()
-	// The keys first: encoding/json reports an unknown field only as text,
-	// and matches names case-insensitively.
-	var m map[string]json.RawMessage
+	return decodeJSON(data, v, unmarshalOne, explainEncodingJSON)
+}
+
+var errTrailing = errors.New("data after the value")
+
+// unmarshalOne decodes one value and refuses anything after it.
+func unmarshalOne(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&m); err != nil {
-		return decodeErrorRef(err, t)
+	if err := dec.Decode(v); err != nil {
+		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errkind.Invalidf("", "arguments must be one JSON object, with nothing after it")
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if k == SessionField {
-			var s string
-			if json.Unmarshal(m[k], &s) != nil {
-				return errkind.Invalidf(SessionField, "argument %q must be a string", SessionField)
-			}
-			continue
-		}
-		if _, ok := fieldByJSON(t, k); !ok {
-			return errkind.Invalidf(k, "unknown argument %q", k)
-		}
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return decodeErrorRef(err, t)
+		return errTrailing
 	}
 	return nil
 }
 
-// decodeError names the argument at fault; t is the argument struct type.
-func decodeErrorRef(err error, t reflect.Type) error {
+func explainEncodingJSON(err error) (jsonError, bool) {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
-	case errors.As(err, &te) && te.Field != "":
-		name, _, _ := strings.Cut(te.Field, ".") // a list's element names the list
-		want := te.Type
-		if f, ok := fieldByJSON(t, name); ok {
-			want = f.typ
-		}
-		return errkind.Invalidf(name, "argument %q must be %s, not %s", name, typeName(want), te.Value)
+	case errors.Is(err, errTrailing):
+		return jsonError{trailing: true}, true
 	case errors.As(err, &te):
-		return errkind.Invalidf("", "arguments must be one JSON object")
+		return jsonError{mistyped: true, field: te.Field, value: te.Value, typ: te.Type}, true
 	case errors.As(err, &se):
-		return errkind.Invalidf("", "arguments are not valid JSON (offset %d)", se.Offset)
+		return jsonError{offset: se.Offset}, true
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errkind.Invalidf("", "arguments are not valid JSON (cut short)")
+		return jsonError{cutShort: true}, true
 	}
-	return errkind.New(errkind.Invalid, "arguments: %w", err)
+	return jsonError{}, false
 }
 
 // decodeInputs: accepted arguments and every kind of refusal.
@@ -130,4 +95,24 @@ func FuzzDecodeJSON(f *testing.F) {
 			checkDecode(t, in, newArgs)
 		}
 	})
+}
+
+// TestDecodeMessages: the sentences a person reads for each kind of bad
+// arguments (the differential tests above share decodeError's wording).
+func TestDecodeMessages(t *testing.T) {
+	for _, c := range []struct{ in, field, want string }{
+		{`{"name":1}`, "name", `argument "name" must be a string, not number`},
+		{`{"lan":[1]}`, "lan", `argument "lan" must be a list of strings, not number`},
+		{`{"name":"x"} {}`, "", "arguments must be one JSON object, with nothing after it"},
+		{`{"name":`, "", "arguments are not valid JSON (cut short)"},
+		{`{name:1}`, "", "arguments are not valid JSON (offset 2)"},
+		{`{"nope":1}`, "nope", `unknown argument "nope"`},
+		{`{"ubus_rpc_session":1}`, SessionField, `argument "ubus_rpc_session" must be a string`},
+		{`[]`, "", "arguments must be one JSON object"},
+	} {
+		err := DecodeJSON([]byte(c.in), &PeerAdd{})
+		if err == nil || err.Error() != c.want || errkind.FieldOf(err) != c.field {
+			t.Errorf("DecodeJSON(%s) = %v (field %q), want %q (field %q)", c.in, err, errkind.FieldOf(err), c.want, c.field)
+		}
+	}
 }

@@ -235,6 +235,38 @@ const SessionField = "ubus_rpc_session"
 // unknown arguments (except SessionField with a string value), mistyped
 // ones and trailing data. Empty input means no arguments.
 func DecodeJSON(data []byte, v any) error {
+	return decodeJSON(data, v, jsonval.Unmarshal, explainJSONVal)
+}
+
+// jsonError is what DecodeJSON needs to know of a decoding error to name
+// the argument at fault, whichever JSON package made it (the tests decode
+// with encoding/json too and compare).
+type jsonError struct {
+	mistyped bool
+	field    string       // the mistyped value's field path ("lan.0"); "" for the top level
+	value    string       // what it was: "number 1.5"
+	typ      reflect.Type // what it was decoded into
+	trailing bool         // something after the object
+	cutShort bool
+	offset   int64 // of a syntax error
+}
+
+// explainJSONVal reads jsonval's errors.
+func explainJSONVal(err error) (jsonError, bool) {
+	var te *jsonval.TypeError
+	var se *jsonval.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return jsonError{mistyped: true, field: te.Field, value: te.Value, typ: te.Type}, true
+	case errors.As(err, &se):
+		return jsonError{trailing: se.Trailing(), cutShort: se.CutShort(), offset: se.Offset}, true
+	}
+	return jsonError{}, false
+}
+
+// decodeJSON is DecodeJSON with a JSON package's unmarshal (one value,
+// nothing after it) and the reading of its errors.
+func decodeJSON(data []byte, v any, unmarshal func([]byte, any) error, explain func(error) (jsonError, bool)) error {
 	if len(data) > MaxJSON {
 		return errkind.Invalidf("", "arguments are larger than %d bytes", MaxJSON)
 	}
@@ -248,9 +280,9 @@ func DecodeJSON(data []byte, v any) error {
 	t := reflect.TypeOf(v).Elem()
 	// The keys first: decoding reports no unknown field, and matches
 	// names case-insensitively.
-	var m map[string]jsonval.Raw
-	if err := jsonval.Unmarshal(data, &m); err != nil {
-		return decodeError(err, t)
+	var m map[string]any
+	if err := unmarshal(data, &m); err != nil {
+		return decodeError(err, t, explain)
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -259,8 +291,7 @@ func DecodeJSON(data []byte, v any) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if k == SessionField {
-			var s string
-			if jsonval.Unmarshal(m[k], &s) != nil {
+			if _, ok := m[k].(string); !ok && m[k] != nil { // null sets nothing, as for any argument
 				return errkind.Invalidf(SessionField, "argument %q must be a string", SessionField)
 			}
 			continue
@@ -269,34 +300,33 @@ func DecodeJSON(data []byte, v any) error {
 			return errkind.Invalidf(k, "unknown argument %q", k)
 		}
 	}
-	if err := jsonval.Unmarshal(data, v); err != nil {
-		return decodeError(err, t)
+	if err := unmarshal(data, v); err != nil {
+		return decodeError(err, t, explain)
 	}
 	return nil
 }
 
 // decodeError names the argument at fault; t is the argument struct type.
-func decodeError(err error, t reflect.Type) error {
-	var te *jsonval.TypeError
-	var se *jsonval.SyntaxError
+func decodeError(err error, t reflect.Type, explain func(error) (jsonError, bool)) error {
+	e, ok := explain(err)
 	switch {
-	case errors.As(err, &te) && te.Field != "":
-		name, _, _ := strings.Cut(te.Field, ".") // a list's element names the list
-		want := te.Type
+	case !ok:
+		return errkind.New(errkind.Invalid, "arguments: %w", err)
+	case e.mistyped && e.field != "":
+		name, _, _ := strings.Cut(e.field, ".") // a list's element names the list
+		want := e.typ
 		if f, ok := fieldByJSON(t, name); ok {
 			want = f.typ
 		}
-		return errkind.Invalidf(name, "argument %q must be %s, not %s", name, typeName(want), te.Value)
-	case errors.As(err, &te):
+		return errkind.Invalidf(name, "argument %q must be %s, not %s", name, typeName(want), e.value)
+	case e.mistyped:
 		return errkind.Invalidf("", "arguments must be one JSON object")
-	case errors.As(err, &se) && se.Trailing():
+	case e.trailing:
 		return errkind.Invalidf("", "arguments must be one JSON object, with nothing after it")
-	case errors.As(err, &se) && se.CutShort():
+	case e.cutShort:
 		return errkind.Invalidf("", "arguments are not valid JSON (cut short)")
-	case errors.As(err, &se):
-		return errkind.Invalidf("", "arguments are not valid JSON (offset %d)", se.Offset)
 	}
-	return errkind.New(errkind.Invalid, "arguments: %w", err)
+	return errkind.Invalidf("", "arguments are not valid JSON (offset %d)", e.offset)
 }
 
 func fieldByJSON(t reflect.Type, name string) (Field, bool) {

@@ -11,20 +11,9 @@ import (
 	"github.com/wghub/wghub/hub"
 )
 
-// withOutcomeRef is withOutcome as it was with encoding/json: the oracle.
+// withOutcomeRef is withOutcome through encoding/json: the oracle.
 func withOutcomeRef(reply any, o *control.Outcome) any {
-	b, err := json.Marshal(reply)
-	var m map[string]any
-	if err != nil || json.Unmarshal(b, &m) != nil || m == nil {
-		m = map[string]any{}
-	}
-	m["saved"], m["applied"] = o.Saved, o.Applied
-	for k, v := range map[string]string{"warning": o.Warning, "note": o.Note, "recovered": o.Recovered} {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	return m
+	return outcomeBy(reply, o, json.Marshal, json.Unmarshal)
 }
 
 // TestRepliesLikeEncodingJSON: list, error replies and write replies with

@@ -215,9 +215,15 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 // or "note" (not applied because the interface is down), so that LuCI can
 // tell a warning from a failure.
 func withOutcome(reply any, o *control.Outcome) any {
-	b, err := jsonval.Marshal(reply)
+	return outcomeBy(reply, o, jsonval.Marshal, jsonval.Unmarshal)
+}
+
+// outcomeBy is withOutcome through a JSON package's functions (the tests
+// hold jsonval's to encoding/json's).
+func outcomeBy(reply any, o *control.Outcome, marshal func(any) ([]byte, error), unmarshal func([]byte, any) error) any {
+	b, err := marshal(reply)
 	var m map[string]any
-	if err != nil || jsonval.Unmarshal(b, &m) != nil || m == nil {
+	if err != nil || unmarshal(b, &m) != nil || m == nil {
 		m = map[string]any{}
 	}
 	m["saved"], m["applied"] = o.Saved, o.Applied
