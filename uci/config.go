@@ -294,7 +294,8 @@ func (c *Config) newSection(typ, name string) *Section {
 			return s // a section named so in the file keeps the name
 		}
 	}
-	// A named one's callers (open, Add) made sure no section has its name.
+	// A named one's callers (open, Add) made sure no section has its
+	// name, or (parse) look whether the map grew.
 	c.byName[s.name] = s
 	return s
 }

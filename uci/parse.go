@@ -2,9 +2,11 @@ package uci
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"unsafe"
 )
@@ -180,8 +182,15 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				span.raw = data[span.at:p.end]
 				continue
 			}
-			if typ, name, end := p.plainConfig(start); end > 0 && c.byName[name] == nil {
+			if typ, name, end := p.plainConfig(start); end > 0 {
+				// Into the name map without a lookup first: a name the
+				// map already held (the map did not grow) is a section
+				// opened again, which the line by line parse reads.
+				n := len(c.byName)
 				s := c.newSection(typ, name)
+				if len(c.byName) == n {
+					return nil, errIrregular
+				}
 				p.cur, p.end = s, end
 				span = p.newUnit()
 				*span = unit{raw: data[start:end], orig: true, span: s, at: int32(start)}
@@ -363,9 +372,7 @@ func (p *parser) plainLine(start int) (kind byte, name, val string, end int) {
 	name = p.sdata[n:i]
 	i += 2
 	v := i
-	for i < len(d) && plainByte[d[i]] != plainStop {
-		i++
-	}
+	i += stopAt(d[i:])
 	if i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
 		return 0, "", "", 0
 	}
@@ -461,6 +468,31 @@ const (
 	plainName = 1 + iota
 	plainStop
 )
+
+// stopAt is the index of b's first plainStop byte, or len(b): eight
+// bytes at a time, as a peer's option values (keys, mostly) are the bulk
+// of a hub's files and read at every parse.
+func stopAt(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if m := stopMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && plainByte[b[i]] != plainStop {
+		i++
+	}
+	return i
+}
+
+// stopMask has the high bit set of each byte of x (little-endian) that
+// is a plainStop byte, and maybe of bytes above one (the borrow of
+// "has a zero byte" runs upward): its lowest set bit marks the first.
+func stopMask(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(y uint64) uint64 { return (y - ones) &^ y & highs }
+	return zero(x^'\''*ones) | zero(x^'\\'*ones) | zero(x^'\n'*ones) | zero(x^'\r'*ones)
+}
 
 func (p *parser) errAt(at int, tok, format string, a ...any) error {
 	if i := strings.IndexAny(tok, "\r\n"); i >= 0 {
