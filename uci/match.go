@@ -39,7 +39,7 @@ func (s *Section) Match() Match {
 // (an empty option is no option).
 func (m *Match) Option(name, val string) {
 	if val != "" {
-		m.line("\toption ", name, val)
+		m.line(false, name, val)
 	}
 }
 
@@ -47,20 +47,20 @@ func (m *Match) Option(name, val string) {
 // caller's stack, say).
 func (m *Match) OptionBytes(name string, val []byte) {
 	if len(val) > 0 {
-		m.line("\toption ", name, unsafe.String(unsafe.SliceData(val), len(val))) // not kept
+		m.line(false, name, unsafe.String(unsafe.SliceData(val), len(val))) // not kept
 	}
 }
 
 // List expects one "\tlist NAME 'VAL'" line per value, none for none.
 func (m *Match) List(name string, vals []string) {
 	for _, v := range vals {
-		m.line("\tlist ", name, v)
+		m.line(true, name, v)
 	}
 }
 
 // ListBytes is List of one value in a buffer.
 func (m *Match) ListBytes(name string, val []byte) {
-	m.line("\tlist ", name, unsafe.String(unsafe.SliceData(val), len(val))) // not kept
+	m.line(true, name, unsafe.String(unsafe.SliceData(val), len(val))) // not kept
 }
 
 // Done reports whether the section matched: every expected line was
@@ -77,9 +77,16 @@ func (m *Match) Done() bool {
 	return true
 }
 
-// line expects one option or list line (kw is its indent and keyword).
-func (m *Match) line(kw, name, val string) {
-	if !m.ok || !plainWord(name) {
+// line expects one option or list line (list: a "list" one), compared
+// in place: the thousands of lines of a hub's peers are most of Store.
+func (m *Match) line(list bool, name, val string) {
+	kw := "\toption "
+	if list {
+		kw = "\tlist "
+	}
+	n := len(kw) + len(name) + len(" '") + len(val) + len("'\n")
+	r := m.rest
+	if !m.ok || len(r) < n || !plainWord(name) {
 		m.ok = false
 		return
 	}
@@ -89,15 +96,14 @@ func (m *Match) line(kw, name, val string) {
 			return
 		}
 	}
-	m.lit(kw)
-	m.lit(name)
-	m.lit(" '")
-	if m.ok && len(m.rest) >= len(val) && string(m.rest[:len(val)]) == val {
-		m.rest = m.rest[len(val):]
-	} else {
+	l := unsafe.String(&r[0], n) // not kept
+	i := len(kw) + len(name)
+	if l[:len(kw)] != kw || l[len(kw):i] != name || l[i] != ' ' || l[i+1] != '\'' ||
+		l[i+2:n-2] != val || l[n-2] != '\'' || l[n-1] != '\n' {
 		m.ok = false
+		return
 	}
-	m.lit("'\n")
+	m.rest = r[n:]
 }
 
 // lit consumes s from the front of what is left.

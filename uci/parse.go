@@ -2,11 +2,9 @@ package uci
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"strings"
 	"unsafe"
 )
@@ -372,7 +370,9 @@ func (p *parser) plainLine(start int) (kind byte, name, val string, end int) {
 	name = p.sdata[n:i]
 	i += 2
 	v := i
-	i += stopAt(d[i:])
+	for i < len(d) && plainByte[d[i]] != plainStop {
+		i++
+	}
 	if i+1 >= len(d) || d[i] != '\'' || d[i+1] != '\n' {
 		return 0, "", "", 0
 	}
@@ -468,31 +468,6 @@ const (
 	plainName = 1 + iota
 	plainStop
 )
-
-// stopAt is the index of b's first plainStop byte, or len(b): eight
-// bytes at a time, as a peer's option values (keys, mostly) are the bulk
-// of a hub's files and read at every parse.
-func stopAt(b []byte) int {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if m := stopMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for i < len(b) && plainByte[b[i]] != plainStop {
-		i++
-	}
-	return i
-}
-
-// stopMask has the high bit set of each byte of x (little-endian) that
-// is a plainStop byte, and maybe of bytes above one (the borrow of
-// "has a zero byte" runs upward): its lowest set bit marks the first.
-func stopMask(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(y uint64) uint64 { return (y - ones) &^ y & highs }
-	return zero(x^'\''*ones) | zero(x^'\\'*ones) | zero(x^'\n'*ones) | zero(x^'\r'*ones)
-}
 
 func (p *parser) errAt(at int, tok, format string, a ...any) error {
 	if i := strings.IndexAny(tok, "\r\n"); i >= 0 {

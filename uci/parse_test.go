@@ -310,38 +310,3 @@ func TestAnonName(t *testing.T) {
 		}
 	}
 }
-
-// TestStopAt: the word-at-a-time scan finds what a byte-by-byte one does,
-// each stop byte at every place in and around a word, after other stops
-// and after bytes whose borrow could pass for one.
-func TestStopAt(t *testing.T) {
-	naive := func(b []byte) int {
-		for i, c := range b {
-			if plainByte[c] == plainStop {
-				return i
-			}
-		}
-		return len(b)
-	}
-	for n := 0; n <= 20; n++ {
-		for at := 0; at <= n; at++ {
-			for _, stop := range []byte{'\'', '\\', '\n', '\r'} {
-				for _, fill := range []byte{'a', 0x00, 0x01, 0x26, 0x28, 0x5b, 0x5d, 0x0b, 0x0e, 0x80, 0xa7, 0xff} {
-					b := make([]byte, n)
-					for i := range b {
-						b[i] = fill
-					}
-					if at < n {
-						b[at] = stop
-					}
-					if at+1 < n {
-						b[at+1] = '\'' // a later stop must not win
-					}
-					if got, want := stopAt(b), naive(b); got != want {
-						t.Fatalf("stopAt(%q) = %d, want %d", b, got, want)
-					}
-				}
-			}
-		}
-	}
-}
