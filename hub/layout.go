@@ -127,8 +127,20 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 		slab.keys = make([]wgtypes.Key, 0, 2*len(peerSecs))
 		slab.addrs = make([]netip.Prefix, 0, len(peerSecs))
 	}
+	// The client sections are usually in the order of the peer sections
+	// (both are appended as peers are added): the next one is tried
+	// before a lookup by name, which at thousands of peers costs more.
+	var clients []*uci.Section
+	if len(peerSecs) > 0 {
+		clients = hc.SectionsByType(clientType)
+	}
 	for _, ps := range peerSecs {
-		cs := ownerClient(hc, peerID(ps))
+		var cs *uci.Section
+		if id := peerID(ps); id != "" && len(clients) > 0 && named(clients[0], "client_", id) {
+			cs, clients = clients[0], clients[1:]
+		} else {
+			cs = ownerClient(hc, id)
+		}
 		if cs == nil {
 			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
