@@ -73,7 +73,10 @@ type Section struct {
 	// opts has been filled from it.
 	span *unit
 	read bool
-	anon bool // next to read: one word for both (96 bytes, not 112, a section)
+	anon bool // next to read: one word for the flags (96 bytes, not 112, a section)
+	// plain: the parser read every line of span as plainConfig,
+	// plainLine or a blank line does (see replayPlain).
+	plain bool
 	// names: see cmdsOf (in the same word as the flags).
 	names uint32
 }
