@@ -1,6 +1,9 @@
 package uci
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Match compares a section's lines with the lines `uci export` writes for
 // a section of its type and name holding given options, without parsing
@@ -17,8 +20,9 @@ import "unsafe"
 // already edited or split into lines, or a value with a quote, backslash
 // or line break reports false: the caller then compares option by option.
 type Match struct {
-	rest []byte // what is left of the section's lines to match
-	ok   bool
+	rest  []byte // what is left of the section's lines to match
+	ok    bool
+	plain bool // the section's lines all parsed as plain ones (see fits)
 }
 
 // Match starts a Match of s (see Match). It allocates nothing.
@@ -26,7 +30,7 @@ func (s *Section) Match() Match {
 	if s == nil || s.c == nil || s.span == nil || s.anon || !plainWord(s.typ) || !plainWord(s.name) {
 		return Match{}
 	}
-	m := Match{rest: s.span.raw, ok: true}
+	m := Match{rest: s.span.raw, ok: true, plain: s.plain}
 	m.lit("config ")
 	m.lit(s.typ)
 	m.lit(" '")
@@ -86,15 +90,9 @@ func (m *Match) line(list bool, name, val string) {
 	}
 	n := len(kw) + len(name) + len(" '") + len(val) + len("'\n")
 	r := m.rest
-	if !m.ok || len(r) < n || !plainWord(name) {
+	if !m.ok || len(r) < n || !m.fits(name, val) {
 		m.ok = false
 		return
-	}
-	for i := 0; i < len(val); i++ {
-		if plainByte[val[i]] == plainStop {
-			m.ok = false // a quote, backslash or line break: not written as is
-			return
-		}
 	}
 	l := unsafe.String(&r[0], n) // not kept
 	i := len(kw) + len(name)
@@ -104,6 +102,31 @@ func (m *Match) line(list bool, name, val string) {
 		return
 	}
 	m.rest = r[n:]
+}
+
+// fits reports whether name and val can be written as is: name a plain
+// word, val without a quote, backslash or line break.
+//
+// In a section of plain lines (m.plain) less need be looked at: bytes
+// that equal the expected line are then one of its lines, "\tKW N 'V'\n"
+// with N a plain word and V free of those bytes, as long as the expected
+// line is one line and name ends where N does: no line break in val, no
+// space in name (nor then a line break). name is then N, and val V.
+// Those two bytes are looked for with IndexByte, not a class a byte:
+// each of a hub's thousands of peers costs several lines.
+func (m *Match) fits(name, val string) bool {
+	if m.plain {
+		return strings.IndexByte(name, ' ') < 0 && strings.IndexByte(val, '\n') < 0
+	}
+	if !plainWord(name) {
+		return false
+	}
+	for i := 0; i < len(val); i++ {
+		if plainByte[val[i]] == plainStop {
+			return false
+		}
+	}
+	return true
 }
 
 // lit consumes s from the front of what is left.
