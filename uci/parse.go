@@ -150,7 +150,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
 	if n := sectionsIn(data); n > 8 {
-		c.byName = make(map[string]*Section, n)
+		c.byName = newNames(n)
 		c.sections = make([]*Section, 0, n+8)
 		c.slabs.secs = make([]Section, 0, n+8)
 		// A span each, and room for the lines an edit of a few sections
@@ -181,12 +181,12 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				continue
 			}
 			if typ, name, end := p.plainConfig(start); end > 0 {
-				// Into the name map without a lookup first: a name the
-				// map already held (the map did not grow) is a section
-				// opened again, which the line by line parse reads.
-				n := len(c.byName)
+				// Into the name table without a lookup first: a name
+				// it already held (it did not grow) is a section opened
+				// again, which the line by line parse reads.
+				n := c.byName.n
 				s := c.newSection(typ, name)
-				if len(c.byName) == n {
+				if c.byName.n == n {
 					return nil, errIrregular
 				}
 				p.cur, p.end = s, end
