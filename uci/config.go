@@ -853,8 +853,13 @@ func nameBit(name string) uint32 {
 // not include name gives none without being parsed again. hub.Store
 // looks for an option most peers do not have in a pass of its own.
 func (s *Section) cmdsOf(name string) []*cmd {
-	if s.c != nil && s.c.peek && s.span != nil && !s.read && s.names&namesSeen != 0 && s.names&nameBit(name) == 0 {
-		return nil
+	if c := s.c; c != nil && c.peek && s.span != nil && !s.read {
+		switch {
+		case c.peeked == s:
+			return c.peekOpts // read last: a reader of its options asks for several
+		case s.names&namesSeen != 0 && s.names&nameBit(name) == 0:
+			return nil
+		}
 	}
 	return s.cmds()
 }
