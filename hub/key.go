@@ -4,9 +4,10 @@ import "golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 
 // Keys in base64 as wg and UCI write them: 32 bytes, 43 characters and
 // one '='. Load decodes three for each peer and Store encodes them again
-// to compare, thousands of times a command: this form alone, with no
-// line breaks to skip or lengths to work out, takes half the time of
-// encoding/base64's.
+// to compare, thousands of times a command: this one form, with no line
+// breaks to skip or lengths to work out, decodes in about two thirds of
+// encoding/base64's time (perf samples of peer add and remove at 5000
+// peers) and encodes in a little less.
 
 const keyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
