@@ -293,3 +293,25 @@ func TestLoadedNamesAreClean(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateNameASCII: the one-pass check of printable ASCII names
+// takes none that the full check refuses, for every byte at each end and
+// inside a name, and names of every length around the limit.
+func TestValidateNameASCII(t *testing.T) {
+	var names []string
+	for c := range 256 {
+		b := string(rune(c))
+		if c >= 0x80 {
+			b = string([]byte{byte(c)})
+		}
+		names = append(names, b, b+"x", "x"+b, "x"+b+"x")
+	}
+	for n := range MaxNameLen + 3 {
+		names = append(names, strings.Repeat("a", n))
+	}
+	for _, name := range names {
+		if printableASCII(name) && validateNameFull(name) != nil {
+			t.Errorf("%q: taken by the one-pass check, refused by the full one", name)
+		}
+	}
+}

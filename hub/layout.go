@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -128,8 +127,20 @@ func Load(cfgs map[string]*uci.Config, l Layout) (*Hub, error) {
 		slab.keys = make([]wgtypes.Key, 0, 2*len(peerSecs))
 		slab.addrs = make([]netip.Prefix, 0, len(peerSecs))
 	}
+	// The client sections are usually in the order of the peer sections
+	// (both are appended as peers are added): the next one is tried
+	// before a lookup by name, which at thousands of peers costs more.
+	var clients []*uci.Section
+	if len(peerSecs) > 0 {
+		clients = hc.SectionsByType(clientType)
+	}
 	for _, ps := range peerSecs {
-		cs := ownerClient(hc, peerID(ps))
+		var cs *uci.Section
+		if id := peerID(ps); id != "" && len(clients) > 0 && named(clients[0], "client_", id) {
+			cs, clients = clients[0], clients[1:]
+		} else {
+			cs = ownerClient(hc, id)
+		}
 		if cs == nil {
 			for _, a := range SplitList(ps.List("allowed_ips")) {
 				if p, err := parsePrefix(a); err == nil {
@@ -436,7 +447,7 @@ func keyBytes(buf *[44]byte, k *wgtypes.Key) []byte {
 	if k == nil {
 		return nil
 	}
-	base64.StdEncoding.Encode(buf[:], k[:])
+	encodeKey(buf, k)
 	return buf[:]
 }
 
@@ -674,7 +685,7 @@ func (w *writer) key(s *uci.Section, name string, k *wgtypes.Key) {
 		return
 	}
 	var buf [44]byte // base64 of 32 bytes
-	base64.StdEncoding.Encode(buf[:], k[:])
+	encodeKey(&buf, k)
 	if v, _, ok := s.Single(name); ok && v == string(buf[:]) {
 		return
 	}
@@ -890,24 +901,15 @@ func itoa(n int) string {
 	return strconv.Itoa(n)
 }
 
-// parseKey is wgtypes.ParseKey without its garbage: a key's usual 44
-// characters are decoded into a buffer on the stack (Load reads three keys
-// for each of thousands of peers). Any other length goes to ParseKey, which
+// parseKey is wgtypes.ParseKey without its garbage or its generality:
+// a key's usual form is decoded by decodeKey (Load reads three keys for
+// each of thousands of peers). Anything else goes to ParseKey, which
 // also decides what its error says.
 func parseKey(s string) (wgtypes.Key, error) {
-	var k wgtypes.Key
-	if len(s) != base64.StdEncoding.EncodedLen(len(k)) {
-		return wgtypes.ParseKey(s)
+	if k, ok := decodeKey(s); ok {
+		return k, nil
 	}
-	var src [44]byte
-	var buf [33]byte // DecodedLen(44)
-	copy(src[:], s)
-	n, err := base64.StdEncoding.Decode(buf[:], src[:])
-	if err != nil || n != len(k) {
-		return wgtypes.ParseKey(s)
-	}
-	copy(k[:], buf[:n])
-	return k, nil
+	return wgtypes.ParseKey(s)
 }
 
 func inAny(ps []netip.Prefix, a netip.Addr) bool {

@@ -17,6 +17,14 @@ const MaxNameLen = 64
 // no control characters (UCI values cannot hold line breaks) and no spaces
 // at either end (they would be invisible in every listing).
 func ValidateName(name string) error {
+	if printableASCII(name) {
+		return nil // the usual name, in one pass (Store checks thousands)
+	}
+	return validateNameFull(name)
+}
+
+// validateNameFull is ValidateName's check of any name.
+func validateNameFull(name string) error {
 	n := utf8.RuneCountInString(name)
 	switch {
 	case name == "" || strings.TrimSpace(name) == "":
@@ -34,6 +42,21 @@ func ValidateName(name string) error {
 		}
 	}
 	return nil
+}
+
+// printableASCII reports whether name is 1 to MaxNameLen bytes of
+// printable ASCII with no space at either end: a name ValidateName takes.
+func printableASCII(name string) bool {
+	n := len(name)
+	if n == 0 || n > MaxNameLen || name[0] == ' ' || name[n-1] == ' ' {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // SameName reports whether two names would be taken for one: names differ

@@ -3,6 +3,8 @@ package hub
 import (
 	"net/netip"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wghub/wghub/uci"
@@ -138,6 +140,68 @@ func TestStoreOtherConfigs(t *testing.T) {
 		}
 		if len(got.Peers) != 1 || !got.Peers[0].Disabled || got.Peers[0].Name != "one" {
 			t.Errorf("%s: peers after Store %+v, want one, disabled", tc.name, got.Peers)
+		}
+	}
+}
+
+// TestLoadClientsInAnyOrder: Load gives each peer its own client section
+// (its name, private key and access) whatever order the client sections
+// are in, the usual one (that of the peers) or another.
+func TestLoadClientsInAnyOrder(t *testing.T) {
+	l := Layout{Hub: "wghub", Network: "network"}
+	h := testHub(t, "10.64.0.0/16")
+	cfgs := map[string]*uci.Config{"wghub": uci.New("wghub"), "network": uci.New("network")}
+	for i, n := range []string{"one", "two", "three", "four"} {
+		r := PeerRequest{Name: n}
+		if i == 2 {
+			r.Access = &Access{Router: true}
+		}
+		if _, err := h.AddPeer(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Store(cfgs, l, h); err != nil {
+		t.Fatal(err)
+	}
+	// The client sections' blocks, reversed after the hub's.
+	blocks := strings.SplitAfter(string(cfgs["wghub"].Bytes()), "\n\n")
+	var hub, clients []string
+	for _, b := range blocks {
+		if strings.HasPrefix(b, "config client ") {
+			clients = append([]string{strings.TrimSuffix(b, "\n\n") + "\n\n"}, clients...)
+		} else {
+			hub = append(hub, b)
+		}
+	}
+	for name, text := range map[string]string{
+		"in order":    string(cfgs["wghub"].Bytes()),
+		"reversed":    strings.Join(append(hub, clients...), ""),
+		"one missing": strings.Join(append(hub, clients[1:]...), ""),
+	} {
+		hc, err := uci.Parse("wghub", []byte(text))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		nc, err := uci.Parse("network", cfgs["network"].Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(map[string]*uci.Config{"wghub": hc, "network": nc}, l)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := slices.Clone(h.Peers)
+		if name == "one missing" {
+			want = want[:len(want)-1] // its peer section is not wghub's
+		}
+		if len(got.Peers) != len(want) {
+			t.Fatalf("%s: %d peers, want %d", name, len(got.Peers), len(want))
+		}
+		for i, p := range got.Peers {
+			w := want[i]
+			if p.Name != w.Name || p.PrivateKey == nil || *p.PrivateKey != *w.PrivateKey || (p.Access == nil) != (w.Access == nil) {
+				t.Errorf("%s: peer %d loaded as %q with another's client section", name, i, p.Name)
+			}
 		}
 	}
 }

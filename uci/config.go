@@ -14,8 +14,8 @@ type Config struct {
 	name     string
 	units    []*unit
 	sections []*Section
-	nsec     int                 // libuci's section counter, for anonymous names
-	byName   map[string]*Section // first section of each name, as libuci looks them up
+	nsec     int   // libuci's section counter, for anonymous names
+	byName   names // first section of each name, as libuci looks them up
 
 	// indexed: every section's opts holds its option commands (the parser
 	// fills them in as it goes, every edit keeps them up to date), so
@@ -73,7 +73,10 @@ type Section struct {
 	// opts has been filled from it.
 	span *unit
 	read bool
-	anon bool // next to read: one word for both (96 bytes, not 112, a section)
+	anon bool // next to read: one word for the flags (96 bytes, not 112, a section)
+	// plain: the parser read every line of span as plainConfig,
+	// plainLine or a blank line does (see replayPlain).
+	plain bool
 	// names: see cmdsOf (in the same word as the flags).
 	names uint32
 }
@@ -86,7 +89,7 @@ type Option struct {
 }
 
 // New returns an empty config.
-func New(name string) *Config { return &Config{name: name, byName: map[string]*Section{}} }
+func New(name string) *Config { return &Config{name: name} }
 
 // Name is the config's package name.
 func (c *Config) Name() string { return c.name }
@@ -238,7 +241,7 @@ func (c *Config) SectionsByType(typ string) []*Section {
 // the end). Nil if none.
 func (c *Config) Section(ref string) *Section {
 	if !strings.HasPrefix(ref, "@") {
-		return c.byName[ref]
+		return c.byName.get(ref)
 	}
 	open := strings.IndexByte(ref, '[')
 	if open < 0 || !strings.HasSuffix(ref, "]") {
@@ -290,12 +293,12 @@ func (c *Config) newSection(typ, name string) *Section {
 	c.sections = append(c.sections, s)
 	if s.anon {
 		s.name = anonName(c.nsec, djbhash(typ))
-		if c.byName[s.name] != nil {
-			return s // a section named so in the file keeps the name
-		}
 	}
-	// A named one's callers (open, Add) made sure no section has its name.
-	c.byName[s.name] = s
+	// A name taken keeps its section: an anonymous one's generated name
+	// a section named so in the file has; for a named one, its callers
+	// made sure no section has its name (open, Add) or look whether the
+	// table grew (parse).
+	c.byName.add(s)
 	return s
 }
 
@@ -318,7 +321,7 @@ func anonName(n int, h uint32) string {
 // that section, as libuci does, and with another type is an error (libuci
 // rejects the file in its default strict mode).
 func (c *Config) open(typ, name string) (*Section, bool) {
-	if s := c.byName[name]; name != "" && s != nil {
+	if s := c.byName.get(name); name != "" && s != nil {
 		return s, s.typ == typ
 	}
 	return c.newSection(typ, name), true
@@ -335,7 +338,7 @@ func (c *Config) Add(typ, name string) (*Section, error) {
 		if !validName(name) {
 			return nil, fmt.Errorf("uci: %s: invalid section name %q (letters, digits and _ only)", c.name, name)
 		}
-		if c.byName[name] != nil {
+		if c.byName.get(name) != nil {
 			return nil, fmt.Errorf("uci: %s: section %q already exists", c.name, name)
 		}
 	}
@@ -443,11 +446,11 @@ func (c *Config) Delete(s *Section) {
 	if i := slices.Index(c.sections, s); i >= 0 {
 		c.sections = slices.Delete(c.sections, i, i+1)
 	}
-	if c.byName[s.name] == s {
-		delete(c.byName, s.name)
+	if c.byName.get(s.name) == s {
+		c.byName.remove(s.name)
 		for _, o := range c.sections {
 			if o.name == s.name {
-				c.byName[o.name] = o
+				c.byName.add(o)
 				break
 			}
 		}
@@ -850,8 +853,13 @@ func nameBit(name string) uint32 {
 // not include name gives none without being parsed again. hub.Store
 // looks for an option most peers do not have in a pass of its own.
 func (s *Section) cmdsOf(name string) []*cmd {
-	if s.c != nil && s.c.peek && s.span != nil && !s.read && s.names&namesSeen != 0 && s.names&nameBit(name) == 0 {
-		return nil
+	if c := s.c; c != nil && c.peek && s.span != nil && !s.read {
+		switch {
+		case c.peeked == s:
+			return c.peekOpts // read last: a reader of its options asks for several
+		case s.names&namesSeen != 0 && s.names&nameBit(name) == 0:
+			return nil
+		}
 	}
 	return s.cmds()
 }

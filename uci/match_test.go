@@ -71,3 +71,34 @@ func TestMatch(t *testing.T) {
 		t.Error("an anonymous section matched")
 	}
 }
+
+// TestMatchPlainSpan: in a section of plain lines, where Match looks at
+// less (see fits), expected lines that would take in two of the file's
+// (a value with a line break, a name with a space) still do not match,
+// and the section's own options do.
+func TestMatchPlainSpan(t *testing.T) {
+	c, err := parseOwned("t", []byte("config peer 'p1'\n\toption a 'x'\n\toption b 'y'\n\nconfig peer 'p2'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Section("p1")
+	if !s.plain {
+		t.Fatal("section p1 is not read as plain lines")
+	}
+	for _, tc := range []struct {
+		name string
+		opts func(m *Match)
+		ok   bool
+	}{
+		{"its options", func(m *Match) { m.Option("a", "x"); m.Option("b", "y") }, true},
+		{"two lines as one value", func(m *Match) { m.Option("a", "x'\n\toption b 'y") }, false},
+		{"a line and a half as a name", func(m *Match) { m.Option("a 'x'\n\toption b", "y") }, false},
+		{"a value with a quote", func(m *Match) { m.Option("a", "x'"); m.Option("b", "y") }, false},
+	} {
+		m := s.Match()
+		tc.opts(&m)
+		if got := m.Done(); got != tc.ok {
+			t.Errorf("%s: Done = %v, want %v", tc.name, got, tc.ok)
+		}
+	}
+}

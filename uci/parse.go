@@ -150,7 +150,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 	c.data, c.sdata = data, sdata
 	// Room for the sections a file of this size is likely to have.
 	if n := sectionsIn(data); n > 8 {
-		c.byName = make(map[string]*Section, n)
+		c.byName = newNames(n)
 		c.sections = make([]*Section, 0, n+8)
 		c.slabs.secs = make([]Section, 0, n+8)
 		// A span each, and room for the lines an edit of a few sections
@@ -180,12 +180,19 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				span.raw = data[span.at:p.end]
 				continue
 			}
-			if typ, name, end := p.plainConfig(start); end > 0 && c.byName[name] == nil {
+			if typ, name, end := p.plainConfig(start); end > 0 {
+				// Into the name table without a lookup first: a name
+				// it already held (it did not grow) is a section opened
+				// again, which the line by line parse reads.
+				n := c.byName.n
 				s := c.newSection(typ, name)
+				if c.byName.n == n {
+					return nil, errIrregular
+				}
 				p.cur, p.end = s, end
 				span = p.newUnit()
 				*span = unit{raw: data[start:end], orig: true, span: s, at: int32(start)}
-				s.span = span
+				s.span, s.plain = span, true
 				c.units = append(c.units, span)
 				continue
 			}
@@ -215,6 +222,7 @@ func parse(name string, data []byte, sdata string, lazy bool) (*Config, error) {
 				continue
 			case span != nil && (len(cmds) == 0 || kind == 'o' || kind == 'l'):
 				span.raw = data[span.at:p.end]
+				span.span.plain = false
 				p.dropCmds(len(cmds))
 				continue
 			case len(cmds) > 0 && (span != nil || len(cmds) > 1 || kind != 'p'):
@@ -307,6 +315,10 @@ func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cm
 	}
 	p.replay, p.cur = span.span, span.span
 	p.end = int(span.at)
+	if plain && span.span.plain {
+		p.replayPlain(int(span.at)+len(span.raw), fn)
+		return
+	}
 	for p.end < int(span.at)+len(span.raw) {
 		start := p.end
 		if plain {
@@ -327,6 +339,33 @@ func (c *Config) replay(span *unit, plain bool, fn func(p *parser, start int, cm
 			panic("uci: a parsed section no longer parses: " + err.Error())
 		}
 		fn(p, start, cmds)
+	}
+}
+
+// replayPlain is replay (plain) of a span whose lines parsed as plain
+// ones (Section.plain), up to end: its config line, plain option lines
+// and blank lines, each ending in a line break. What plainLine checked
+// then holds now (a span's bytes do not change), so a line is only cut
+// where its parts end: a hub's every peer is read this way at each Load.
+func (p *parser) replayPlain(end int, fn func(p *parser, start int, cmds []*cmd)) {
+	d, sd := p.data, p.sdata
+	for start := p.end; start < end; start = p.end {
+		nl := start + bytes.IndexByte(d[start:end], '\n')
+		p.end = nl + 1
+		if d[start] != '\t' {
+			continue // the config line, or a blank one
+		}
+		kind, i := byte('o'), start+len("\toption ")
+		if d[start+1] == 'l' {
+			kind, i = 'l', start+len("\tlist ")
+		}
+		sp := i
+		for d[sp] != ' ' {
+			sp++
+		}
+		x := p.newCmd(cmd{kind: kind, a: sd[i:sp], b: sd[sp+2 : nl-1], sec: p.cur})
+		p.lineCmds = append(p.lineCmds[:0], x)
+		fn(p, start, p.lineCmds)
 	}
 }
 

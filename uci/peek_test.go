@@ -61,3 +61,40 @@ func TestTreeReadKeepsNoOptions(t *testing.T) {
 		t.Fatalf("p7's key reads %q after the set", v)
 	}
 }
+
+// TestPeekPlainSpans: a span of plain lines (Section.plain) is read
+// without their checks (replayPlain) to what Parse reads of it, next to
+// spans that are not plain (a comment, other quoting, a line break
+// inside a value, no line break at the end) and are read in full.
+func TestPeekPlainSpans(t *testing.T) {
+	file := "config hub 'plain1'\n\toption name 'one'\n\toption empty ''\n\tlist allowed_ips '10.0.0.1/32'\n\tlist allowed_ips 'fd00::1/128'\n\toption key 'a+b/c=='\n\n\n" +
+		"config hub 'comment'\n\toption name 'two' # here\n\n" +
+		"config hub 'plain2'\n\toption x 'with space\tand tab'\n\toption _y9 '\"double\" ;# x'\n\n" +
+		"config hub 'quoted'\n\toption name \"three\"\n\toption other 'it'\\''s'\n\n" +
+		"config hub 'plain3'\n\tlist l 'a'\n\n" +
+		"config hub 'split'\n\toption name 'four\nlines'\n\n" +
+		"config hub 'plain4'\n\toption o 'b'\n\n" +
+		"config hub 'last'\n\toption name 'five'"
+	want, err := Parse("t", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseOwned("t", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got.Sections() {
+		if isPlain := strings.HasPrefix(s.Name(), "plain"); s.plain != isPlain {
+			t.Errorf("section %s: plain = %v, want %v", s.Name(), s.plain, isPlain)
+		}
+		w := want.Section(s.Name())
+		if g, w := fmt.Sprint(s.Options()), fmt.Sprint(w.Options()); g != w {
+			t.Errorf("section %s reads %s, want %s", s.Name(), g, w)
+		}
+		for _, o := range w.Options() {
+			if v, _ := s.Get(o.Name); v != strings.Join(o.Values, " ") {
+				t.Errorf("section %s: Get(%q) = %q, want %q", s.Name(), o.Name, v, strings.Join(o.Values, " "))
+			}
+		}
+	}
+}
