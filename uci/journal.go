@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"syscall"
 
 	"github.com/wghub/wghub/jsonval"
@@ -66,8 +67,14 @@ func (s Step) String() string {
 	return fmt.Sprintf("%s %s", s.Op, filepath.Base(s.Path))
 }
 
+// stepMu makes the calls of a Hook one at a time: a commit writes its
+// files on several goroutines, and a hook (a test's) sees one order.
+var stepMu sync.Mutex
+
 func (t *Tree) step(s Step) error {
 	if t.Hook != nil {
+		stepMu.Lock()
+		defer stepMu.Unlock()
 		return t.Hook(s)
 	}
 	return nil
@@ -265,23 +272,39 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 			}
 		}
 	}
+	// The new files are written and synced each on a goroutine of its
+	// own, while this one checksums, writes and syncs the journal: none
+	// of them is visible before the journal's rename below, which waits
+	// for all, so the order among them does not matter to a crash (see
+	// TestPowerCut), and their fsyncs overlap.
+	errs := make([]error, len(files))
+	var writing sync.WaitGroup
 	for i, l := range files {
 		if changes[i].content.n == 0 {
 			continue // removed
 		}
-		p, err := t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
-		if err != nil {
-			cleanup()
-			return &CommitError{Err: fmt.Errorf("writing %s: %w", l.name, err)}
-		}
-		temps[i] = p
+		writing.Add(1)
+		go func() {
+			defer writing.Done()
+			temps[i], errs[i] = t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
+		}()
 	}
-	j := &journal{Version: 2}
+	j := &journal{Version: 2, Files: make([]journalEntry, len(files))}
 	for i, l := range files {
-		j.Files = append(j.Files, journalFile(l, changes[i].content))
+		j.Files[i] = journalFile(l, changes[i].content)
 	}
 	jpath := filepath.Join(t.Dir, JournalName)
 	jtmp, err := t.writeTemp(t.Dir, journalTemp, [][]byte{j.encode()}, 0o600, -1, -1)
+	writing.Wait()
+	for i, l := range files {
+		if errs[i] != nil {
+			if jtmp != "" {
+				os.Remove(jtmp)
+			}
+			cleanup()
+			return &CommitError{Err: fmt.Errorf("writing %s: %w", l.name, errs[i])}
+		}
+	}
 	if err != nil {
 		cleanup()
 		return &CommitError{Err: fmt.Errorf("writing the journal: %w", err)}
