@@ -345,10 +345,18 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	}
 	// Every file is in place and durable: bring the replaced files, still
 	// locked here, up to date for libuci commits queued on their locks
-	// (lock.go). Not earlier: an undo must leave them as they were.
+	// (lock.go). Not earlier: an undo must leave them as they were. They
+	// are no longer linked, so this is done beside the journal's removal
+	// (a megabyte written when an edit is near a big file's start), and
+	// waited for before the locks go.
+	var refreshing sync.WaitGroup
 	for i, l := range files {
 		if l.f != nil {
-			refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix)
+			refreshing.Add(1)
+			go func() {
+				defer refreshing.Done()
+				refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix)
+			}()
 		}
 	}
 	// Done: a journal left behind now (removal failed) only describes a
@@ -356,6 +364,7 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	if t.remove(jpath) == nil {
 		t.syncDir(t.Dir)
 	}
+	refreshing.Wait()
 	return nil
 }
 
