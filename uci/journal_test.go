@@ -3,6 +3,7 @@ package uci
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -471,5 +472,61 @@ func TestPlanWithPendingJournal(t *testing.T) {
 	}
 	if got := configs(t, cut.Dir); !maps.Equal(got, jAfter) {
 		t.Errorf("after the next update: %q", got)
+	}
+}
+
+// TestRefreshedBeforeReturn: once Update returns (and so unlocks), every
+// replaced file already holds the new contents for whoever has it open
+// and waits on its lock (lock.go), also a big file edited near its start,
+// whose refresh is the longest step of a commit's end.
+func TestRefreshedBeforeReturn(t *testing.T) {
+	big := "config interface 'lan'\n\toption proto 'static'\n" + strings.Repeat("\nconfig rule\n\toption name 'x'\n", 150000)
+	tr := tempTree(t, map[string]string{"network": big, "firewall": "config defaults\n"})
+	var held []*os.File
+	for _, n := range []string{"firewall", "network"} {
+		f, err := os.Open(filepath.Join(tr.Dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		held = append(held, f)
+	}
+	// The journal's removal fails (the quickest way out of a commit that
+	// is saved): even so the refreshes are done when Update returns.
+	tr.Hook = func(s Step) error {
+		if s.Op == StepRemove && filepath.Base(s.Path) == JournalName {
+			return errors.New("injected")
+		}
+		return nil
+	}
+	_, err := tr.Update([]string{"network", "firewall"}, func(m map[string]*Config) error {
+		m["firewall"].Section("@defaults[0]").Set("input", "DROP")
+		return m["network"].Section("lan").Set("proto", "dhcp")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Hook = nil
+	// A refresh still under way would show first at the end (it writes
+	// front to back).
+	end := make([]byte, 4)
+	if _, err := held[1].ReadAt(end, int64(len(big)-len(end))); err != nil || string(end) != "'\n\n\n" {
+		t.Errorf("network's replaced file ends %q, want the new contents' end and padding (%v)", end, err)
+	}
+	for _, f := range held {
+		got, err := io.ReadAll(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := string(now) + strings.Repeat("\n", max(len(got)-len(now), 0)); string(got) != want {
+			t.Errorf("%s as its replaced file holds it: %.80q..., want the new contents", filepath.Base(f.Name()), got)
+		}
+	}
+	if _, err := tr.Recover(); err != nil {
+		t.Fatal(err)
 	}
 }
