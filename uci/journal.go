@@ -17,11 +17,11 @@ import (
 )
 
 // A commit of several configs is made atomic by a journal: every new file
-// is first written to a temporary file and synced, then the journal (for
+// is written to a temporary file and synced, and so is the journal (for
 // every config in the change, the bytes where its old and new contents
-// differ and a checksum of the rest, which the two share) is written,
-// synced and renamed to JournalName, and only then are the temporary files
-// renamed over the configs. The journal's rename is the commit point: a crash or
+// differ and a checksum of the rest, which the two share), all at once;
+// once all are synced the journal is renamed to JournalName, and only then
+// are the temporary files renamed over the configs. The journal's rename is the commit point: a crash or
 // power cut before it leaves every config as it was (the temporary files
 // are stray and removed later); after it, the next wghub run finds the
 // journal and rolls the change forward. A failure after the commit point
