@@ -272,21 +272,30 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 			}
 		}
 	}
-	// The new files are written and synced each on a goroutine of its
-	// own, while this one checksums, writes and syncs the journal: none
-	// of them is visible before the journal's rename below, which waits
-	// for all, so the order among them does not matter to a crash (see
-	// TestPowerCut), and their fsyncs overlap.
+	// The big new files are written and synced each on a goroutine of
+	// its own, while this one writes the small ones, then checksums,
+	// writes and syncs the journal: none of them is visible before the
+	// journal's rename below, which waits for all, so the order among
+	// them does not matter to a crash (see TestPowerCut), and their
+	// fsyncs overlap.
 	errs := make([]error, len(files))
 	var writing sync.WaitGroup
 	for i, l := range files {
-		if changes[i].content.n == 0 {
+		ct := changes[i].content
+		if ct.n == 0 {
 			continue // removed
+		}
+		write := func() {
+			temps[i], errs[i] = t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, ct.parts, l.mode, l.uid, l.gid)
+		}
+		if ct.n < concurrentFrom {
+			write()
+			continue
 		}
 		writing.Add(1)
 		go func() {
 			defer writing.Done()
-			temps[i], errs[i] = t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
+			write()
 		}()
 	}
 	j := &journal{Version: 2, Files: make([]journalEntry, len(files))}
@@ -346,18 +355,24 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	// Every file is in place and durable: bring the replaced files, still
 	// locked here, up to date for libuci commits queued on their locks
 	// (lock.go). Not earlier: an undo must leave them as they were. They
-	// are no longer linked, so this is done beside the journal's removal
-	// (a megabyte written when an edit is near a big file's start), and
+	// are no longer linked, so a big refresh (a megabyte when an edit is
+	// near a big file's start) is done beside the journal's removal, and
 	// waited for before the locks go.
 	var refreshing sync.WaitGroup
 	for i, l := range files {
-		if l.f != nil {
-			refreshing.Add(1)
-			go func() {
-				defer refreshing.Done()
-				refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix)
-			}()
+		if l.f == nil {
+			continue
 		}
+		refresh := func() { refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix) }
+		if max(changes[i].content.n, len(l.old))-j.Files[i].Prefix < concurrentFrom {
+			refresh()
+			continue
+		}
+		refreshing.Add(1)
+		go func() {
+			defer refreshing.Done()
+			refresh()
+		}()
 	}
 	// Done: a journal left behind now (removal failed) only describes a
 	// finished change; the next run sees that and deletes it.

@@ -223,7 +223,21 @@ func beforeOrAfter(t *testing.T, dir, what string) string {
 // exactly the files before or after the change. Removing any fsync of the
 // commit (temporary file, journal, directory after the journal or after
 // the renames) or the journal itself makes it fail.
-func TestPowerCut(t *testing.T) {
+func TestPowerCut(t *testing.T) { bothWays(t, testPowerCut) }
+
+// bothWays runs test with small files written one after the other, as a
+// commit does them, and then as if they were big (each on a goroutine of
+// its own, see concurrentFrom).
+func bothWays(t *testing.T, test func(t *testing.T)) {
+	t.Run("sequential", test)
+	t.Run("concurrent", func(t *testing.T) {
+		defer func(n int) { concurrentFrom = n }(concurrentFrom)
+		concurrentFrom = 0
+		test(t)
+	})
+}
+
+func testPowerCut(t *testing.T) {
 	tr := tempTree(t, nil)
 	writeTree(t, tr.Dir, jBefore)
 	trace, err := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
@@ -282,7 +296,9 @@ func stepAt(trace []Step, k int) string {
 // "nothing saved" and the files are exactly as before, or it succeeds and
 // they are after, or it says the change is pending and the next Recover
 // brings them to before or after.
-func TestCommitFailures(t *testing.T) {
+func TestCommitFailures(t *testing.T) { bothWays(t, testCommitFailures) }
+
+func testCommitFailures(t *testing.T) {
 	tr := tempTree(t, nil)
 	writeTree(t, tr.Dir, jBefore)
 	trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })

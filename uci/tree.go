@@ -37,6 +37,12 @@ type Tree struct {
 	Private []string
 }
 
+// concurrentFrom is the size from which a file is parsed, written or
+// refreshed on a goroutine of its own, beside the others: below it,
+// starting one (and a thread to run it) costs about what it saves. (A
+// variable for tests, which run commits both ways.)
+var concurrentFrom = 64 << 10
+
 // tempMark names the temporary files of a commit: ".NAME.wghub-XXXXXX".
 const tempMark = ".wghub-"
 
@@ -230,10 +236,10 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write, con
 	}
 	files := make([]*loaded, len(names))
 	cfgs := make(map[string]*Config, len(names))
-	// Each file is parsed on its own goroutine while the next is opened
-	// and locked (in name order, as before): a hub's network and wghub
-	// configs are a megabyte and half of one at 5000 peers, and routers
-	// have two to four cores. Waited for on every return too: none
+	// A big file is parsed on a goroutine of its own while the next is
+	// opened and locked (in name order, as before): a hub's network and
+	// wghub configs are a megabyte and half of one at 5000 peers, and
+	// routers have two to four cores. Waited for on every return too: none
 	// outlives the call.
 	var parsing sync.WaitGroup
 	defer parsing.Wait()
@@ -275,6 +281,10 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write, con
 			}
 		}
 		// data is kept unchanged (the old bytes of the change).
+		if len(data) < concurrentFrom {
+			parsed[i], perr[i] = parseOwned(n, data)
+			continue
+		}
 		parsing.Add(1)
 		go func() {
 			defer parsing.Done()
