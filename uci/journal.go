@@ -272,30 +272,45 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 			}
 		}
 	}
-	// The big new files are written and synced each on a goroutine of
-	// its own, while this one writes the small ones, then checksums,
-	// writes and syncs the journal: none of them is visible before the
-	// journal's rename below, which waits for all, so the order among
-	// them does not matter to a crash (see TestPowerCut), and their
-	// fsyncs overlap.
+	// The small new files are written and synced here, as they come; the
+	// big ones on one goroutine, while this one checksums, writes and
+	// syncs the journal: none of them is visible before the journal's
+	// rename below, which waits for all, so their order does not matter
+	// to a crash (see TestPowerCut). The big files are all written before
+	// the first is synced, their writeback started as each is written,
+	// so the disk takes them together. (One goroutine, not one a file:
+	// two in fsync would hold both of a two-core router's Ps while the
+	// checksum waits for one.)
 	errs := make([]error, len(files))
-	var writing sync.WaitGroup
+	var big []int
 	for i, l := range files {
 		ct := changes[i].content
-		if ct.n == 0 {
-			continue // removed
-		}
-		write := func() {
+		switch {
+		case ct.n == 0: // removed
+		case ct.n >= concurrentFrom:
+			big = append(big, i)
+		default:
 			temps[i], errs[i] = t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, ct.parts, l.mode, l.uid, l.gid)
 		}
-		if ct.n < concurrentFrom {
-			write()
-			continue
-		}
+	}
+	var writing sync.WaitGroup
+	if len(big) > 0 {
 		writing.Add(1)
 		go func() {
 			defer writing.Done()
-			write()
+			open := make([]*os.File, len(files))
+			for _, i := range big {
+				l := files[i]
+				open[i], errs[i] = t.createTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
+				if open[i] != nil {
+					startWriteback(open[i])
+				}
+			}
+			for _, i := range big {
+				if open[i] != nil {
+					temps[i], errs[i] = t.syncTemp(open[i])
+				}
+			}
 		}()
 	}
 	j := &journal{Version: 2, Files: make([]journalEntry, len(files))}
@@ -438,18 +453,26 @@ func (t *Tree) put(path string, e *journalEntry, exists bool, data []byte) error
 // writeTemp creates a new file (O_EXCL: never one someone else made) in
 // dir, writes data, sets mode and owner, syncs it and returns its path.
 func (t *Tree) writeTemp(dir, prefix string, data [][]byte, mode os.FileMode, uid, gid int) (string, error) {
-	f, err := os.CreateTemp(dir, prefix)
+	f, err := t.createTemp(dir, prefix, data, mode, uid, gid)
 	if err != nil {
 		return "", err
 	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
+	return t.syncTemp(f)
+}
+
+// createTemp is writeTemp up to the sync: it returns the file, open.
+func (t *Tree) createTemp(dir, prefix string, data [][]byte, mode os.FileMode, uid, gid int) (*os.File, error) {
+	f, err := os.CreateTemp(dir, prefix)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
 		f.Close()
-		os.Remove(name)
-		return "", err
+		os.Remove(f.Name())
+		return nil, err
 	}
 	if t.Hook != nil {
-		if err := t.step(Step{Op: StepWrite, Path: name, Data: bytes.Join(data, nil)}); err != nil {
+		if err := t.step(Step{Op: StepWrite, Path: f.Name(), Data: bytes.Join(data, nil)}); err != nil {
 			return fail(err)
 		}
 	}
@@ -464,11 +487,21 @@ func (t *Tree) writeTemp(dir, prefix string, data [][]byte, mode os.FileMode, ui
 	if uid >= 0 {
 		f.Chown(uid, gid) // best effort: only root may give files away
 	}
-	if err := t.step(Step{Op: StepSync, Path: name}); err != nil {
-		return fail(err)
+	return f, nil
+}
+
+// syncTemp syncs and closes a file createTemp made and returns its path;
+// on failure the file is removed.
+func (t *Tree) syncTemp(f *os.File) (string, error) {
+	name := f.Name()
+	err := t.step(Step{Op: StepSync, Path: name})
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
+	if err != nil {
+		f.Close()
+		os.Remove(name)
+		return "", err
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(name)
