@@ -370,23 +370,27 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	// Every file is in place and durable: bring the replaced files, still
 	// locked here, up to date for libuci commits queued on their locks
 	// (lock.go). Not earlier: an undo must leave them as they were. They
-	// are no longer linked, so a big refresh (a megabyte when an edit is
-	// near a big file's start) is done beside the journal's removal, and
-	// waited for before the locks go.
-	var refreshing sync.WaitGroup
+	// are no longer linked, so the big refreshes (a megabyte when an edit
+	// is near a big file's start) are done on one goroutine beside the
+	// journal's removal, and waited for before the locks go.
+	var bigRefresh []int
 	for i, l := range files {
-		if l.f == nil {
-			continue
+		switch {
+		case l.f == nil:
+		case max(changes[i].content.n, len(l.old))-j.Files[i].Prefix >= concurrentFrom:
+			bigRefresh = append(bigRefresh, i)
+		default:
+			refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix)
 		}
-		refresh := func() { refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix) }
-		if max(changes[i].content.n, len(l.old))-j.Files[i].Prefix < concurrentFrom {
-			refresh()
-			continue
-		}
+	}
+	var refreshing sync.WaitGroup
+	if len(bigRefresh) > 0 {
 		refreshing.Add(1)
 		go func() {
 			defer refreshing.Done()
-			refresh()
+			for _, i := range bigRefresh {
+				refreshReplaced(files[i].f, files[i].old, changes[i].content, j.Files[i].Prefix)
+			}
 		}()
 	}
 	// Done: a journal left behind now (removal failed) only describes a
