@@ -281,7 +281,9 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write, con
 			}
 		}
 		// data is kept unchanged (the old bytes of the change).
-		if len(data) < concurrentFrom {
+		if len(data) < concurrentFrom || i == len(names)-1 {
+			// Small, or the last: nothing is left to open meanwhile,
+			// and a new goroutine would grow a stack of its own.
 			parsed[i], perr[i] = parseOwned(n, data)
 			continue
 		}
