@@ -21,8 +21,9 @@ import (
 // every config in the change, the bytes where its old and new contents
 // differ and a checksum of the rest, which the two share), all at once;
 // once all are synced the journal is renamed to JournalName, and only then
-// are the temporary files renamed over the configs. The journal's rename is the commit point: a crash or
-// power cut before it leaves every config as it was (the temporary files
+// are the temporary files renamed over the configs. The journal's rename
+// is the commit point: a crash or power cut before it leaves every config
+// as it was (the temporary files
 // are stray and removed later); after it, the next wghub run finds the
 // journal and rolls the change forward. A failure after the commit point
 // (a rename refused) puts back what was already renamed, so the caller
@@ -68,7 +69,7 @@ func (s Step) String() string {
 }
 
 // stepMu makes the calls of a Hook one at a time: a commit writes its
-// files on several goroutines, and a hook (a test's) sees one order.
+// files on two goroutines, and a hook (a test's) sees one order.
 var stepMu sync.Mutex
 
 func (t *Tree) step(s Step) error {

@@ -153,9 +153,9 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 // then the journal is renamed into place (the commit point), the new
 // files renamed over the originals while these are still locked, the
 // directories synced, the originals brought up to date for whoever waits
-// on their locks, and the journal removed. A
-// change a killed writer left after its commit point is finished first;
-// temporary files of writers killed before it are removed.
+// on their locks, and the journal removed. A change a killed writer left
+// after its commit point is finished first; temporary files of writers
+// killed before it are removed.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
 	return t.run(names, fn, true, true)
 }
