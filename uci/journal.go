@@ -23,11 +23,10 @@ import (
 // once all are synced the journal is renamed to JournalName, and only then
 // are the temporary files renamed over the configs. The journal's rename
 // is the commit point: a crash or power cut before it leaves every config
-// as it was (the temporary files
-// are stray and removed later); after it, the next wghub run finds the
-// journal and rolls the change forward. A failure after the commit point
-// (a rename refused) puts back what was already renamed, so the caller
-// sees either everything or nothing.
+// as it was (the temporary files are stray and removed later); after it,
+// the next wghub run finds the journal and rolls the change forward. A
+// failure after the commit point (a rename refused) puts back what was
+// already renamed, so the caller sees either everything or nothing.
 
 // JournalName is the journal's file name in the tree's directory. libuci
 // skips names with a '.', so it never shows up as a config.
