@@ -34,8 +34,9 @@
 // commits queued on its lock (lock.go explains). libuci's commits lose
 // each other's edits in these ways; wghub cannot prevent that.
 // A commit of several files is atomic across them through a
-// journal (journal.go): all new files are written and synced first, then
-// the journal, whose rename is the commit point; a crash after it is
+// journal (journal.go): all new files and the journal are written and
+// synced (side by side), then the journal is renamed, which is the commit
+// point, and then the new files; a crash after that point is
 // finished by the next Load or Update (Recover). Configs named in
 // Tree.Private are kept 0600 and never written through a symlink. Parse
 // errors on lines that set a key never quote the value.

@@ -10,22 +10,23 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"syscall"
 
 	"github.com/wghub/wghub/jsonval"
 )
 
 // A commit of several configs is made atomic by a journal: every new file
-// is first written to a temporary file and synced, then the journal (for
+// is written to a temporary file and synced, and so is the journal (for
 // every config in the change, the bytes where its old and new contents
-// differ and a checksum of the rest, which the two share) is written,
-// synced and renamed to JournalName, and only then are the temporary files
-// renamed over the configs. The journal's rename is the commit point: a crash or
-// power cut before it leaves every config as it was (the temporary files
-// are stray and removed later); after it, the next wghub run finds the
-// journal and rolls the change forward. A failure after the commit point
-// (a rename refused) puts back what was already renamed, so the caller
-// sees either everything or nothing.
+// differ and a checksum of the rest, which the two share), all at once;
+// once all are synced the journal is renamed to JournalName, and only then
+// are the temporary files renamed over the configs. The journal's rename
+// is the commit point: a crash or power cut before it leaves every config
+// as it was (the temporary files are stray and removed later); after it,
+// the next wghub run finds the journal and rolls the change forward. A
+// failure after the commit point (a rename refused) puts back what was
+// already renamed, so the caller sees either everything or nothing.
 
 // JournalName is the journal's file name in the tree's directory. libuci
 // skips names with a '.', so it never shows up as a config.
@@ -66,8 +67,14 @@ func (s Step) String() string {
 	return fmt.Sprintf("%s %s", s.Op, filepath.Base(s.Path))
 }
 
+// stepMu makes the calls of a Hook one at a time: a commit writes its
+// files on two goroutines, and a hook (a test's) sees one order.
+var stepMu sync.Mutex
+
 func (t *Tree) step(s Step) error {
 	if t.Hook != nil {
+		stepMu.Lock()
+		defer stepMu.Unlock()
 		return t.Hook(s)
 	}
 	return nil
@@ -265,23 +272,63 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 			}
 		}
 	}
+	// The small new files are written and synced here, as they come; the
+	// big ones on one goroutine, while this one checksums, writes and
+	// syncs the journal: none of them is visible before the journal's
+	// rename below, which waits for all, so their order does not matter
+	// to a crash (see TestPowerCut). The big files are all written before
+	// the first is synced, their writeback started as each is written,
+	// so the disk takes them together. (One goroutine, not one a file:
+	// two in fsync would hold both of a two-core router's Ps while the
+	// checksum waits for one.)
+	errs := make([]error, len(files))
+	var big []int
 	for i, l := range files {
-		if changes[i].content.n == 0 {
-			continue // removed
+		ct := changes[i].content
+		switch {
+		case ct.n == 0: // removed
+		case ct.n >= concurrentFrom:
+			big = append(big, i)
+		default:
+			temps[i], errs[i] = t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, ct.parts, l.mode, l.uid, l.gid)
 		}
-		p, err := t.writeTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
-		if err != nil {
-			cleanup()
-			return &CommitError{Err: fmt.Errorf("writing %s: %w", l.name, err)}
-		}
-		temps[i] = p
 	}
-	j := &journal{Version: 2}
+	var writing sync.WaitGroup
+	if len(big) > 0 {
+		writing.Add(1)
+		go func() {
+			defer writing.Done()
+			open := make([]*os.File, len(files))
+			for _, i := range big {
+				l := files[i]
+				open[i], errs[i] = t.createTemp(filepath.Dir(l.path), "."+l.name+tempMark, changes[i].content.parts, l.mode, l.uid, l.gid)
+				if open[i] != nil {
+					startWriteback(open[i])
+				}
+			}
+			for _, i := range big {
+				if open[i] != nil {
+					temps[i], errs[i] = t.syncTemp(open[i])
+				}
+			}
+		}()
+	}
+	j := &journal{Version: 2, Files: make([]journalEntry, len(files))}
 	for i, l := range files {
-		j.Files = append(j.Files, journalFile(l, changes[i].content))
+		j.Files[i] = journalFile(l, changes[i].content)
 	}
 	jpath := filepath.Join(t.Dir, JournalName)
 	jtmp, err := t.writeTemp(t.Dir, journalTemp, [][]byte{j.encode()}, 0o600, -1, -1)
+	writing.Wait()
+	for i, l := range files {
+		if errs[i] != nil {
+			if jtmp != "" {
+				os.Remove(jtmp)
+			}
+			cleanup()
+			return &CommitError{Err: fmt.Errorf("writing %s: %w", l.name, errs[i])}
+		}
+	}
 	if err != nil {
 		cleanup()
 		return &CommitError{Err: fmt.Errorf("writing the journal: %w", err)}
@@ -322,17 +369,36 @@ func (t *Tree) commit(files []*loaded, changes []Change) error {
 	}
 	// Every file is in place and durable: bring the replaced files, still
 	// locked here, up to date for libuci commits queued on their locks
-	// (lock.go). Not earlier: an undo must leave them as they were.
+	// (lock.go). Not earlier: an undo must leave them as they were. They
+	// are no longer linked, so the big refreshes (a megabyte when an edit
+	// is near a big file's start) are done on one goroutine beside the
+	// journal's removal, and waited for before the locks go.
+	var bigRefresh []int
 	for i, l := range files {
-		if l.f != nil {
+		switch {
+		case l.f == nil:
+		case max(changes[i].content.n, len(l.old))-j.Files[i].Prefix >= concurrentFrom:
+			bigRefresh = append(bigRefresh, i)
+		default:
 			refreshReplaced(l.f, l.old, changes[i].content, j.Files[i].Prefix)
 		}
+	}
+	var refreshing sync.WaitGroup
+	if len(bigRefresh) > 0 {
+		refreshing.Add(1)
+		go func() {
+			defer refreshing.Done()
+			for _, i := range bigRefresh {
+				refreshReplaced(files[i].f, files[i].old, changes[i].content, j.Files[i].Prefix)
+			}
+		}()
 	}
 	// Done: a journal left behind now (removal failed) only describes a
 	// finished change; the next run sees that and deletes it.
 	if t.remove(jpath) == nil {
 		t.syncDir(t.Dir)
 	}
+	refreshing.Wait()
 	return nil
 }
 
@@ -391,18 +457,26 @@ func (t *Tree) put(path string, e *journalEntry, exists bool, data []byte) error
 // writeTemp creates a new file (O_EXCL: never one someone else made) in
 // dir, writes data, sets mode and owner, syncs it and returns its path.
 func (t *Tree) writeTemp(dir, prefix string, data [][]byte, mode os.FileMode, uid, gid int) (string, error) {
-	f, err := os.CreateTemp(dir, prefix)
+	f, err := t.createTemp(dir, prefix, data, mode, uid, gid)
 	if err != nil {
 		return "", err
 	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
+	return t.syncTemp(f)
+}
+
+// createTemp is writeTemp up to the sync: it returns the file, open.
+func (t *Tree) createTemp(dir, prefix string, data [][]byte, mode os.FileMode, uid, gid int) (*os.File, error) {
+	f, err := os.CreateTemp(dir, prefix)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
 		f.Close()
-		os.Remove(name)
-		return "", err
+		os.Remove(f.Name())
+		return nil, err
 	}
 	if t.Hook != nil {
-		if err := t.step(Step{Op: StepWrite, Path: name, Data: bytes.Join(data, nil)}); err != nil {
+		if err := t.step(Step{Op: StepWrite, Path: f.Name(), Data: bytes.Join(data, nil)}); err != nil {
 			return fail(err)
 		}
 	}
@@ -417,11 +491,21 @@ func (t *Tree) writeTemp(dir, prefix string, data [][]byte, mode os.FileMode, ui
 	if uid >= 0 {
 		f.Chown(uid, gid) // best effort: only root may give files away
 	}
-	if err := t.step(Step{Op: StepSync, Path: name}); err != nil {
-		return fail(err)
+	return f, nil
+}
+
+// syncTemp syncs and closes a file createTemp made and returns its path;
+// on failure the file is removed.
+func (t *Tree) syncTemp(f *os.File) (string, error) {
+	name := f.Name()
+	err := t.step(Step{Op: StepSync, Path: name})
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
+	if err != nil {
+		f.Close()
+		os.Remove(name)
+		return "", err
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(name)

@@ -3,6 +3,7 @@ package uci
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -222,7 +223,21 @@ func beforeOrAfter(t *testing.T, dir, what string) string {
 // exactly the files before or after the change. Removing any fsync of the
 // commit (temporary file, journal, directory after the journal or after
 // the renames) or the journal itself makes it fail.
-func TestPowerCut(t *testing.T) {
+func TestPowerCut(t *testing.T) { bothWays(t, testPowerCut) }
+
+// bothWays runs test with small files written one after the other, as a
+// commit does them, and then as if they were big (each on a goroutine of
+// its own, see concurrentFrom).
+func bothWays(t *testing.T, test func(t *testing.T)) {
+	t.Run("sequential", test)
+	t.Run("concurrent", func(t *testing.T) {
+		defer func(n int) { concurrentFrom = n }(concurrentFrom)
+		concurrentFrom = 0
+		test(t)
+	})
+}
+
+func testPowerCut(t *testing.T) {
 	tr := tempTree(t, nil)
 	writeTree(t, tr.Dir, jBefore)
 	trace, err := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
@@ -281,7 +296,9 @@ func stepAt(trace []Step, k int) string {
 // "nothing saved" and the files are exactly as before, or it succeeds and
 // they are after, or it says the change is pending and the next Recover
 // brings them to before or after.
-func TestCommitFailures(t *testing.T) {
+func TestCommitFailures(t *testing.T) { bothWays(t, testCommitFailures) }
+
+func testCommitFailures(t *testing.T) {
 	tr := tempTree(t, nil)
 	writeTree(t, tr.Dir, jBefore)
 	trace, _ := record(t, tr, func() error { _, err := tr.Update(jNames, jChange); return err })
@@ -471,5 +488,61 @@ func TestPlanWithPendingJournal(t *testing.T) {
 	}
 	if got := configs(t, cut.Dir); !maps.Equal(got, jAfter) {
 		t.Errorf("after the next update: %q", got)
+	}
+}
+
+// TestRefreshedBeforeReturn: once Update returns (and so unlocks), every
+// replaced file already holds the new contents for whoever has it open
+// and waits on its lock (lock.go), also a big file edited near its start,
+// whose refresh is the longest step of a commit's end.
+func TestRefreshedBeforeReturn(t *testing.T) {
+	big := "config interface 'lan'\n\toption proto 'static'\n" + strings.Repeat("\nconfig rule\n\toption name 'x'\n", 150000)
+	tr := tempTree(t, map[string]string{"network": big, "firewall": "config defaults\n"})
+	var held []*os.File
+	for _, n := range []string{"firewall", "network"} {
+		f, err := os.Open(filepath.Join(tr.Dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		held = append(held, f)
+	}
+	// The journal's removal fails (the quickest way out of a commit that
+	// is saved): even so the refreshes are done when Update returns.
+	tr.Hook = func(s Step) error {
+		if s.Op == StepRemove && filepath.Base(s.Path) == JournalName {
+			return errors.New("injected")
+		}
+		return nil
+	}
+	_, err := tr.Update([]string{"network", "firewall"}, func(m map[string]*Config) error {
+		m["firewall"].Section("@defaults[0]").Set("input", "DROP")
+		return m["network"].Section("lan").Set("proto", "dhcp")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Hook = nil
+	// A refresh still under way would show first at the end (it writes
+	// front to back).
+	end := make([]byte, 4)
+	if _, err := held[1].ReadAt(end, int64(len(big)-len(end))); err != nil || string(end) != "'\n\n\n" {
+		t.Errorf("network's replaced file ends %q, want the new contents' end and padding (%v)", end, err)
+	}
+	for _, f := range held {
+		got, err := io.ReadAll(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := string(now) + strings.Repeat("\n", max(len(got)-len(now), 0)); string(got) != want {
+			t.Errorf("%s as its replaced file holds it: %.80q..., want the new contents", filepath.Base(f.Name()), got)
+		}
+	}
+	if _, err := tr.Recover(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -27,13 +28,20 @@ type Tree struct {
 	Dir string
 	// Hook, when set, is called before every write-related step of a
 	// commit or recovery (see Step); an error it returns fails that step.
-	// Tests use it to kill, fail or record commits.
+	// Tests use it to kill, fail or record commits. Calls come one at a
+	// time, though a commit writes and syncs its new files concurrently.
 	Hook func(Step) error
 	// Private names configs that hold private keys: written mode 0600
 	// (an existing file's wider mode is narrowed at the next write) and
 	// never through a symbolic link.
 	Private []string
 }
+
+// concurrentFrom is the size from which a file is parsed, written or
+// refreshed on a goroutine of its own, beside the others: below it,
+// starting one (and a thread to run it) costs about what it saves. (A
+// variable for tests, which run commits both ways.)
+var concurrentFrom = 64 << 10
 
 // tempMark names the temporary files of a commit: ".NAME.wghub-XXXXXX".
 const tempMark = ".wghub-"
@@ -141,12 +149,13 @@ func openLocked(path string, how int) (*os.File, []byte, error) {
 // `uci commit` takes, taken when no libuci commit can be between its
 // unlock and its rename (see lock.go). Each changed file is written to
 // ".NAME.wghub-XXXXXX" in the same directory, synced, given the
-// original's mode and owner; then the journal is written and renamed into
-// place (the commit point), the new files renamed over the originals while
-// these are still locked, the directories synced, the originals brought up
-// to date for whoever waits on their locks, and the journal removed. A
-// change a killed writer left after its commit point is finished first;
-// temporary files of writers killed before it are removed.
+// original's mode and owner, while the journal is written and synced;
+// then the journal is renamed into place (the commit point), the new
+// files renamed over the originals while these are still locked, the
+// directories synced, the originals brought up to date for whoever waits
+// on their locks, and the journal removed. A change a killed writer left
+// after its commit point is finished first; temporary files of writers
+// killed before it are removed.
 func (t *Tree) Update(names []string, fn func(map[string]*Config) error) ([]Change, error) {
 	return t.run(names, fn, true, true)
 }
@@ -227,6 +236,15 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write, con
 	}
 	files := make([]*loaded, len(names))
 	cfgs := make(map[string]*Config, len(names))
+	// A big file is parsed on a goroutine of its own while the next is
+	// opened and locked (in name order, as before): a hub's network and
+	// wghub configs are a megabyte and half of one at 5000 peers, and
+	// routers have two to four cores. Waited for on every return too: none
+	// outlives the call.
+	var parsing sync.WaitGroup
+	defer parsing.Wait()
+	parsed := make([]*Config, len(names))
+	perr := make([]error, len(names))
 	for i, n := range names {
 		l := &loaded{name: n, path: paths[i], mode: 0o600, uid: -1, gid: -1}
 		files[i] = l
@@ -263,8 +281,25 @@ func (t *Tree) run(names []string, fn func(map[string]*Config) error, write, con
 			}
 		}
 		// data is kept unchanged (the old bytes of the change).
-		if cfgs[n], err = parseOwned(n, data); err != nil {
-			return nil, err
+		if len(data) < concurrentFrom || i == len(names)-1 {
+			// Small, or the last: nothing is left to open meanwhile,
+			// and a new goroutine would grow a stack of its own.
+			parsed[i], perr[i] = parseOwned(n, data)
+			continue
+		}
+		parsing.Add(1)
+		go func() {
+			defer parsing.Done()
+			parsed[i], perr[i] = parseOwned(n, data)
+		}()
+	}
+	parsing.Wait()
+	for i, n := range names {
+		if perr[i] != nil {
+			return nil, perr[i]
+		}
+		if parsed[i] != nil {
+			cfgs[n] = parsed[i]
 		}
 	}
 	if err := fn(cfgs); err != nil {

@@ -355,3 +355,25 @@ func TestSymlink(t *testing.T) {
 		t.Errorf("target: %q", b)
 	}
 }
+
+// TestParseErrorOrder: the configs of a transaction are parsed
+// concurrently, yet when several are broken the error is always the first
+// one's in name order, and nothing is written.
+func TestParseErrorOrder(t *testing.T) {
+	// The later config is small, so its parse would finish first.
+	big := strings.Repeat("config rule\n\toption name 'x'\n", 20000) + "config rule\n\toption name 'y\n"
+	tr := tempTree(t, map[string]string{"firewall": big, "network": "config interface 'lan\n"})
+	want := `uci: firewall:40002: unterminated quote in "'y"`
+	for range 20 {
+		_, err := tr.Update([]string{"network", "firewall"}, func(map[string]*Config) error {
+			t.Fatal("fn ran on a broken config")
+			return nil
+		})
+		if err == nil || err.Error() != want {
+			t.Fatalf("got %v, want %s", err, want)
+		}
+	}
+	if ents, _ := os.ReadDir(tr.Dir); len(ents) != 2 {
+		t.Errorf("stray files: %v", ents)
+	}
+}
