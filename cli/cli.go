@@ -134,7 +134,7 @@ func (e *env) run(args []string) (*command, error) {
 	if err != nil || c == nil {
 		return c, err
 	}
-	a, x := c.alloc()
+	a, x := reflect.New(c.args).Interface(), reflect.New(c.extra).Interface()
 	// A command without arguments given none ("wghub version", "wghub
 	// list") has nothing to decode. The global options are all flags: a
 	// line without one (rpcd's "wghub call METHOD") leaves them alone, and
@@ -148,7 +148,7 @@ func (e *env) run(args []string) (*command, error) {
 			return c, err
 		}
 	}
-	if err := c.check(a); err != nil {
+	if err := a.(request.Checker).Check(); err != nil {
 		return c, err
 	}
 	if c.open {

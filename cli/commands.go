@@ -32,12 +32,10 @@ type command struct {
 	extra    reflect.Type // command-line-only options (output), or none{}
 	open     bool         // needs the config tree and backend
 	readOnly bool         // changes nothing
-	// alloc makes new argument and option structs, check calls the
-	// arguments' Check, and run the handler: all three typed by def, so
-	// that no reflection or dynamic interface lookup runs for them.
-	alloc func() (args, extra any)
-	check func(args any) error
-	run   func(e *env, args, extra any) error
+	// run calls the handler with the argument and option structs (made
+	// from args and extra). Only run is typed by def: each of def's
+	// instances is code and a long name in the router binary.
+	run func(e *env, args, extra any) error
 }
 
 // none is the empty option set.
@@ -62,17 +60,13 @@ type callArgs struct {
 // Check accepts any method name: rpcd answers an unknown one.
 func (*callArgs) Check() error { return nil }
 
-// def builds a command whose handler takes its argument struct A and its
-// options X.
-func def[A, X any, PA interface {
-	*A
-	request.Checker
-}](summary, method string, open bool, run func(*env, *A, *X) error) *command {
+// def builds a command whose handler takes a pointer to its argument
+// struct (A) and to its options (X). Pointers all share one shape, so
+// def is compiled once, not once per command.
+func def[A, X any](summary, method string, open bool, run func(*env, A, X) error) *command {
 	return &command{summary: summary, method: method, open: open,
-		args: reflect.TypeFor[A](), extra: reflect.TypeFor[X](),
-		alloc: func() (any, any) { return new(A), new(X) },
-		check: func(a any) error { return PA(a.(*A)).Check() },
-		run:   func(e *env, a, x any) error { return run(e, a.(*A), x.(*X)) }}
+		args: reflect.TypeFor[A]().Elem(), extra: reflect.TypeFor[X]().Elem(),
+		run: func(e *env, a, x any) error { return run(e, a.(A), x.(X)) }}
 }
 
 func (c *command) with(about string) *command {

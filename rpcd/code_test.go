@@ -2,9 +2,11 @@ package rpcd
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/wghub/wghub/errkind"
+	"github.com/wghub/wghub/request"
 )
 
 // Every error kind has the reply code the plugin's contract (doc.go) gives
@@ -27,5 +29,16 @@ func TestCodeOfEveryKind(t *testing.T) {
 	}
 	if got := Code(&Error{CodeMethodNotFound, errors.New("x")}); got != CodeMethodNotFound {
 		t.Errorf("Code(protocol error) = %s, want %s", got, CodeMethodNotFound)
+	}
+}
+
+// TestEveryMethodChecks: each method's request struct has a Check (call
+// asserts it; def does not say so at compile time).
+func TestEveryMethodChecks(t *testing.T) {
+	checker := reflect.TypeFor[request.Checker]()
+	for _, e := range methods {
+		if m := e.method(); !reflect.PointerTo(m.args).Implements(checker) {
+			t.Errorf("%s: *%v has no Check", e.name, m.args)
+		}
 	}
 }

@@ -42,21 +42,17 @@ type method struct {
 	name  string
 	write bool         // in the ACL's write group: changes the hub or reveals a key
 	args  reflect.Type // the request struct; its json fields make list's example
-	// check calls the arguments' Check and run the handler, both typed by
-	// def (no dynamic interface lookup).
-	check func(args any) error
-	run   func(ctx context.Context, m *control.Manager, args any) (any, error)
+	// run calls the handler, typed by def (each of def's instances is
+	// code and a long name in the router binary: only run is one).
+	run func(ctx context.Context, m *control.Manager, args any) (any, error)
 }
 
-// def builds a method whose handler takes its request struct A, the same
-// struct the command line fills from flags.
-func def[A any, PA interface {
-	*A
-	request.Checker
-}](run func(context.Context, *control.Manager, PA) (any, error)) method {
-	return method{args: reflect.TypeFor[A](),
-		check: func(a any) error { return a.(PA).Check() },
-		run:   func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(PA)) }}
+// def builds a method whose handler takes a pointer (A) to its request
+// struct, the same struct the command line fills from flags. Pointers all
+// share one shape, so def is compiled once, not once per method.
+func def[A any](run func(context.Context, *control.Manager, A) (any, error)) method {
+	return method{args: reflect.TypeFor[A]().Elem(),
+		run: func(ctx context.Context, m *control.Manager, a any) (any, error) { return run(ctx, m, a.(A)) }}
 }
 
 // An entry is one line of the method table: the method's name, its ACL
@@ -193,7 +189,7 @@ func call(ctx context.Context, name string, stdin io.Reader, open func() (*contr
 	if err != nil {
 		return errorReply(err)
 	}
-	if err := m.check(args); err != nil {
+	if err := args.(request.Checker).Check(); err != nil {
 		return errorReply(err)
 	}
 	mgr, err := open()
