@@ -732,8 +732,13 @@ func (e *env) peerQR(a *request.PeerName, o *qrOut) error {
 // rpcd serves the rpcd exec plugin protocol. The manager is opened only for
 // "call": rpcd runs "list" at every start, and it must stay cheap.
 func (e *env) rpcd(cmd string, args []string) error {
-	if cmd == "call" && len(args) == 1 && args[0] == "status" {
-		relaxGC()
+	if cmd == "call" && len(args) == 1 {
+		switch args[0] {
+		case "status":
+			relaxGC()
+		case "peer_add", "peer_remove", "peer_set":
+			editGC() // LuCI's edits, as the command line's
+		}
 	}
 	err := rpcd.Run(e.ctx, append([]string{cmd}, args...), e.stdin, e.stdout, func() (*control.Manager, error) {
 		if err := e.open(); err != nil {
