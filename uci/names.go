@@ -30,15 +30,16 @@ func (t *names) hash(name string) (uint64, byte) {
 	return h, byte(h >> 56)
 }
 
-// find is the slot of name, or the empty one where it would go.
-func (t *names) find(name string) int {
+// find is the slot of name, or the empty one where it would go, and
+// name's tag (for add to store: hashing is most of find).
+func (t *names) find(name string) (int, byte) {
 	h, tag := t.hash(name)
 	mask := len(t.slots) - 1
 	i := int(h) & mask
 	for t.slots[i] != nil && (t.tags[i] != tag || t.slots[i].name != name) {
 		i = (i + 1) & mask
 	}
-	return i
+	return i, tag
 }
 
 // get is the section named name, or nil.
@@ -46,7 +47,8 @@ func (t *names) get(name string) *Section {
 	if t.n == 0 {
 		return nil
 	}
-	return t.slots[t.find(name)]
+	i, _ := t.find(name)
+	return t.slots[i]
 }
 
 // add enters s under its name unless a section has that name: then that
@@ -55,12 +57,11 @@ func (t *names) add(s *Section) *Section {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.grow()
 	}
-	i := t.find(s.name)
+	i, tag := t.find(s.name)
 	if old := t.slots[i]; old != nil {
 		return old
 	}
-	_, t.tags[i] = t.hash(s.name)
-	t.slots[i] = s
+	t.slots[i], t.tags[i] = s, tag
 	t.n++
 	return nil
 }
@@ -81,7 +82,7 @@ func (t *names) remove(name string) {
 	if t.n == 0 {
 		return
 	}
-	i := t.find(name)
+	i, _ := t.find(name)
 	if t.slots[i] == nil {
 		return
 	}
