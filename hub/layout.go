@@ -332,27 +332,13 @@ func Store(cfgs map[string]*uci.Config, l Layout, h *Hub) error {
 				return err
 			}
 		}
-		w.set(ps, "description", p.Name)
-		w.key(ps, "public_key", &p.PublicKey)
-		w.key(ps, "preshared_key", p.PresharedKey)
-		w.prefixList(ps, "allowed_ips", p.Addresses, p.Routes)
-		w.opt(ps, "route_allowed_ips", flag(len(p.Routes) > 0))
-		w.opt(ps, "disabled", flag(p.Disabled))
-
+		peerOptions(&sectionOpts{w: &w, s: ps}, p)
 		if cs == nil {
 			if cs, err = hc.Add(clientType, cname); err != nil {
 				return err
 			}
 		}
-		w.set(cs, "name", p.Name)
-		w.key(cs, "private_key", p.PrivateKey)
-		w.opt(cs, "full_tunnel", "")
-		if p.Access == nil {
-			w.list(cs, "access", nil)
-		} else {
-			w.list(cs, "access", accessItems(*p.Access))
-		}
-		w.list(cs, "lan", prefixStrings(p.LAN))
+		clientOptions(&sectionOpts{w: &w, s: cs}, p)
 	}
 	if w.err != nil {
 		return w.err
@@ -416,30 +402,94 @@ func stored(ps, cs *uci.Section, p *Peer) bool {
 	if ps == nil || cs == nil {
 		return false
 	}
-	var key [44]byte // base64 of 32 bytes
-	m := ps.Match()
-	m.Option("description", p.Name)
-	m.OptionBytes("public_key", keyBytes(&key, &p.PublicKey))
-	m.OptionBytes("preshared_key", keyBytes(&key, p.PresharedKey))
-	if len(p.Addresses) == 1 && len(p.Routes) == 0 {
-		var buf [64]byte
-		m.ListBytes("allowed_ips", p.Addresses[0].AppendTo(buf[:0]))
-	} else {
-		m.List("allowed_ips", HandlerList(prefixStrings(p.Addresses, p.Routes)))
-	}
-	m.Option("route_allowed_ips", flag(len(p.Routes) > 0))
-	m.Option("disabled", flag(p.Disabled))
-	if !m.Done() {
+	o := sectionOpts{check: true, m: ps.Match()}
+	peerOptions(&o, p)
+	if !o.m.Done() {
 		return false
 	}
-	m = cs.Match()
-	m.Option("name", p.Name)
-	m.OptionBytes("private_key", keyBytes(&key, p.PrivateKey))
-	if p.Access != nil {
-		m.List("access", accessItems(*p.Access))
+	o.m = cs.Match()
+	clientOptions(&o, p)
+	return o.m.Done()
+}
+
+// peerOptions are the options of a peer's section, in the order Store
+// writes them; clientOptions those of its client section. Store's writes
+// and stored's check both go through them, so the check cannot pass a
+// section that lacks an option the writes set.
+func peerOptions(o *sectionOpts, p *Peer) {
+	o.set("description", p.Name)
+	o.key("public_key", &p.PublicKey)
+	o.key("preshared_key", p.PresharedKey)
+	o.prefixList("allowed_ips", p.Addresses, p.Routes)
+	o.opt("route_allowed_ips", flag(len(p.Routes) > 0))
+	o.opt("disabled", flag(p.Disabled))
+}
+
+func clientOptions(o *sectionOpts, p *Peer) {
+	o.set("name", p.Name)
+	o.key("private_key", p.PrivateKey)
+	o.opt("full_tunnel", "")
+	if p.Access == nil {
+		o.list("access", nil)
+	} else {
+		o.list("access", accessItems(*p.Access))
 	}
-	m.List("lan", prefixStrings(p.LAN))
-	return m.Done()
+	o.list("lan", prefixStrings(p.LAN))
+}
+
+// sectionOpts writes options into section s with w or, checking, only
+// follows them through m: a section holding exactly those lines matches
+// (an empty value or list expects no line, as the writes remove it).
+type sectionOpts struct {
+	w     *writer
+	s     *uci.Section
+	check bool
+	m     uci.Match
+}
+
+func (o *sectionOpts) set(name, val string) {
+	if o.check {
+		o.m.Option(name, val)
+		return
+	}
+	o.w.set(o.s, name, val)
+}
+
+func (o *sectionOpts) opt(name, val string) {
+	if o.check {
+		o.m.Option(name, val)
+		return
+	}
+	o.w.opt(o.s, name, val)
+}
+
+func (o *sectionOpts) key(name string, k *wgtypes.Key) {
+	if o.check {
+		var buf [44]byte // base64 of 32 bytes
+		o.m.OptionBytes(name, keyBytes(&buf, k))
+		return
+	}
+	o.w.key(o.s, name, k)
+}
+
+func (o *sectionOpts) list(name string, vals []string) {
+	if o.check {
+		o.m.List(name, vals)
+		return
+	}
+	o.w.list(o.s, name, vals)
+}
+
+func (o *sectionOpts) prefixList(name string, addrs, routes []netip.Prefix) {
+	switch {
+	case !o.check:
+		o.w.prefixList(o.s, name, addrs, routes)
+	case len(addrs) == 1 && len(routes) == 0:
+		var buf [64]byte // the longest IPv6 prefix with a zone fits
+		o.m.ListBytes(name, addrs[0].AppendTo(buf[:0]))
+	default:
+		o.m.List(name, HandlerList(prefixStrings(addrs, routes)))
+	}
 }
 
 // keyBytes is k in base64 in buf, or nothing for a nil k.
