@@ -45,7 +45,8 @@ func validateNameFull(name string) error {
 }
 
 // printableASCII reports whether name is 1 to MaxNameLen bytes of
-// printable ASCII with no space at either end: a name ValidateName takes.
+// printable ASCII with no space at either end: a name ValidateName takes
+// and cleanName gives back unchanged.
 func printableASCII(name string) bool {
 	n := len(name)
 	if n == 0 || n > MaxNameLen || name[0] == ' ' || name[n-1] == ' ' {
@@ -68,7 +69,7 @@ func SameName(a, b string) bool { return strings.EqualFold(a, b) }
 // become spaces, so that no name can add lines to an exported config, and
 // it is cut to MaxNameLen characters.
 func cleanName(s string) string {
-	if plainName(s) {
+	if printableASCII(s) {
 		return s // the usual name, already clean (Load cleans thousands)
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
@@ -86,21 +87,6 @@ func cleanName(s string) string {
 		s = strings.TrimSpace(string(r[:MaxNameLen]))
 	}
 	return s
-}
-
-// plainName reports whether s is printable ASCII of at most MaxNameLen
-// characters that neither starts nor ends with a space: what cleanName
-// gives back unchanged.
-func plainName(s string) bool {
-	if len(s) > MaxNameLen || s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // PeerID turns a peer's name into a token of letters, digits and '_', for

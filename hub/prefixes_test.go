@@ -59,8 +59,8 @@ func TestHasListSep(t *testing.T) {
 // full rules leave unchanged too.
 func TestCleanNamePlain(t *testing.T) {
 	for _, s := range []string{"", "laptop", "Anna's phone", " lead", "trail ", "tab\there", "é", strings.Repeat("x", MaxNameLen), strings.Repeat("x", MaxNameLen+1), "a\x7f"} {
-		if plainName(s) && cleanName(s) != s {
-			t.Errorf("plainName(%q) but cleanName changes it", s)
+		if printableASCII(s) && cleanName(s) != s {
+			t.Errorf("printableASCII(%q) but cleanName changes it", s)
 		}
 		full := strings.TrimSpace(strings.Map(func(r rune) rune {
 			if r < 0x20 || r == 0x7f {
